@@ -1,0 +1,146 @@
+/**
+ * The contract between the I/O edge (aws/, which fetches) and the pure middle (discovery/,
+ * which decides): a snapshot of what the APIs said about one cluster, and the targets and
+ * per-task decisions derived from it. Nothing here does I/O.
+ */
+import type { ContainerInstance, Service, Task, TaskDefinition } from '@aws-sdk/client-ecs';
+
+/** A host that runs tasks: an EC2 instance (i-…) or an ECS Anywhere SSM managed instance (mi-…). */
+export interface HostInfo {
+  ec2InstanceId: string;
+  source: 'ec2' | 'ssm';
+  privateIpAddress?: string;
+  ipv6Address?: string;
+  publicIpAddress?: string;
+  instanceType?: string;
+  availabilityZone?: string;
+  subnetId?: string;
+  tags: Readonly<Record<string, string>>;
+}
+
+/** Everything the APIs said about one cluster in one refresh. */
+export interface ClusterSnapshot {
+  /** Name of the configured source this cluster was read through. */
+  source: string;
+  region: string;
+  accountId?: string;
+  clusterArn: string;
+  clusterName: string;
+  clusterTags: Readonly<Record<string, string>>;
+  /** Tasks as DescribeTasks returned them (any lastStatus). */
+  tasks: readonly Task[];
+  /** Keyed by taskDefinitionArn (a revision ARN: immutable). */
+  taskDefinitions: ReadonlyMap<string, TaskDefinition>;
+  /** Keyed by containerInstanceArn. */
+  containerInstances: ReadonlyMap<string, ContainerInstance>;
+  /** Keyed by ec2InstanceId (i-… or mi-…). */
+  hosts: ReadonlyMap<string, HostInfo>;
+  /** Keyed by serviceName; undefined when services were not read this refresh. */
+  services?: ReadonlyMap<string, Service>;
+}
+
+/** Scrape interval buckets of the prometheus-ecs-sd file layout (`<interval>-tasks.json`). */
+export const INTERVALS = ['15s', '30s', '1m', '5m'] as const;
+export type Interval = (typeof INTERVALS)[number];
+
+/** Which opt-in convention produced a target. */
+export type Convention = 'prometheus-ecs-sd' | 'prometheus-ecs-discovery' | 'ecs-sd-labels' | 'rule';
+
+/** One scrape target: one container, one port, one path. */
+export interface Target {
+  /** Stable identity: `${taskArn}/${containerName}/${port}${path}`. */
+  key: string;
+  /** host:port (IPv6 in brackets). */
+  address: string;
+  /** Interval bucket for the per-interval file layout. */
+  interval: Interval;
+  job: string;
+  clusterName: string;
+  convention: Convention;
+  /** Every label Prometheus receives: visible ones, __meta_ecs_*, __metrics_path__, __scheme__, … */
+  labels: Readonly<Record<string, string>>;
+}
+
+/** Why a task or a container yields no target. Stable strings: they are metric label values. */
+export type SkipReason =
+  | 'task-not-running'
+  | 'task-missing-fields'
+  | 'task-definition-missing'
+  | 'no-container-opted-in'
+  | 'container-not-running'
+  | 'port-not-a-number'
+  | 'port-missing'
+  | 'invalid-endpoint'
+  | 'invalid-label-value'
+  | 'binding-not-assigned-yet'
+  | 'container-instance-missing'
+  | 'host-missing'
+  | 'no-address'
+  | 'network-mode-none'
+  | 'unknown-network-mode';
+
+/** A skip with a message a person can act on, e.g. `PROMETHEUS_PORT="91OO" is not a port number`. */
+export interface Skip {
+  reason: SkipReason;
+  message: string;
+}
+
+/** What was decided for one container of a task. */
+export interface ContainerDecision {
+  containerName: string;
+  targets: Target[];
+  skips: Skip[];
+}
+
+/** What was decided for one task: the "why" view serves these. */
+export interface TaskDecision {
+  taskArn: string;
+  taskId: string;
+  clusterName: string;
+  source: string;
+  lastStatus: string;
+  taskDefinitionArn?: string;
+  /** Set when the whole task was skipped before looking at containers. */
+  skip?: Skip;
+  containers: ContainerDecision[];
+  /** True when a later refresh may turn this task into targets without the task changing (e.g. a binding not assigned yet). */
+  incomplete: boolean;
+}
+
+/** A config-file rule, like the OpenTelemetry ecs_observer's matchers. Regexes are anchored. */
+export interface Rule {
+  name: string;
+  cluster?: RegExp;
+  service?: RegExp;
+  family?: RegExp;
+  taskDefinitionArn?: RegExp;
+  container?: RegExp;
+  dockerLabel?: { name: string; value?: RegExp };
+  ports: number[];
+  path: string;
+  scheme: 'http' | 'https';
+  job?: string;
+  interval?: Interval;
+  labels: Readonly<Record<string, string>>;
+}
+
+/** The part of the validated config the pure middle needs. */
+export interface DiscoveryOptions {
+  conventions: {
+    prometheusEcsSd: boolean;
+    prometheusEcsDiscovery: boolean;
+    ecsSdLabels: boolean;
+    rules: boolean;
+  };
+  rules: readonly Rule[];
+  /** Docker labels whose names match become `__meta_ecs_container_label_<name>`; null exposes none. */
+  dockerLabelAllowlist: RegExp | null;
+  defaultInterval: Interval;
+  defaultPath: string;
+}
+
+/** The result of deciding one cluster. */
+export interface ClusterDiscovery {
+  targets: Target[];
+  decisions: TaskDecision[];
+}
