@@ -19,7 +19,11 @@ export const DISCOVERY_IAM_ACTIONS = [
 ] as const;
 
 /** Actions event mode adds, scoped to its SQS queue. */
-export const EVENT_MODE_IAM_ACTIONS = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'] as const;
+export const EVENT_MODE_IAM_ACTIONS = [
+  'sqs:ReceiveMessage',
+  'sqs:DeleteMessage',
+  'sqs:GetQueueAttributes',
+] as const;
 
 /** Action needed on a cross-account role_arn. */
 export const ASSUME_ROLE_IAM_ACTIONS = ['sts:AssumeRole'] as const;
