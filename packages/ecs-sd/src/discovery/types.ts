@@ -77,7 +77,8 @@ export type SkipReason =
   | 'host-missing'
   | 'no-address'
   | 'network-mode-none'
-  | 'unknown-network-mode';
+  | 'unknown-network-mode'
+  | 'invalid-env-value';
 
 /** A skip with a message a person can act on, e.g. `PROMETHEUS_PORT="91OO" is not a port number`. */
 export interface Skip {
@@ -90,6 +91,8 @@ export interface ContainerDecision {
   containerName: string;
   targets: Target[];
   skips: Skip[];
+  /** Declarations that yield no target without being an error, e.g. a port already taken by a higher-precedence convention. */
+  notes?: string[];
 }
 
 /** What was decided for one task: the "why" view serves these. */
@@ -100,6 +103,10 @@ export interface TaskDecision {
   source: string;
   lastStatus: string;
   taskDefinitionArn?: string;
+  /** launchType of the task (EC2, FARGATE, EXTERNAL), when known. */
+  launchType?: string;
+  /** networkMode of the task definition (awsvpc, bridge, host, none), when known. */
+  networkMode?: string;
   /** Set when the whole task was skipped before looking at containers. */
   skip?: Skip;
   containers: ContainerDecision[];

@@ -1,0 +1,429 @@
+/**
+ * The opt-in conventions, each read from one container: prometheus-ecs-sd environment variables,
+ * prometheus-ecs-discovery docker labels, ecs-sd's own docker labels and config rules. Each returns
+ * declarations plus the skips and notes of what it could not use; none of them throws.
+ */
+import type { ContainerDefinition, KeyValuePair, Task } from '@aws-sdk/client-ecs';
+import type { Declaration } from './declaration.ts';
+import { parseDuration } from './interval.ts';
+import { isUserLabelName } from './labels.ts';
+import type { Rule, Skip } from './types.ts';
+import { parseBool, parsePort, parseScheme, quote } from './values.ts';
+
+/** The only environment variables ever read: others can hold secrets and never reach a label, log or message. */
+export const PROMETHEUS_ENV_NAMES = [
+  'PROMETHEUS',
+  'PROMETHEUS_PORT',
+  'PROMETHEUS_CONTAINER_PORT',
+  'PROMETHEUS_ENDPOINT',
+  'PROMETHEUS_NOLABELS',
+] as const;
+
+/** What one convention made of one container. */
+export interface ConventionResult {
+  declarations: Declaration[];
+  skips: Skip[];
+  notes: string[];
+}
+
+function empty(): ConventionResult {
+  return { declarations: [], skips: [], notes: [] };
+}
+
+/**
+ * The PROMETHEUS* variables of a container: the task definition's environment, then the task's
+ * containerOverrides (which win, as ECS applies them). Every other variable is left unread.
+ */
+export function prometheusEnv(definition: ContainerDefinition, task: Task): ReadonlyMap<string, string> {
+  const env = new Map<string, string>();
+  const take = (pairs: readonly KeyValuePair[] | undefined): void => {
+    for (const pair of pairs ?? []) {
+      const name = pair.name;
+      if (name !== undefined && (PROMETHEUS_ENV_NAMES as readonly string[]).includes(name)) {
+        env.set(name, pair.value ?? '');
+      }
+    }
+  };
+  take(definition.environment);
+  const override = task.overrides?.containerOverrides?.find((o) => o.name === definition.name);
+  take(override?.environment);
+  return env;
+}
+
+function duration(text: string): { text: string; ms: number } | undefined {
+  const ms = parseDuration(text.trim());
+  return ms === undefined ? undefined : { text: text.trim(), ms };
+}
+
+/** prometheus-ecs-sd: `PROMETHEUS=true` with `PROMETHEUS_PORT`, `_CONTAINER_PORT`, `_ENDPOINT`, `_NOLABELS`. */
+export function prometheusEcsSd(env: ReadonlyMap<string, string>, defaultPath: string): ConventionResult {
+  const result = empty();
+  const enabled = env.get('PROMETHEUS');
+  if (enabled === undefined) return result;
+  const on = parseBool(enabled);
+  if (on === undefined) {
+    result.skips.push({
+      reason: 'invalid-env-value',
+      message: `PROMETHEUS=${quote(enabled)} is not a boolean (expected true or false)`,
+    });
+    return result;
+  }
+  if (!on) {
+    result.notes.push(`PROMETHEUS=${quote(enabled)}: not opted in`);
+    return result;
+  }
+  const noLabels = (env.get('PROMETHEUS_NOLABELS') ?? '').trim().toLowerCase() === 'true';
+
+  let port: Declaration['port'] = { kind: 'first-mapping' };
+  const hostPort = env.get('PROMETHEUS_PORT');
+  const containerPort = env.get('PROMETHEUS_CONTAINER_PORT');
+  if (hostPort !== undefined && hostPort.trim() !== '') {
+    const n = parsePort(hostPort);
+    if (n === undefined) {
+      result.skips.push({
+        reason: 'port-not-a-number',
+        message: `PROMETHEUS_PORT=${quote(hostPort)} is not a port number`,
+      });
+      return result;
+    }
+    port = { kind: 'target', port: n, source: `PROMETHEUS_PORT=${n}` };
+  } else if (containerPort !== undefined && containerPort.trim() !== '') {
+    const n = parsePort(containerPort);
+    if (n === undefined) {
+      result.skips.push({
+        reason: 'port-not-a-number',
+        message: `PROMETHEUS_CONTAINER_PORT=${quote(containerPort)} is not a port number`,
+      });
+      return result;
+    }
+    port = { kind: 'container', port: n, source: `PROMETHEUS_CONTAINER_PORT=${n}` };
+  }
+
+  const endpoint = env.get('PROMETHEUS_ENDPOINT') ?? '';
+  // Keyed by path: prometheus-ecs-sd builds a dict by path, so a repeated path keeps its last interval.
+  const byPath = new Map<string, Declaration>();
+  const entries = endpoint.trim() === '' ? [defaultPath] : endpoint.split(',');
+  for (const raw of entries) {
+    const entry = raw.trim();
+    if (entry === '') continue;
+    const colon = entry.indexOf(':');
+    const intervalText = colon === -1 ? undefined : entry.slice(0, colon);
+    const path = colon === -1 ? entry : entry.slice(colon + 1);
+    const origin = `PROMETHEUS_ENDPOINT entry ${quote(entry)}`;
+    let interval: Declaration['interval'];
+    if (intervalText !== undefined) {
+      interval = duration(intervalText);
+      if (interval === undefined) {
+        result.skips.push({
+          reason: 'invalid-endpoint',
+          message: `${origin} has interval ${quote(intervalText)}, expected a duration such as 15s, 30s, 1m or 5m`,
+        });
+        continue;
+      }
+    }
+    if (!path.startsWith('/')) {
+      result.skips.push({
+        reason: 'invalid-endpoint',
+        message: `${origin} has path ${quote(path)}, expected a path starting with /`,
+      });
+      continue;
+    }
+    byPath.delete(path);
+    byPath.set(path, {
+      convention: 'prometheus-ecs-sd',
+      origin,
+      port,
+      path,
+      ...(interval ? { interval } : {}),
+      labels: {},
+      noLabels,
+    });
+  }
+  result.declarations.push(...byPath.values());
+  return result;
+}
+
+/** prometheus-ecs-discovery: docker labels `PROMETHEUS_EXPORTER_PORT` (a container port), `_PATH`, `_SCHEME`, `_JOB_NAME`, `_SERVER_NAME`. */
+export function prometheusEcsDiscovery(
+  dockerLabels: Readonly<Record<string, string>>,
+  defaultPath: string,
+): ConventionResult {
+  const result = empty();
+  const portText = dockerLabels['PROMETHEUS_EXPORTER_PORT'];
+  if (portText === undefined) return result;
+  const port = parsePort(portText);
+  if (port === undefined) {
+    result.skips.push({
+      reason: 'port-not-a-number',
+      message: `PROMETHEUS_EXPORTER_PORT=${quote(portText)} is not a port number`,
+    });
+    return result;
+  }
+  const path = dockerLabels['PROMETHEUS_EXPORTER_PATH'] ?? defaultPath;
+  if (!path.startsWith('/')) {
+    result.skips.push({
+      reason: 'invalid-label-value',
+      message: `PROMETHEUS_EXPORTER_PATH=${quote(path)} is not a path (expected one starting with /)`,
+    });
+    return result;
+  }
+  const schemeText = dockerLabels['PROMETHEUS_EXPORTER_SCHEME'];
+  const scheme = schemeText === undefined ? undefined : parseScheme(schemeText);
+  if (schemeText !== undefined && scheme === undefined) {
+    result.skips.push({
+      reason: 'invalid-label-value',
+      message: `PROMETHEUS_EXPORTER_SCHEME=${quote(schemeText)} is not a scheme (expected http or https)`,
+    });
+    return result;
+  }
+  const job = dockerLabels['PROMETHEUS_EXPORTER_JOB_NAME'];
+  const serverName = dockerLabels['PROMETHEUS_EXPORTER_SERVER_NAME']?.replace(/\/+$/, '');
+  result.declarations.push({
+    convention: 'prometheus-ecs-discovery',
+    origin: `PROMETHEUS_EXPORTER_PORT=${port}`,
+    port: { kind: 'container', port, source: `PROMETHEUS_EXPORTER_PORT=${port}` },
+    path,
+    ...(scheme ? { scheme } : {}),
+    ...(job !== undefined && job !== '' ? { job } : {}),
+    ...(serverName !== undefined && serverName !== '' ? { serverName } : {}),
+    labels: {},
+  });
+  return result;
+}
+
+/** Prefix of ecs-sd's own docker labels. */
+export const ECS_SD_PREFIX = 'ecs-sd.';
+const FIELDS = ['port', 'path', 'scheme', 'interval', 'timeout', 'job'] as const;
+type Field = (typeof FIELDS)[number];
+interface EndpointLabels {
+  fields: Partial<Record<Field, string>>;
+  labels: Record<string, string>;
+}
+
+/**
+ * ecs-sd's own docker labels: `ecs-sd.scrape=true`, shorthand `ecs-sd.port` … `ecs-sd.label.<k>`, and
+ * several endpoints as `ecs-sd.endpoints.<name>.<field>`. The shorthand fields are defaults for every
+ * named endpoint; a `default` endpoint exists when `ecs-sd.port` is set or no endpoint is named.
+ */
+export function ecsSdLabels(
+  dockerLabels: Readonly<Record<string, string>>,
+  defaultPath: string,
+): ConventionResult {
+  const result = empty();
+  const names = Object.keys(dockerLabels)
+    .filter((k) => k.startsWith(ECS_SD_PREFIX))
+    .sort();
+  if (names.length === 0) return result;
+  const scrapeText = dockerLabels['ecs-sd.scrape'];
+  if (scrapeText === undefined) {
+    result.notes.push('ecs-sd.* labels are present but ecs-sd.scrape is not set: not opted in');
+    return result;
+  }
+  const scrape = parseBool(scrapeText);
+  if (scrape === undefined) {
+    result.skips.push({
+      reason: 'invalid-label-value',
+      message: `ecs-sd.scrape=${quote(scrapeText)} is not a boolean (expected true or false)`,
+    });
+    return result;
+  }
+  if (!scrape) {
+    result.notes.push(`ecs-sd.scrape=${quote(scrapeText)}: not opted in`);
+    return result;
+  }
+
+  const shorthand: EndpointLabels = { fields: {}, labels: {} };
+  const endpoints = new Map<string, EndpointLabels>();
+  const put = (target: EndpointLabels, rest: string, value: string, name: string): void => {
+    if (rest.startsWith('label.')) target.labels[rest.slice('label.'.length)] = value;
+    else if ((FIELDS as readonly string[]).includes(rest)) target.fields[rest as Field] = value;
+    else result.notes.push(`unknown docker label ${name} ignored`);
+  };
+  for (const name of names) {
+    const value = dockerLabels[name]!;
+    const rest = name.slice(ECS_SD_PREFIX.length);
+    if (rest === 'scrape') continue;
+    const endpoint = /^endpoints\.([A-Za-z0-9_-]+)\.(.+)$/.exec(rest);
+    if (endpoint) {
+      const epName = endpoint[1]!;
+      let ep = endpoints.get(epName);
+      if (!ep) {
+        ep = { fields: {}, labels: {} };
+        endpoints.set(epName, ep);
+      }
+      put(ep, endpoint[2]!, value, name);
+    } else {
+      put(shorthand, rest, value, name);
+    }
+  }
+
+  const chosen: [string, EndpointLabels][] = [];
+  if (shorthand.fields.port !== undefined || endpoints.size === 0) {
+    chosen.push(['default', { fields: {}, labels: {} }]);
+  }
+  chosen.push(...[...endpoints.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+  for (const [epName, ep] of chosen) {
+    const labelOf = (field: Field): string =>
+      ep.fields[field] !== undefined && epName !== 'default'
+        ? `ecs-sd.endpoints.${epName}.${field}`
+        : `ecs-sd.${field}`;
+    const field = (f: Field): string | undefined => ep.fields[f] ?? shorthand.fields[f];
+    const skip = (reason: Skip['reason'], message: string): void => {
+      result.skips.push({ reason, message });
+    };
+    const origin = epName === 'default' ? 'ecs-sd labels' : `ecs-sd endpoint ${quote(epName)}`;
+
+    let port: Declaration['port'];
+    const portText = field('port');
+    if (portText === undefined) {
+      port = { kind: 'single-mapping', source: labelOf('port') };
+    } else {
+      const n = parsePort(portText);
+      if (n === undefined) {
+        skip('port-not-a-number', `${labelOf('port')}=${quote(portText)} is not a port number`);
+        continue;
+      }
+      port = { kind: 'container', port: n, source: `${labelOf('port')}=${n}` };
+    }
+    const path = field('path') ?? defaultPath;
+    if (!path.startsWith('/')) {
+      skip(
+        'invalid-label-value',
+        `${labelOf('path')}=${quote(path)} is not a path (expected one starting with /)`,
+      );
+      continue;
+    }
+    const schemeText = field('scheme');
+    const scheme = schemeText === undefined ? undefined : parseScheme(schemeText);
+    if (schemeText !== undefined && scheme === undefined) {
+      skip(
+        'invalid-label-value',
+        `${labelOf('scheme')}=${quote(schemeText)} is not a scheme (expected http or https)`,
+      );
+      continue;
+    }
+    const intervalText = field('interval');
+    const interval = intervalText === undefined ? undefined : duration(intervalText);
+    if (intervalText !== undefined && interval === undefined) {
+      skip(
+        'invalid-endpoint',
+        `${labelOf('interval')}=${quote(intervalText)} is not a duration (expected e.g. 30s or 1m)`,
+      );
+      continue;
+    }
+    const timeoutText = field('timeout');
+    const timeout = timeoutText === undefined ? undefined : duration(timeoutText);
+    if (timeoutText !== undefined && timeout === undefined) {
+      skip(
+        'invalid-endpoint',
+        `${labelOf('timeout')}=${quote(timeoutText)} is not a duration (expected e.g. 10s)`,
+      );
+      continue;
+    }
+    if (interval && timeout && timeout.ms > interval.ms) {
+      skip(
+        'invalid-endpoint',
+        `${labelOf('timeout')}=${quote(timeout.text)} is longer than ${labelOf('interval')}=${quote(interval.text)} (prometheus needs timeout <= interval)`,
+      );
+      continue;
+    }
+    const labels: Record<string, string> = {};
+    let badLabel = false;
+    for (const [k, v] of Object.entries({ ...shorthand.labels, ...ep.labels })) {
+      if (!isUserLabelName(k)) {
+        skip(
+          'invalid-label-value',
+          `label name ${quote(k)} from ${origin} is not valid (expected [a-zA-Z_][a-zA-Z0-9_]* without a __ prefix)`,
+        );
+        badLabel = true;
+        continue;
+      }
+      labels[k] = v;
+    }
+    if (badLabel) continue;
+    const job = field('job');
+    result.declarations.push({
+      convention: 'ecs-sd-labels',
+      origin,
+      port,
+      path,
+      ...(scheme ? { scheme } : {}),
+      ...(interval ? { interval } : {}),
+      ...(timeout ? { timeout } : {}),
+      ...(job !== undefined && job !== '' ? { job } : {}),
+      labels,
+      endpointName: epName,
+    });
+  }
+  return result;
+}
+
+/** What a config rule can match a container on. */
+export interface RuleSubject {
+  clusterName: string;
+  serviceName?: string;
+  family?: string;
+  taskDefinitionArn?: string;
+  containerName: string;
+  dockerLabels: Readonly<Record<string, string>>;
+  /** containerPort of every portMappings entry of the container definition. */
+  mappedPorts: readonly number[];
+}
+
+/** True when every matcher the rule sets matches; a rule with a service matcher never matches a standalone task. */
+export function ruleMatches(rule: Rule, s: RuleSubject): boolean {
+  const test = (re: RegExp | undefined, value: string | undefined): boolean =>
+    re === undefined || (value !== undefined && testRegex(re, value));
+  if (!test(rule.cluster, s.clusterName)) return false;
+  if (!test(rule.service, s.serviceName)) return false;
+  if (!test(rule.family, s.family)) return false;
+  if (!test(rule.taskDefinitionArn, s.taskDefinitionArn)) return false;
+  if (!test(rule.container, s.containerName)) return false;
+  if (rule.dockerLabel) {
+    const value = s.dockerLabels[rule.dockerLabel.name];
+    if (value === undefined) return false;
+    if (rule.dockerLabel.value && !testRegex(rule.dockerLabel.value, value)) return false;
+  }
+  return true;
+}
+
+/** Tests a regex; a global or sticky one keeps state between calls, so it is reset first (others are never written). */
+export function testRegex(re: RegExp, value: string): boolean {
+  if (re.global || re.sticky) re.lastIndex = 0;
+  return re.test(value);
+}
+
+/**
+ * Config rules, in config order. A rule that names the container (container regex or docker label) scrapes
+ * its ports as given; a broader rule only the ports the container maps, so sidecars are not scraped on
+ * ports they do not have (as the OpenTelemetry ecs_observer does).
+ */
+export function configRules(rules: readonly Rule[], subject: RuleSubject): ConventionResult {
+  const result = empty();
+  for (const rule of rules) {
+    if (!ruleMatches(rule, subject)) continue;
+    const explicit = rule.container !== undefined || rule.dockerLabel !== undefined;
+    const ports = explicit ? rule.ports : rule.ports.filter((p) => subject.mappedPorts.includes(p));
+    if (explicit && ports.length === 0) {
+      result.skips.push({
+        reason: 'port-missing',
+        message: `rule ${quote(rule.name)} matches but declares no ports`,
+      });
+    }
+    for (const port of ports) {
+      result.declarations.push({
+        convention: 'rule',
+        origin: `rule ${quote(rule.name)}`,
+        port: { kind: 'container', port, source: `rule ${quote(rule.name)} port ${port}` },
+        path: rule.path,
+        scheme: rule.scheme,
+        ...(rule.interval ? { interval: { text: rule.interval, ms: parseDuration(rule.interval)! } } : {}),
+        ...(rule.job !== undefined ? { job: rule.job } : {}),
+        labels: rule.labels,
+        ruleName: rule.name,
+      });
+    }
+  }
+  return result;
+}
