@@ -2,7 +2,7 @@
  * What the web server and the outputs read from the running daemon: the current targets and
  * the per-task decisions behind them. The daemon implements it; the server only reads it.
  */
-import type { TaskDecision, Target } from '../discovery/types.ts';
+import type { Target, TaskDecision } from '../discovery/types.ts';
 
 /** Read-only view of discovery state for http_sd, the "why" API and the health endpoints. */
 export interface DiscoveryView {

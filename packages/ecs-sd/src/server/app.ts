@@ -1,0 +1,199 @@
+/**
+ * The daemon's web app: http_sd, the "why" API over task decisions, its own /metrics and the
+ * health endpoints. Built, then listened: `buildApp` returns a request listener and only the
+ * entry point calls `listen()`, so tests run the same app on port 0.
+ */
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { filterTargets, parseTargetFilter } from '../output/target-filter.ts';
+import { toTargetGroups } from '../output/target-groups.ts';
+import { filterDecisions, parseDecisionFilter } from './decision-filter.ts';
+import type { DiscoveryView } from './view.ts';
+
+/** Path of the http_sd endpoint: `http_sd_configs: [{ url: http://HOST:PORT/http-sd }]`. */
+export const HTTP_SD_PATH = '/http-sd';
+/** Path of the "why" API: all decisions, or one task's under `/api/v1/tasks/<task id or ARN>`. */
+export const TASKS_API_PATH = '/api/v1/tasks';
+
+/** What the app reads: the discovery view, the daemon's own metrics registry, a logger. */
+export interface AppDeps {
+  view: DiscoveryView;
+  registry: Registry;
+  log?: Logger;
+  /** The daemon's refresh interval: sent as `Retry-After` on 503s and shown on the index page. */
+  refreshIntervalSeconds?: number;
+}
+
+const NOT_READY = 'no discovery has completed yet';
+
+interface Reply {
+  status: number;
+  body: string;
+  contentType: string;
+  headers?: Record<string, string>;
+}
+
+function text(status: number, body: string, headers?: Record<string, string>): Reply {
+  return { status, body: `${body}\n`, contentType: 'text/plain; charset=utf-8', ...(headers && { headers }) };
+}
+
+function json(status: number, value: unknown, headers?: Record<string, string>): Reply {
+  return {
+    status,
+    body: `${JSON.stringify(value)}\n`,
+    contentType: 'application/json',
+    ...(headers && { headers }),
+  };
+}
+
+function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function indexPage(refreshIntervalSeconds: number | undefined): string {
+  const links: [string, string][] = [
+    [HTTP_SD_PATH, 'http_sd target list (filters: job, interval, cluster, shard & shards)'],
+    [TASKS_API_PATH, 'why: the decision for every task (filters: cluster, status, reason)'],
+    ['/metrics', 'metrics of ecs-sd itself'],
+    ['/-/healthy', 'health'],
+    ['/-/ready', 'readiness: 200 once a first discovery has completed'],
+  ];
+  const refresh =
+    refreshIntervalSeconds === undefined ? '' : `<p>Refresh interval: ${refreshIntervalSeconds}s</p>\n`;
+  return `<!doctype html>
+<html>
+<head><meta charset="utf-8"><title>ecs-sd</title></head>
+<body>
+<h1>ecs-sd</h1>
+<p>Prometheus service discovery for Amazon ECS</p>
+${refresh}<ul>
+${links.map(([href, what]) => `<li><a href="${escapeHtml(href)}">${escapeHtml(href)}</a>: ${escapeHtml(what)}</li>`).join('\n')}
+</ul>
+</body>
+</html>
+`;
+}
+
+/** Splits a request target into its raw path and its query, without resolving it against a host. */
+function splitTarget(url: string): { path: string; query: URLSearchParams } {
+  const at = url.indexOf('?');
+  return at === -1
+    ? { path: url, query: new URLSearchParams() }
+    : { path: url.slice(0, at), query: new URLSearchParams(url.slice(at + 1)) };
+}
+
+/** Builds the request listener; every route answers GET and HEAD, anything else is a 405. */
+export function buildApp(deps: AppDeps): RequestListener {
+  const { view, registry, refreshIntervalSeconds } = deps;
+  const log = deps.log?.child({ component: 'server' });
+  const retryAfter: Record<string, string> =
+    refreshIntervalSeconds === undefined ? {} : { 'Retry-After': String(Math.ceil(refreshIntervalSeconds)) };
+
+  function httpSd(req: IncomingMessage, query: URLSearchParams): Reply {
+    const prometheusRefresh = req.headers['x-prometheus-refresh-interval-seconds'];
+    if (prometheusRefresh !== undefined) {
+      log?.debug({ refreshIntervalSeconds: prometheusRefresh }, 'http_sd request from prometheus');
+    }
+    const parsed = parseTargetFilter(query);
+    if (!parsed.ok) return text(400, parsed.error);
+    if (!view.ready()) return text(503, `${NOT_READY}, so no target list to serve yet`, retryAfter);
+    const groups = toTargetGroups(filterTargets(view.targets(), parsed.filter));
+    return json(200, groups, { 'Cache-Control': 'no-store' });
+  }
+
+  function tasks(query: URLSearchParams): Reply {
+    const parsed = parseDecisionFilter(query);
+    if (!parsed.ok) return json(400, { error: parsed.error });
+    if (!view.ready()) return json(503, { error: NOT_READY }, retryAfter);
+    return json(200, filterDecisions(view.decisions(), parsed.filter));
+  }
+
+  function task(rawId: string, query: URLSearchParams): Reply {
+    if ([...query.keys()].length > 0) {
+      return json(400, { error: `query parameters are not accepted on a single task, received "${query}"` });
+    }
+    let id: string;
+    try {
+      id = decodeURIComponent(rawId);
+    } catch {
+      return json(400, { error: `task "${rawId}" is not valid percent-encoding, expected a task id or ARN` });
+    }
+    if (!view.ready()) return json(503, { error: NOT_READY }, retryAfter);
+    const decision = view.decision(id);
+    if (decision === undefined) {
+      return json(404, {
+        error: `task "${id}" is unknown, expected the id or ARN of a task discovery has seen`,
+      });
+    }
+    return json(200, decision);
+  }
+
+  async function route(req: IncomingMessage): Promise<Reply> {
+    const { path, query } = splitTarget(req.url ?? '/');
+    const isApi = path.startsWith('/api/');
+    let handler: (() => Reply | Promise<Reply>) | undefined;
+    if (path === '/') {
+      handler = () => ({
+        status: 200,
+        body: indexPage(refreshIntervalSeconds),
+        contentType: 'text/html; charset=utf-8',
+      });
+    } else if (path === HTTP_SD_PATH) {
+      handler = () => httpSd(req, query);
+    } else if (path === '/metrics') {
+      handler = async () => ({
+        status: 200,
+        body: await registry.metrics(),
+        contentType: registry.contentType,
+      });
+    } else if (path === '/-/healthy') {
+      handler = () => text(200, 'ecs-sd is healthy.');
+    } else if (path === '/-/ready') {
+      handler = () =>
+        view.ready()
+          ? text(200, 'ecs-sd is ready.')
+          : text(503, `ecs-sd is not ready: ${NOT_READY}.`, retryAfter);
+    } else if (path === TASKS_API_PATH || path === `${TASKS_API_PATH}/`) {
+      handler = () => tasks(query);
+    } else if (path.startsWith(`${TASKS_API_PATH}/`)) {
+      handler = () => task(path.slice(TASKS_API_PATH.length + 1), query);
+    }
+    if (handler === undefined) {
+      const message = `path "${path}" is not found, expected one of /, ${HTTP_SD_PATH}, ${TASKS_API_PATH}, /metrics, /-/healthy, /-/ready`;
+      return isApi ? json(404, { error: message }) : text(404, message);
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      const message = `method ${req.method} is not allowed on ${path}, expected GET or HEAD`;
+      const allow = { Allow: 'GET, HEAD' };
+      return isApi ? json(405, { error: message }, allow) : text(405, message, allow);
+    }
+    return handler();
+  }
+
+  function send(res: ServerResponse, reply: Reply): void {
+    res.writeHead(reply.status, {
+      'Content-Type': reply.contentType,
+      'Content-Length': Buffer.byteLength(reply.body),
+      ...reply.headers,
+    });
+    res.end(reply.body);
+  }
+
+  return (req, res) => {
+    route(req).then(
+      (reply) => {
+        log?.debug({ method: req.method, url: req.url, status: reply.status }, 'request');
+        send(res, reply);
+      },
+      (err: unknown) => {
+        log?.error({ err, method: req.method, url: req.url }, 'request failed');
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        send(res, text(500, 'internal error, see the ecs-sd log'));
+      },
+    );
+  };
+}

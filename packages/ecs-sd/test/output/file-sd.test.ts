@@ -1,0 +1,219 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { parse as parseYaml } from 'yaml';
+import { FileSdError, fileSdPathProblem, writeFileSd } from '../../src/output/file-sd.ts';
+import { target } from './fixtures.ts';
+
+let root: string;
+let n = 0;
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'ecs-sd-file-sd-'));
+});
+after(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+const freshDir = () => join(root, `case-${++n}`);
+
+const fleet = [
+  target({ family: 'web', taskId: 'b2', ip: '10.0.0.2', interval: '15s' }),
+  target({ family: 'web', taskId: 'a1', ip: '10.0.0.1', interval: '1m', path: '/custom' }),
+  target({ family: 'api', taskId: 'c3', ip: '10.0.1.3', port: 8080, interval: '1m' }),
+];
+
+test('the directory layout writes all four interval files, [] where an interval has no targets', async () => {
+  const directory = freshDir();
+  const result = await writeFileSd(fleet, { directory, format: 'json' });
+  const names = ['15s-tasks.json', '30s-tasks.json', '1m-tasks.json', '5m-tasks.json'];
+  assert.deepEqual(
+    result.written,
+    names.map((name) => join(directory, name)),
+  );
+  assert.deepEqual(result.unchanged, []);
+  assert.deepEqual((await readdir(directory)).sort(), [...names].sort());
+  assert.equal(await readFile(join(directory, '30s-tasks.json'), 'utf8'), '[]\n');
+  assert.equal(await readFile(join(directory, '5m-tasks.json'), 'utf8'), '[]\n');
+});
+
+test('1m-tasks.json holds exactly the 1m targets in a stable, sorted layout', async () => {
+  const directory = freshDir();
+  await writeFileSd(fleet, { directory, format: 'json' });
+  // Golden: the exact bytes Prometheus reads for the fixture fleet.
+  const golden = `[
+  {
+    "targets": [
+      "10.0.0.1:9100"
+    ],
+    "labels": {
+      "ecs_cluster": "prod",
+      "ecs_task_id": "a1",
+      "ecs_task_version": "1",
+      "instance": "10.0.0.1:9100",
+      "job": "web",
+      "metrics_path": "/custom"
+    }
+  },
+  {
+    "targets": [
+      "10.0.1.3:8080"
+    ],
+    "labels": {
+      "ecs_cluster": "prod",
+      "ecs_task_id": "c3",
+      "ecs_task_version": "1",
+      "instance": "10.0.1.3:8080",
+      "job": "api",
+      "metrics_path": "/metrics"
+    }
+  }
+]
+`;
+  assert.equal(await readFile(join(directory, '1m-tasks.json'), 'utf8'), golden);
+});
+
+test('an unchanged target set rewrites nothing, and a change rewrites only the affected file', async () => {
+  const directory = freshDir();
+  const writes: string[] = [];
+  const onWrite = (file: string) => writes.push(file);
+  await writeFileSd(fleet, { directory, format: 'json', onWrite });
+  assert.equal(writes.length, 4);
+  const before1m = await stat(join(directory, '1m-tasks.json'));
+
+  const again = await writeFileSd([...fleet].reverse(), { directory, format: 'json', onWrite });
+  assert.deepEqual(again.written, []);
+  assert.equal(again.unchanged.length, 4);
+  assert.equal(writes.length, 4, 'no write counted when nothing changed');
+  assert.equal((await stat(join(directory, '1m-tasks.json'))).ino, before1m.ino, 'file not replaced');
+
+  const changed = await writeFileSd([...fleet, target({ taskId: 'd4', ip: '10.0.0.4', interval: '5m' })], {
+    directory,
+    format: 'json',
+    onWrite,
+  });
+  assert.deepEqual(changed.written, [join(directory, '5m-tasks.json')]);
+  assert.deepEqual(writes.slice(4), [join(directory, '5m-tasks.json')]);
+});
+
+test('a file that was deleted or edited by hand is written again', async () => {
+  const directory = freshDir();
+  await writeFileSd(fleet, { directory, format: 'json' });
+  await rm(join(directory, '15s-tasks.json'));
+  await writeFile(join(directory, '1m-tasks.json'), 'garbage');
+  const result = await writeFileSd(fleet, { directory, format: 'json' });
+  assert.deepEqual(result.written, [join(directory, '15s-tasks.json'), join(directory, '1m-tasks.json')]);
+  assert.ok(JSON.parse(await readFile(join(directory, '1m-tasks.json'), 'utf8')).length === 2);
+});
+
+test('YAML output uses .yml names and parses back to the same groups as JSON', async () => {
+  const yamlDir = freshDir();
+  const jsonDir = freshDir();
+  await writeFileSd(fleet, { directory: yamlDir, format: 'yaml' });
+  await writeFileSd(fleet, { directory: jsonDir, format: 'json' });
+  assert.deepEqual((await readdir(yamlDir)).sort(), [
+    '15s-tasks.yml',
+    '1m-tasks.yml',
+    '30s-tasks.yml',
+    '5m-tasks.yml',
+  ]);
+  for (const interval of ['15s', '30s', '1m', '5m']) {
+    assert.deepEqual(
+      parseYaml(await readFile(join(yamlDir, `${interval}-tasks.yml`), 'utf8')),
+      JSON.parse(await readFile(join(jsonDir, `${interval}-tasks.json`), 'utf8')),
+    );
+  }
+});
+
+test('YAML keeps label values that look like numbers or booleans as strings', async () => {
+  const file = join(freshDir(), 'all.yaml');
+  const t = target({ taskId: 't', ip: '10.0.0.1' });
+  await writeFileSd([{ ...t, labels: { job: 'true', port: '9100', empty: '', colon: 'a: b' } }], {
+    file,
+    format: 'yaml',
+  });
+  assert.deepEqual(parseYaml(await readFile(file, 'utf8')), [
+    { targets: ['10.0.0.1:9100'], labels: { colon: 'a: b', empty: '', job: 'true', port: '9100' } },
+  ]);
+});
+
+test('the single-file layout writes every target, whatever its interval, into one file', async () => {
+  const directory = freshDir();
+  const file = join(directory, 'ecs.json');
+  const result = await writeFileSd(fleet, { file, format: 'json' });
+  assert.deepEqual(result.written, [file]);
+  assert.deepEqual(await readdir(directory), ['ecs.json']);
+  const groups = JSON.parse(await readFile(file, 'utf8')) as { targets: string[] }[];
+  assert.deepEqual(groups.flatMap((g) => g.targets).sort(), [
+    '10.0.0.1:9100',
+    '10.0.0.2:9100',
+    '10.0.1.3:8080',
+  ]);
+  assert.equal(await readFile(join(directory, 'ecs.json'), 'utf8'), await readFile(file, 'utf8'));
+  assert.deepEqual((await writeFileSd([], { file, format: 'json' })).written, [file]);
+  assert.equal(await readFile(file, 'utf8'), '[]\n');
+});
+
+test('rejects a single file whose extension Prometheus would not parse as the format', async () => {
+  assert.equal(fileSdPathProblem('/x/ecs.json', 'json'), undefined);
+  assert.equal(fileSdPathProblem('/x/ecs.YAML', 'yaml'), undefined);
+  assert.equal(
+    fileSdPathProblem('/x/ecs.json', 'yaml'),
+    'file_sd file "/x/ecs.json" does not end in .yml or .yaml, expected for format yaml',
+  );
+  await assert.rejects(writeFileSd([], { file: join(freshDir(), 'ecs.txt'), format: 'json' }), {
+    name: 'FileSdError',
+    code: 'ECS_SD_FILE_SD_OPTIONS',
+    message: /does not end in \.json/,
+  });
+  await assert.rejects(writeFileSd([], { format: 'json' }), {
+    code: 'ECS_SD_FILE_SD_OPTIONS',
+    message: 'file_sd needs exactly one of directory and file, received neither',
+  });
+});
+
+test('a failed write leaves no temporary file and names the file in the error', async () => {
+  const directory = freshDir();
+  // A directory where the file should be: the final rename fails.
+  await mkdir(join(directory, '1m-tasks.json'), { recursive: true });
+  const error = await writeFileSd(fleet, { directory, format: 'json' }).then(
+    () => assert.fail('expected the write to fail'),
+    (err: unknown) => err,
+  );
+  assert.ok(error instanceof FileSdError);
+  assert.equal(error.code, 'ECS_SD_FILE_SD_WRITE');
+  assert.equal(error.message, `writing file_sd file "${join(directory, '1m-tasks.json')}" failed`);
+  assert.ok(error.cause instanceof Error);
+  assert.deepEqual(
+    (await readdir(directory)).filter((name) => name.endsWith('.tmp')),
+    [],
+  );
+});
+
+test('a reader never sees a half-written file while the targets keep changing', async () => {
+  const directory = freshDir();
+  const file = join(directory, '1m-tasks.json');
+  const big = Array.from({ length: 400 }, (_, i) =>
+    target({ taskId: `t${i}`, ip: `10.2.${i >> 8}.${i & 255}` }),
+  );
+  await writeFileSd(big, { directory, format: 'json' });
+  let writing = true;
+  let reads = 0;
+  const reader = (async () => {
+    while (writing) {
+      const content = await readFile(file, 'utf8');
+      assert.doesNotThrow(() => JSON.parse(content), 'file content is always complete JSON');
+      reads++;
+    }
+  })();
+  for (let round = 0; round < 40; round++) {
+    await writeFileSd(round % 2 ? big : big.slice(0, 50 + round), { directory, format: 'json' });
+  }
+  writing = false;
+  await reader;
+  assert.ok(reads > 0);
+  assert.deepEqual(
+    (await readdir(directory)).filter((name) => name.endsWith('.tmp')),
+    [],
+  );
+});
