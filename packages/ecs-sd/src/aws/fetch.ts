@@ -1,0 +1,600 @@
+/**
+ * I/O only: reads one source's clusters into one `ClusterSnapshot` per cluster per refresh, with
+ * batching at each API's limit and caches that make an unchanged refresh cost ListTasks calls only:
+ * cluster descriptions (max age), tasks whose decision was complete (by task ARN), task
+ * definitions (by revision ARN, forever), container instances and hosts (by ARN / instance id,
+ * evicted when a refresh did not use them).
+ */
+import { DescribeInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
+import {
+  type Cluster,
+  type ContainerInstance,
+  DescribeClustersCommand,
+  DescribeContainerInstancesCommand,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  type Failure,
+  paginateListClusters,
+  paginateListServices,
+  paginateListTasks,
+  type Service,
+  type Task,
+  type TaskDefinition,
+} from '@aws-sdk/client-ecs';
+import { paginateDescribeInstanceInformation } from '@aws-sdk/client-ssm';
+import type { Logger } from 'pino';
+import { clusterSelected, type SourceConfig } from '../config/types.ts';
+import type { ClusterSnapshot, HostInfo, TaskDecision } from '../discovery/types.ts';
+import { AwsReadError } from '../errors.ts';
+import type { Metrics } from '../metrics.ts';
+import { BoundedCache, type CacheLookupListener } from './cache.ts';
+import type { SourceClients } from './clients.ts';
+
+/** ListClusters returns at most 100 cluster ARNs per page. */
+export const LIST_CLUSTERS_PAGE_SIZE = 100;
+/** DescribeClusters accepts at most 100 clusters. */
+export const DESCRIBE_CLUSTERS_MAX = 100;
+/** ListTasks returns at most 100 task ARNs per page. */
+export const LIST_TASKS_PAGE_SIZE = 100;
+/** DescribeTasks accepts at most 100 tasks. */
+export const DESCRIBE_TASKS_MAX = 100;
+/** DescribeContainerInstances accepts at most 100 container instances. */
+export const DESCRIBE_CONTAINER_INSTANCES_MAX = 100;
+/** ListServices returns at most 100 service ARNs per page (maxResults; 10 by default). */
+export const LIST_SERVICES_PAGE_SIZE = 100;
+/** DescribeServices accepts at most 10 services. */
+export const DESCRIBE_SERVICES_MAX = 10;
+/** EC2 DescribeInstances has no documented InstanceId.N limit; 100 matches the container instance batches. */
+export const DESCRIBE_INSTANCES_IDS_MAX = 100;
+/** SSM DescribeInstanceInformation returns at most 50 instances per page (MaxResults 5–50). */
+export const DESCRIBE_INSTANCE_INFORMATION_PAGE_SIZE = 50;
+/** DescribeTaskDefinition takes one task definition per call; this many run at once. */
+export const DESCRIBE_TASK_DEFINITION_CONCURRENCY = 4;
+
+/** Cluster descriptions (tags, status) are re-read after this long: cluster tags rarely change. */
+export const CLUSTER_DESCRIPTION_MAX_AGE_MS = 5 * 60_000;
+/**
+ * A cached task is described again after this long anyway: its address and bindings do not change
+ * while it runs, but healthStatus and tags can.
+ */
+export const TASK_DESCRIPTION_MAX_AGE_MS = 10 * 60_000;
+/** Bound of the task definition cache (revision ARNs are immutable, so only memory limits it). */
+export const TASK_DEFINITION_CACHE_MAX = 5000;
+/** Bound of each per-cluster cache (tasks, container instances, hosts). */
+export const CLUSTER_CACHE_MAX = 50_000;
+
+/** A cluster a source selected, as DescribeClusters returned it. */
+export interface ClusterRef {
+  clusterArn: string;
+  clusterName: string;
+  tags: Readonly<Record<string, string>>;
+}
+
+/** The outcome of selecting a source's clusters: the clusters, and those reported gone. */
+export interface ClusterSelection {
+  clusters: ClusterRef[];
+  /** Configured clusters that DescribeClusters reported MISSING or INACTIVE. */
+  missing: string[];
+}
+
+/** The outcome of reading one cluster: a snapshot, or `gone` (ClusterNotFoundException). */
+export type ClusterFetch = { kind: 'ok'; snapshot: ClusterSnapshot } | { kind: 'gone' };
+
+/** Options of a fetcher. */
+export interface FetcherOptions {
+  /** Read services (ListServices + DescribeServices): only when a feature needs them. */
+  includeServices: boolean;
+}
+
+/** The name part of a cluster ARN (`arn:aws:ecs:r:a:cluster/NAME`), or the input when it is a name. */
+export function clusterNameOf(clusterArnOrName: string): string {
+  const slash = clusterArnOrName.indexOf(':cluster/');
+  return slash === -1 ? clusterArnOrName : clusterArnOrName.slice(slash + ':cluster/'.length);
+}
+
+/** The account id of an ARN, or undefined. */
+export function accountIdOf(arn: string): string | undefined {
+  const account = arn.split(':')[4];
+  return account === undefined || account === '' ? undefined : account;
+}
+
+/** Splits a list into batches of at most `size`. */
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let index = 0; index < items.length; index += size) out.push(items.slice(index, index + size));
+  return out;
+}
+
+/** Maps with at most `limit` promises in flight, keeping order. */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+function tagRecord(tags: readonly { key?: string; value?: string }[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const tag of tags ?? []) if (tag.key !== undefined) out[tag.key] = tag.value ?? '';
+  return out;
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : '';
+}
+
+function isMissing(failure: Failure): boolean {
+  return failure.reason === 'MISSING';
+}
+
+/** The host of an EC2 instance, as the snapshot carries it. */
+export function hostFromEc2(instance: Instance): HostInfo {
+  const tags: Record<string, string> = {};
+  for (const tag of instance.Tags ?? []) if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
+  const host: HostInfo = { ec2InstanceId: instance.InstanceId!, source: 'ec2', tags };
+  if (instance.PrivateIpAddress !== undefined) host.privateIpAddress = instance.PrivateIpAddress;
+  const ipv6 =
+    instance.Ipv6Address ??
+    instance.NetworkInterfaces?.flatMap((eni) => eni.Ipv6Addresses ?? [])[0]?.Ipv6Address;
+  if (ipv6 !== undefined) host.ipv6Address = ipv6;
+  if (instance.PublicIpAddress !== undefined) host.publicIpAddress = instance.PublicIpAddress;
+  if (instance.InstanceType !== undefined) host.instanceType = instance.InstanceType;
+  if (instance.Placement?.AvailabilityZone !== undefined)
+    host.availabilityZone = instance.Placement.AvailabilityZone;
+  if (instance.SubnetId !== undefined) host.subnetId = instance.SubnetId;
+  return host;
+}
+
+/** A task as DescribeTasks returned it, with the time it was read. */
+interface DescribedTask {
+  task: Task;
+  readAt: number;
+}
+
+/** Per-cluster caches: every key belongs to the cluster, so a removed cluster drops them all. */
+interface ClusterCaches {
+  /** Tasks by task ARN, only those whose decision was complete (a RUNNING task's address and bindings do not change). */
+  tasks: BoundedCache<string, DescribedTask>;
+  /** Tasks described in the last refresh, awaiting their decisions (`settle`). */
+  described: Map<string, DescribedTask>;
+  /** Container instances by containerInstanceArn; evicted when no task used them in a refresh. */
+  containerInstances: BoundedCache<string, ContainerInstance>;
+  /** Hosts by ec2InstanceId (i-… or mi-…); evicted when no container instance used them in a refresh. */
+  hosts: BoundedCache<string, HostInfo>;
+}
+
+/** Reads one source: selects its clusters and snapshots each; keeps the caches between refreshes. */
+export class SourceFetcher {
+  readonly source: SourceConfig;
+  readonly #clients: SourceClients;
+  readonly #metrics: Pick<Metrics, 'cacheRequests'>;
+  readonly #log: Logger;
+  readonly #options: FetcherOptions;
+  readonly #onLookup: CacheLookupListener;
+  /** Cluster descriptions by the configured name/ARN or the listed ARN, with the time they were read. */
+  readonly #clusterDescriptions = new Map<string, { cluster: Cluster; readAt: number }>();
+  /** Task definitions by revision ARN: immutable, so cached forever (bounded by LRU). */
+  readonly #taskDefinitions: BoundedCache<string, TaskDefinition>;
+  readonly #taskDefinitionsInFlight = new Map<string, Promise<TaskDefinition | undefined>>();
+  readonly #clusters = new Map<string, ClusterCaches>();
+  readonly #now: () => number;
+
+  constructor(
+    source: SourceConfig,
+    clients: SourceClients,
+    metrics: Pick<Metrics, 'cacheRequests'>,
+    log: Logger,
+    options: FetcherOptions,
+    now: () => number = Date.now,
+  ) {
+    this.source = source;
+    this.#clients = clients;
+    this.#metrics = metrics;
+    this.#log = log;
+    this.#options = options;
+    this.#now = now;
+    this.#onLookup = (cache, result) => this.#metrics.cacheRequests.inc({ cache, result });
+    this.#taskDefinitions = new BoundedCache('task_definition', TASK_DEFINITION_CACHE_MAX, this.#onLookup);
+  }
+
+  /** The clusters to read this refresh: configured (DescribeClusters) or listed (ListClusters), filtered by name. */
+  async selectClusters(): Promise<ClusterSelection> {
+    const identifiers = this.source.clusters ?? (await this.#listClusterArns());
+    const wanted = identifiers.filter((id) => clusterSelected(this.source, clusterNameOf(id)));
+    const now = this.#now();
+    const stale = wanted.filter((id) => {
+      const cached = this.#clusterDescriptions.get(id);
+      const fresh = cached !== undefined && now - cached.readAt < CLUSTER_DESCRIPTION_MAX_AGE_MS;
+      this.#metrics.cacheRequests.inc({ cache: 'cluster', result: fresh ? 'hit' : 'miss' });
+      return !fresh;
+    });
+    const missing = new Set<string>();
+    for (const batch of chunk(stale, DESCRIBE_CLUSTERS_MAX)) {
+      const output = await this.#call(`describe clusters failed for source "${this.source.name}"`, () =>
+        this.#clients.ecs.send(new DescribeClustersCommand({ clusters: batch, include: ['TAGS'] })),
+      );
+      const byKey = new Map<string, Cluster>();
+      for (const cluster of output.clusters ?? []) {
+        if (cluster.clusterArn !== undefined) byKey.set(cluster.clusterArn, cluster);
+        if (cluster.clusterName !== undefined) byKey.set(cluster.clusterName, cluster);
+      }
+      for (const id of batch) {
+        const cluster = byKey.get(id);
+        if (cluster === undefined) {
+          missing.add(id);
+          this.#clusterDescriptions.delete(id);
+        } else {
+          this.#clusterDescriptions.set(id, { cluster, readAt: now });
+        }
+      }
+      for (const failure of output.failures ?? []) {
+        if (!isMissing(failure)) {
+          this.#log.warn(
+            { arn: failure.arn, reason: failure.reason },
+            'describe clusters reported a failure',
+          );
+        }
+      }
+    }
+    for (const id of [...this.#clusterDescriptions.keys()]) {
+      if (!wanted.includes(id)) this.#clusterDescriptions.delete(id);
+    }
+    const clusters: ClusterRef[] = [];
+    for (const id of wanted) {
+      const cluster = this.#clusterDescriptions.get(id)?.cluster;
+      if (cluster === undefined || cluster.status === 'INACTIVE' || cluster.clusterArn === undefined) {
+        missing.add(id);
+        continue;
+      }
+      clusters.push({
+        clusterArn: cluster.clusterArn,
+        clusterName: cluster.clusterName ?? clusterNameOf(cluster.clusterArn),
+        tags: tagRecord(cluster.tags),
+      });
+    }
+    return { clusters, missing: [...missing] };
+  }
+
+  async #listClusterArns(): Promise<string[]> {
+    const arns: string[] = [];
+    await this.#call(`list clusters failed for source "${this.source.name}"`, async () => {
+      for await (const page of paginateListClusters(
+        { client: this.#clients.ecs, pageSize: LIST_CLUSTERS_PAGE_SIZE },
+        {},
+      )) {
+        arns.push(...(page.clusterArns ?? []));
+      }
+    });
+    return arns;
+  }
+
+  #caches(clusterArn: string): ClusterCaches {
+    let caches = this.#clusters.get(clusterArn);
+    if (caches === undefined) {
+      caches = {
+        tasks: new BoundedCache('task', CLUSTER_CACHE_MAX, this.#onLookup),
+        described: new Map(),
+        containerInstances: new BoundedCache('container_instance', CLUSTER_CACHE_MAX, this.#onLookup),
+        hosts: new BoundedCache('host', CLUSTER_CACHE_MAX, this.#onLookup),
+      };
+      this.#clusters.set(clusterArn, caches);
+    }
+    return caches;
+  }
+
+  /** Reads one cluster into a snapshot; `gone` when ECS says the cluster does not exist. Throws AwsReadError. */
+  async fetchCluster(cluster: ClusterRef): Promise<ClusterFetch> {
+    const { clusterArn, clusterName } = cluster;
+    const caches = this.#caches(clusterArn);
+    const what = (action: string) =>
+      `${action} failed for cluster "${clusterName}" of source "${this.source.name}"`;
+
+    let taskArns: string[];
+    try {
+      taskArns = await this.#listTaskArns(clusterArn);
+    } catch (error) {
+      if (error instanceof AwsReadError && error.awsCode === 'ClusterNotFoundException')
+        return { kind: 'gone' };
+      throw error;
+    }
+
+    const tasks: Task[] = [];
+    const toDescribe: string[] = [];
+    const now = this.#now();
+    const fresh = (entry: DescribedTask) => now - entry.readAt < TASK_DESCRIPTION_MAX_AGE_MS;
+    for (const arn of taskArns) {
+      const cached = caches.tasks.get(arn, fresh);
+      if (cached === undefined) toDescribe.push(arn);
+      else tasks.push(cached.task);
+    }
+    caches.tasks.retainOnly(new Set(taskArns));
+    caches.described.clear();
+    for (const batch of chunk(toDescribe, DESCRIBE_TASKS_MAX)) {
+      const output = await this.#call(what('describe tasks'), () =>
+        this.#clients.ecs.send(
+          new DescribeTasksCommand({ cluster: clusterArn, tasks: batch, include: ['TAGS'] }),
+        ),
+      );
+      for (const task of output.tasks ?? []) {
+        tasks.push(task);
+        if (task.taskArn !== undefined) caches.described.set(task.taskArn, { task, readAt: now });
+      }
+      for (const failure of output.failures ?? []) {
+        this.#log.debug(
+          { cluster: clusterName, arn: failure.arn, reason: failure.reason },
+          'task not described',
+        );
+      }
+    }
+
+    const taskDefinitions = await this.#readTaskDefinitions(tasks, what);
+    const containerInstances = await this.#readContainerInstances(clusterArn, tasks, caches, what);
+    const hosts = await this.#readHosts([...containerInstances.values()], caches, what);
+    const snapshot: ClusterSnapshot = {
+      source: this.source.name,
+      region: await this.#clients.region(),
+      clusterArn,
+      clusterName,
+      clusterTags: cluster.tags,
+      tasks,
+      taskDefinitions,
+      containerInstances,
+      hosts,
+    };
+    const accountId = accountIdOf(clusterArn);
+    if (accountId !== undefined) snapshot.accountId = accountId;
+    if (this.#options.includeServices) snapshot.services = await this.#readServices(clusterArn, what);
+    return { kind: 'ok', snapshot };
+  }
+
+  /**
+   * Records the decisions of the last snapshot of a cluster: tasks RUNNING with a complete decision
+   * are cached and not described again (for TASK_DESCRIPTION_MAX_AGE_MS); any other task is
+   * described again next refresh.
+   */
+  settle(clusterArn: string, decisions: readonly TaskDecision[]): void {
+    const caches = this.#clusters.get(clusterArn);
+    if (caches === undefined) return;
+    for (const decision of decisions) {
+      if (!decision.incomplete && decision.lastStatus === 'RUNNING') {
+        const described = caches.described.get(decision.taskArn);
+        if (described !== undefined) caches.tasks.set(decision.taskArn, described);
+      } else {
+        caches.tasks.delete(decision.taskArn);
+      }
+    }
+    caches.described.clear();
+  }
+
+  /** Drops every cache of a cluster that is gone or no longer selected, its description included (re-read next refresh). */
+  forget(clusterArn: string): void {
+    this.#clusters.delete(clusterArn);
+    for (const [id, { cluster }] of this.#clusterDescriptions) {
+      if (cluster.clusterArn === clusterArn) this.#clusterDescriptions.delete(id);
+    }
+  }
+
+  async #listTaskArns(clusterArn: string): Promise<string[]> {
+    const arns: string[] = [];
+    await this.#call(
+      `list tasks failed for cluster "${clusterNameOf(clusterArn)}" of source "${this.source.name}"`,
+      async () => {
+        for await (const page of paginateListTasks(
+          { client: this.#clients.ecs, pageSize: LIST_TASKS_PAGE_SIZE },
+          { cluster: clusterArn, desiredStatus: 'RUNNING' },
+        )) {
+          arns.push(...(page.taskArns ?? []));
+        }
+      },
+    );
+    return arns;
+  }
+
+  async #readTaskDefinitions(
+    tasks: readonly Task[],
+    what: (action: string) => string,
+  ): Promise<Map<string, TaskDefinition>> {
+    const arns = [...new Set(tasks.map((task) => task.taskDefinitionArn).filter((arn) => arn !== undefined))];
+    const out = new Map<string, TaskDefinition>();
+    const misses: string[] = [];
+    for (const arn of arns) {
+      const cached = this.#taskDefinitions.get(arn);
+      if (cached === undefined) misses.push(arn);
+      else out.set(arn, cached);
+    }
+    await mapLimit(misses, DESCRIBE_TASK_DEFINITION_CONCURRENCY, async (arn) => {
+      // Clusters refresh concurrently: a revision another cluster is describing right now is awaited, not described twice.
+      let pending = this.#taskDefinitionsInFlight.get(arn);
+      if (pending === undefined) {
+        pending = this.#describeTaskDefinition(arn, what).finally(() =>
+          this.#taskDefinitionsInFlight.delete(arn),
+        );
+        this.#taskDefinitionsInFlight.set(arn, pending);
+      }
+      const taskDefinition = await pending;
+      if (taskDefinition !== undefined) out.set(arn, taskDefinition);
+    });
+    return out;
+  }
+
+  async #describeTaskDefinition(
+    arn: string,
+    what: (action: string) => string,
+  ): Promise<TaskDefinition | undefined> {
+    try {
+      const output = await this.#clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }));
+      if (output.taskDefinition !== undefined) this.#taskDefinitions.set(arn, output.taskDefinition);
+      return output.taskDefinition;
+    } catch (error) {
+      // A revision that cannot be described (ClientException) leaves its tasks as task-definition-missing.
+      if (errorName(error) === 'ClientException') {
+        this.#log.warn({ err: error, taskDefinitionArn: arn }, 'task definition not described');
+        return undefined;
+      }
+      throw new AwsReadError(what(`describe task definition "${arn}"`), error);
+    }
+  }
+
+  async #readContainerInstances(
+    clusterArn: string,
+    tasks: readonly Task[],
+    caches: ClusterCaches,
+    what: (action: string) => string,
+  ): Promise<Map<string, ContainerInstance>> {
+    const arns = new Set(tasks.map((task) => task.containerInstanceArn).filter((arn) => arn !== undefined));
+    const out = new Map<string, ContainerInstance>();
+    const misses: string[] = [];
+    for (const arn of arns) {
+      const cached = caches.containerInstances.get(arn);
+      if (cached === undefined) misses.push(arn);
+      else out.set(arn, cached);
+    }
+    caches.containerInstances.retainOnly(arns);
+    for (const batch of chunk(misses, DESCRIBE_CONTAINER_INSTANCES_MAX)) {
+      const output = await this.#call(what('describe container instances'), () =>
+        this.#clients.ecs.send(
+          new DescribeContainerInstancesCommand({ cluster: clusterArn, containerInstances: batch }),
+        ),
+      );
+      for (const instance of output.containerInstances ?? []) {
+        if (instance.containerInstanceArn === undefined) continue;
+        caches.containerInstances.set(instance.containerInstanceArn, instance);
+        out.set(instance.containerInstanceArn, instance);
+      }
+    }
+    return out;
+  }
+
+  async #readHosts(
+    containerInstances: readonly ContainerInstance[],
+    caches: ClusterCaches,
+    what: (action: string) => string,
+  ): Promise<Map<string, HostInfo>> {
+    const ids = new Set(
+      containerInstances
+        .map((instance) => instance.ec2InstanceId)
+        .filter((id) => id !== undefined && id !== ''),
+    ) as Set<string>;
+    const out = new Map<string, HostInfo>();
+    const ec2Misses: string[] = [];
+    const ssmMisses: string[] = [];
+    for (const id of ids) {
+      const cached = caches.hosts.get(id);
+      if (cached !== undefined) out.set(id, cached);
+      else if (id.startsWith('mi-')) ssmMisses.push(id);
+      else ec2Misses.push(id);
+    }
+    caches.hosts.retainOnly(ids);
+    const found: HostInfo[] = [];
+    for (const batch of chunk(ec2Misses, DESCRIBE_INSTANCES_IDS_MAX)) {
+      found.push(...(await this.#describeInstances(batch, what)));
+    }
+    for (const batch of chunk(ssmMisses, DESCRIBE_INSTANCE_INFORMATION_PAGE_SIZE)) {
+      await this.#call(what('describe instance information'), async () => {
+        for await (const page of paginateDescribeInstanceInformation(
+          { client: this.#clients.ssm, pageSize: DESCRIBE_INSTANCE_INFORMATION_PAGE_SIZE },
+          { Filters: [{ Key: 'InstanceIds', Values: batch }] },
+        )) {
+          for (const info of page.InstanceInformationList ?? []) {
+            if (info.InstanceId === undefined) continue;
+            const host: HostInfo = { ec2InstanceId: info.InstanceId, source: 'ssm', tags: {} };
+            if (info.IPAddress !== undefined) {
+              if (info.IPAddress.includes(':')) host.ipv6Address = info.IPAddress;
+              else host.privateIpAddress = info.IPAddress;
+            }
+            found.push(host);
+          }
+        }
+      });
+    }
+    for (const host of found) {
+      caches.hosts.set(host.ec2InstanceId, host);
+      out.set(host.ec2InstanceId, host);
+    }
+    return out;
+  }
+
+  /** DescribeInstances by InstanceIds; one unknown id fails the whole call, so then each id is read alone. */
+  async #describeInstances(ids: readonly string[], what: (action: string) => string): Promise<HostInfo[]> {
+    const read = async (batch: readonly string[]) => {
+      const hosts: HostInfo[] = [];
+      let nextToken: string | undefined;
+      do {
+        const output = await this.#clients.ec2.send(
+          new DescribeInstancesCommand({
+            InstanceIds: [...batch],
+            ...(nextToken ? { NextToken: nextToken } : {}),
+          }),
+        );
+        for (const reservation of output.Reservations ?? []) {
+          for (const instance of reservation.Instances ?? []) {
+            if (instance.InstanceId !== undefined) hosts.push(hostFromEc2(instance));
+          }
+        }
+        nextToken = output.NextToken;
+      } while (nextToken);
+      return hosts;
+    };
+    try {
+      return await read(ids);
+    } catch (error) {
+      if (!errorName(error).startsWith('InvalidInstanceID'))
+        throw new AwsReadError(what('describe instances'), error);
+    }
+    const hosts: HostInfo[] = [];
+    for (const id of ids) {
+      try {
+        hosts.push(...(await read([id])));
+      } catch (error) {
+        if (!errorName(error).startsWith('InvalidInstanceID'))
+          throw new AwsReadError(what('describe instances'), error);
+        this.#log.debug({ ec2InstanceId: id }, 'ec2 instance not found');
+      }
+    }
+    return hosts;
+  }
+
+  async #readServices(clusterArn: string, what: (action: string) => string): Promise<Map<string, Service>> {
+    const arns: string[] = [];
+    await this.#call(what('list services'), async () => {
+      for await (const page of paginateListServices(
+        { client: this.#clients.ecs, pageSize: LIST_SERVICES_PAGE_SIZE },
+        { cluster: clusterArn },
+      )) {
+        arns.push(...(page.serviceArns ?? []));
+      }
+    });
+    const out = new Map<string, Service>();
+    for (const batch of chunk(arns, DESCRIBE_SERVICES_MAX)) {
+      const output = await this.#call(what('describe services'), () =>
+        this.#clients.ecs.send(
+          new DescribeServicesCommand({ cluster: clusterArn, services: batch, include: ['TAGS'] }),
+        ),
+      );
+      for (const service of output.services ?? []) {
+        if (service.serviceName !== undefined) out.set(service.serviceName, service);
+      }
+    }
+    return out;
+  }
+
+  async #call<T>(message: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof AwsReadError) throw error;
+      throw new AwsReadError(message, error);
+    }
+  }
+}

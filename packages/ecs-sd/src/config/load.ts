@@ -1,0 +1,300 @@
+/**
+ * Pure config loading: YAML text plus the overrides the CLI collected from flags and environment
+ * → one validated, frozen `Config`, or a `ConfigError` listing every problem at once as
+ * `path: message` lines. Reads no files and no environment itself.
+ */
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import type { Rule } from '../discovery/types.ts';
+import { ConfigError } from '../errors.ts';
+import { fileSdPathProblem } from '../output/file-sd.ts';
+import { parseDuration } from './duration.ts';
+import { type ConfigFile, ConfigFileSchema } from './schema.ts';
+import type { Config, SourceConfig } from './types.ts';
+
+/** A value from a flag or an environment variable, placed at a config path; `origin` names it in problems. */
+export interface ConfigOverride {
+  path: readonly (string | number)[];
+  value: unknown;
+  /** `--log.level` or `ECS_SD_LOG_LEVEL`. */
+  origin: string;
+}
+
+/** What the CLI hands over: the file's text (if any) and the flag and environment overrides. */
+export interface LoadConfigInput {
+  fileText?: string;
+  /** Named in problems about the YAML itself. */
+  fileName?: string;
+  /** Overrides of config-file keys (flags win over environment, both over the file). */
+  overrides?: readonly ConfigOverride[];
+  /** Fields of the single default source (`--aws.region` …), paths relative to the source. */
+  sourceOverrides?: readonly ConfigOverride[];
+  /** Region for sources without one, when the SDK would not find it (AWS_DEFAULT_REGION). */
+  defaultRegion?: string;
+}
+
+type Path = readonly PropertyKey[];
+
+/** `sources[0].region` from `['sources', 0, 'region']`. */
+export function formatPath(path: Path): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const json = JSON.stringify(value);
+  return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
+/** Zod's internal definition of a schema, enough to walk object shapes for "expected one of" lists. */
+interface SchemaDef {
+  type: string;
+  shape?: Record<string, unknown>;
+  innerType?: unknown;
+  element?: unknown;
+  in?: unknown;
+}
+
+function defOf(schema: unknown): SchemaDef | undefined {
+  return (schema as { _zod?: { def?: SchemaDef } } | undefined)?._zod?.def;
+}
+
+function unwrap(schema: unknown): unknown {
+  let current = schema;
+  for (let depth = 0; depth < 10; depth++) {
+    const def = defOf(current);
+    if (def === undefined) return current;
+    if (def.innerType !== undefined) current = def.innerType;
+    else if (def.type === 'pipe') current = def.in;
+    else return current;
+  }
+  return current;
+}
+
+/** The keys an object schema at `path` allows, for "unknown key" problems. */
+export function knownKeysAt(schema: unknown, path: Path): string[] {
+  let current = unwrap(schema);
+  for (const part of path) {
+    const def = defOf(current);
+    if (def === undefined) return [];
+    if (typeof part === 'number' && def.type === 'array') current = unwrap(def.element);
+    else if (def.type === 'object' && def.shape !== undefined) current = unwrap(def.shape[String(part)]);
+    else return [];
+  }
+  const shape = defOf(current)?.shape;
+  return shape === undefined ? [] : Object.keys(shape);
+}
+
+function startsWith(path: Path, prefix: Path): boolean {
+  return prefix.length <= path.length && prefix.every((part, index) => path[index] === part);
+}
+
+/** One `path: message` line per zod issue, naming the key, the received value and what was expected. */
+export function formatIssues(
+  issues: readonly z.core.$ZodIssue[],
+  overrides: readonly ConfigOverride[] = [],
+): string[] {
+  const lines: string[] = [];
+  for (const issue of issues) {
+    const override = overrides.find((candidate) => startsWith(issue.path, candidate.path));
+    const where = (path: Path) =>
+      override === undefined ? formatPath(path) : `${override.origin} (${formatPath(path)})`;
+    const input = (issue as { input?: unknown }).input;
+    switch (issue.code) {
+      case 'unrecognized_keys': {
+        const known = knownKeysAt(ConfigFileSchema, issue.path);
+        for (const key of issue.keys) {
+          lines.push(`${where([...issue.path, key])}: unknown key, expected one of ${known.join(', ')}`);
+        }
+        break;
+      }
+      case 'invalid_type':
+        lines.push(
+          input === undefined
+            ? `${where(issue.path)}: missing, expected ${issue.expected}`
+            : `${where(issue.path)}: got ${show(input)}, expected ${issue.expected}`,
+        );
+        break;
+      case 'invalid_value':
+        lines.push(
+          `${where(issue.path)}: got ${show(input)}, expected one of ${issue.values.map((v) => show(v)).join(', ')}`,
+        );
+        break;
+      case 'custom':
+        lines.push(`${where(issue.path)}: ${issue.message}`);
+        break;
+      default:
+        lines.push(
+          `${where(issue.path)}: got ${show(input)}, ${lowerFirst(issue.message).replace(/^invalid \w+: /, '')}`,
+        );
+    }
+  }
+  return lines;
+}
+
+function setIn(target: Record<string, unknown>, path: readonly (string | number)[], value: unknown): void {
+  let current: Record<string | number, unknown> = target;
+  path.forEach((part, index) => {
+    if (index === path.length - 1) {
+      current[part] = value;
+      return;
+    }
+    const next = current[part];
+    if (typeof next !== 'object' || next === null) {
+      current[part] = typeof path[index + 1] === 'number' ? [] : {};
+    }
+    current = current[part] as Record<string | number, unknown>;
+  });
+}
+
+function parseYaml(text: string, fileName: string): unknown {
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    throw new ConfigError(
+      document.errors.map((error) => {
+        const line = error.linePos?.[0];
+        const at = line === undefined ? '' : ` at line ${line.line} column ${line.col}`;
+        return `${fileName}: invalid YAML${at}: ${lowerFirst(error.message.split('\n')[0] ?? '')}`;
+      }),
+    );
+  }
+  return document.toJS() ?? {};
+}
+
+function anchored(source: string): RegExp {
+  return new RegExp(`^(?:${source})$`);
+}
+
+function compileRule(rule: ConfigFile['discovery']['rules'][number], defaultPath: string): Rule {
+  const out: Rule = {
+    name: rule.name,
+    ports: [...rule.ports],
+    path: rule.path ?? defaultPath,
+    scheme: rule.scheme,
+    labels: { ...rule.labels },
+  };
+  if (rule.cluster !== undefined) out.cluster = anchored(rule.cluster);
+  if (rule.service !== undefined) out.service = anchored(rule.service);
+  if (rule.family !== undefined) out.family = anchored(rule.family);
+  if (rule.task_definition_arn !== undefined) out.taskDefinitionArn = anchored(rule.task_definition_arn);
+  if (rule.container !== undefined) out.container = anchored(rule.container);
+  if (rule.docker_label !== undefined) {
+    out.dockerLabel =
+      rule.docker_label.value === undefined
+        ? { name: rule.docker_label.name }
+        : { name: rule.docker_label.name, value: anchored(rule.docker_label.value) };
+  }
+  if (rule.job !== undefined) out.job = rule.job;
+  if (rule.interval !== undefined) out.interval = rule.interval;
+  return out;
+}
+
+function compileSource(
+  source: ConfigFile['sources'][number],
+  defaultRegion: string | undefined,
+): SourceConfig {
+  const region = source.region ?? defaultRegion;
+  const out: SourceConfig = { name: source.name ?? source.region ?? 'default' };
+  if (region !== undefined) out.region = region;
+  if (source.role_arn !== undefined) out.roleArn = source.role_arn;
+  if (source.external_id !== undefined) out.externalId = source.external_id;
+  if (source.endpoint !== undefined) out.endpoint = source.endpoint;
+  if (source.clusters !== undefined) out.clusters = [...source.clusters];
+  if (source.cluster_include !== undefined) out.clusterInclude = anchored(source.cluster_include);
+  if (source.cluster_exclude !== undefined) out.clusterExclude = anchored(source.cluster_exclude);
+  return out;
+}
+
+/** Compiles a validated config file into the runtime `Config` (regexes anchored and compiled once). */
+export function compileConfig(file: ConfigFile, defaultRegion?: string): Config {
+  const sources = file.sources.length > 0 ? file.sources : [{}];
+  return {
+    refreshIntervalMs: parseDuration(file.refresh_interval)!,
+    sources: sources.map((source) => compileSource(source, defaultRegion)),
+    discovery: {
+      conventions: {
+        prometheusEcsSd: file.discovery.conventions.prometheus_ecs_sd,
+        prometheusEcsDiscovery: file.discovery.conventions.prometheus_ecs_discovery,
+        ecsSdLabels: file.discovery.conventions.ecs_sd_labels,
+        rules: file.discovery.conventions.rules,
+      },
+      rules: file.discovery.rules.map((rule) => compileRule(rule, file.discovery.default_path)),
+      dockerLabelAllowlist:
+        file.discovery.docker_label_allowlist === null
+          ? null
+          : anchored(file.discovery.docker_label_allowlist),
+      defaultInterval: file.discovery.default_interval,
+      defaultPath: file.discovery.default_path,
+    },
+    labels: { serviceDetails: file.labels.service_details },
+    output: {
+      ...(file.output.directory === undefined ? {} : { directory: file.output.directory }),
+      ...(file.output.file === undefined ? {} : { file: file.output.file }),
+      format: file.output.format,
+    },
+    web: { listenAddress: file.web.listen_address },
+    log: { level: file.log.level, format: file.log.format },
+  };
+}
+
+/** Freezes an object graph in place (RegExps are left as they are: non-global ones are never written). */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || value instanceof RegExp || Object.isFrozen(value)) {
+    return value;
+  }
+  for (const child of Object.values(value)) deepFreeze(child);
+  return Object.freeze(value);
+}
+
+/** Validates YAML text plus overrides into a frozen `Config`; throws `ConfigError` with every problem. */
+export function loadConfig(input: LoadConfigInput = {}): Config {
+  const fileName = input.fileName ?? 'config';
+  const raw = input.fileText === undefined ? {} : parseYaml(input.fileText, fileName);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError([`(root): got ${show(raw)}, expected a mapping of config keys`]);
+  }
+  const document = structuredClone(raw) as Record<string, unknown>;
+  const overrides = [...(input.overrides ?? [])];
+  const problems: string[] = [];
+  for (const override of overrides) setIn(document, override.path, override.value);
+
+  const sourceOverrides = input.sourceOverrides ?? [];
+  if (sourceOverrides.length > 0) {
+    const sources = document['sources'];
+    if (Array.isArray(sources) && sources.length > 0) {
+      for (const override of sourceOverrides) {
+        problems.push(
+          `${override.origin}: applies only when the config file has no sources, expected it in sources[] instead`,
+        );
+      }
+    } else {
+      document['sources'] = [{}];
+      for (const override of sourceOverrides) {
+        const path = ['sources', 0, ...override.path];
+        setIn(document, path, override.value);
+        overrides.push({ ...override, path });
+      }
+    }
+  }
+
+  const result = ConfigFileSchema.safeParse(document, { reportInput: true });
+  if (!result.success) problems.push(...formatIssues(result.error.issues, overrides));
+  if (result.success && result.data.output.file !== undefined) {
+    const problem = fileSdPathProblem(result.data.output.file, result.data.output.format);
+    if (problem !== undefined) {
+      const origin = overrides.find((override) => override.path.join('.') === 'output.file')?.origin;
+      problems.push(`${origin === undefined ? 'output.file' : `${origin} (output.file)`}: ${problem}`);
+    }
+  }
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+  return deepFreeze(compileConfig(result.data, input.defaultRegion));
+}

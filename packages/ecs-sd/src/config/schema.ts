@@ -1,0 +1,250 @@
+/**
+ * The one schema of the ecs-sd config file (snake_case keys, like Prometheus's), with a
+ * description and default per key. Unknown keys are errors. Validation only: `load.ts` turns
+ * the parsed value into the runtime `Config`.
+ */
+import { z } from 'zod';
+import { INTERVALS } from '../discovery/types.ts';
+import { parseDuration } from './duration.ts';
+
+function show(value: unknown): string {
+  return value === undefined ? 'nothing' : JSON.stringify(value);
+}
+
+/** Smallest refresh interval accepted: ECS read APIs refill 20 tokens per second per account and Region. */
+export const MIN_REFRESH_INTERVAL_MS = 1000;
+
+const regex = z.string().superRefine((value, ctx) => {
+  try {
+    new RegExp(value);
+  } catch (error) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `${show(value)} is not a valid regular expression (${(error as Error).message}), expected a JavaScript regular expression`,
+    });
+  }
+});
+
+const duration = z.custom<string | number>(
+  (value) => (typeof value === 'string' || typeof value === 'number') && parseDuration(value) !== undefined,
+  {
+    error: (issue) =>
+      `${show(issue.input)} is not a duration, expected e.g. 30s, 1m, 1h30m or a number of seconds`,
+  },
+);
+
+const interval = z.enum(INTERVALS);
+
+const port = z.number().int().min(1).max(65535);
+
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/** One AWS account and Region to read, and which of its clusters. */
+export const SourceSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[a-zA-Z0-9_.:-]+$/, { error: 'expected letters, digits and _ . : -' })
+      .optional()
+      .describe('name of the source in metrics, logs and snapshots; default: the region, else "default"'),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { error: 'expected an AWS Region such as us-east-1' })
+      .optional()
+      .describe('AWS Region; default: the SDK chain (AWS_REGION, AWS_DEFAULT_REGION, profile)'),
+    role_arn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, {
+        error: 'expected an IAM role ARN arn:aws:iam::ACCOUNT:role/NAME',
+      })
+      .optional()
+      .describe('IAM role to assume (sts:AssumeRole) for cross-account reads; default: none'),
+    external_id: z
+      .string()
+      .min(2)
+      .max(1224)
+      .optional()
+      .describe('ExternalId passed to AssumeRole; only with role_arn'),
+    endpoint: z
+      .url()
+      .optional()
+      .describe('endpoint URL for ECS, EC2, SSM and STS (e.g. an ecs-sim); default: the AWS endpoints'),
+    clusters: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe('cluster names or ARNs; default: every cluster ListClusters returns'),
+    cluster_include: regex
+      .optional()
+      .describe('only clusters whose name matches this anchored regex; default: all'),
+    cluster_exclude: regex
+      .optional()
+      .describe('skip clusters whose name matches this anchored regex; default: none'),
+  })
+  .superRefine((source, ctx) => {
+    if (source.external_id !== undefined && source.role_arn === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['external_id'],
+        message: 'external_id is set without role_arn, expected role_arn too',
+      });
+    }
+  });
+
+/** A matcher in the OpenTelemetry ecs_observer style: every regex given must match (anchored). */
+export const RuleSchema = z
+  .strictObject({
+    name: z.string().min(1).describe('rule name, shown in the why-API'),
+    cluster: regex.optional().describe('cluster name regex'),
+    service: regex.optional().describe('service name regex (makes ecs-sd read services)'),
+    family: regex.optional().describe('task definition family regex'),
+    task_definition_arn: regex.optional().describe('task definition ARN regex'),
+    container: regex.optional().describe('container name regex'),
+    docker_label: z
+      .strictObject({
+        name: z.string().min(1).describe('docker label name'),
+        value: regex.optional().describe('docker label value regex; default: any value'),
+      })
+      .optional()
+      .describe('match containers that carry this docker label'),
+    ports: z.array(port).min(1).describe('container ports to scrape'),
+    path: z
+      .string()
+      .startsWith('/', { error: 'expected a path starting with /' })
+      .optional()
+      .describe('metrics path; default: discovery.default_path'),
+    scheme: z.enum(['http', 'https']).default('http').describe('scrape scheme'),
+    job: z.string().min(1).optional().describe('job label; default: the task definition family'),
+    interval: interval.optional().describe('interval bucket; default: discovery.default_interval'),
+    labels: z
+      .record(
+        z.string().regex(LABEL_NAME, { error: 'expected a label name [a-zA-Z_][a-zA-Z0-9_]*' }),
+        z.string(),
+      )
+      .default({})
+      .describe('extra labels on every target of the rule'),
+  })
+  .superRefine((rule, ctx) => {
+    const matchers = [
+      rule.cluster,
+      rule.service,
+      rule.family,
+      rule.task_definition_arn,
+      rule.container,
+      rule.docker_label,
+    ];
+    if (matchers.every((matcher) => matcher === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `rule ${show(rule.name)} has no matcher, expected at least one of cluster, service, family, task_definition_arn, container, docker_label`,
+      });
+    }
+  });
+
+/** Which conventions opt containers in. */
+export const ConventionsSchema = z.strictObject({
+  prometheus_ecs_sd: z
+    .boolean()
+    .default(true)
+    .describe('container env PROMETHEUS=true, PROMETHEUS_PORT, PROMETHEUS_ENDPOINT (prometheus-ecs-sd)'),
+  prometheus_ecs_discovery: z
+    .boolean()
+    .default(true)
+    .describe('docker labels PROMETHEUS_EXPORTER_* (prometheus-ecs-discovery)'),
+  ecs_sd_labels: z.boolean().default(true).describe("ecs-sd's own docker labels"),
+  rules: z.boolean().default(true).describe('the rules below'),
+});
+
+/** How containers become targets: the DiscoveryOptions of discovery/types.ts. */
+export const DiscoverySchema = z.strictObject({
+  conventions: ConventionsSchema.prefault({}).describe('opt-in conventions on/off'),
+  rules: z.array(RuleSchema).default([]).describe('config-file rules'),
+  docker_label_allowlist: regex
+    .nullable()
+    .default(null)
+    .describe('docker labels whose names match become __meta_ecs_container_label_<name>; null: none'),
+  default_interval: interval.default('1m').describe('interval bucket of targets that name none'),
+  default_path: z
+    .string()
+    .startsWith('/', { error: 'expected a path starting with /' })
+    .default('/metrics')
+    .describe('metrics path of targets that name none'),
+});
+
+/** Extra labels that cost extra API calls. */
+export const LabelsSchema = z.strictObject({
+  service_details: z
+    .boolean()
+    .default(false)
+    .describe('read services (ListServices, DescribeServices) for service labels and tags'),
+});
+
+/** file_sd outputs; http_sd is always served by the web server. */
+export const OutputSchema = z.strictObject({
+  directory: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('directory for one file per interval (15s-tasks.json, 30s-, 1m-, 5m-), like prometheus-ecs-sd'),
+  file: z.string().min(1).optional().describe('single file with every target'),
+  format: z.enum(['json', 'yaml']).default('json').describe('file_sd format'),
+});
+
+const LISTEN_ADDRESS = /^(?:\[[0-9a-fA-F:.]+\]|[^:\s[\]]*):\d{1,5}$/;
+
+/** The web server: http_sd, /metrics, health, the why-API. */
+export const WebSchema = z.strictObject({
+  listen_address: z
+    .string()
+    .regex(LISTEN_ADDRESS, { error: 'expected HOST:PORT, :PORT or [IPv6]:PORT' })
+    .default(':9888')
+    .describe('host:port to listen on; empty host: every interface'),
+});
+
+/** Logging. */
+export const LogSchema = z.strictObject({
+  level: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('minimum log level'),
+  format: z.enum(['logfmt', 'json']).default('logfmt').describe('log line format on stderr'),
+});
+
+/** The whole config file. */
+export const ConfigFileSchema = z
+  .strictObject({
+    refresh_interval: duration.default('60s').describe('time between refreshes (Prometheus duration)'),
+    sources: z
+      .array(SourceSchema)
+      .default([])
+      .describe('AWS accounts/Regions to read; default: one source from the SDK chain and the --aws.* flags'),
+    discovery: DiscoverySchema.prefault({}).describe('how containers become targets'),
+    labels: LabelsSchema.prefault({}).describe('optional labels that need extra API calls'),
+    output: OutputSchema.prefault({}).describe('file_sd outputs'),
+    web: WebSchema.prefault({}).describe('web server'),
+    log: LogSchema.prefault({}).describe('logging'),
+  })
+  .superRefine((file, ctx) => {
+    const ms = parseDuration(file.refresh_interval);
+    if (ms !== undefined && ms < MIN_REFRESH_INTERVAL_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['refresh_interval'],
+        message: `${show(file.refresh_interval)} is too short, expected at least 1s`,
+      });
+    }
+    const seen = new Map<string, number>();
+    file.sources.forEach((source, index) => {
+      const name = source.name ?? source.region ?? 'default';
+      const first = seen.get(name);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sources', index, 'name'],
+          message: `source name ${show(name)} is also used by sources[${first}], expected unique names (set name:)`,
+        });
+      } else {
+        seen.set(name, index);
+      }
+    });
+  });
+
+/** The config file as validated, before compilation into `Config`. */
+export type ConfigFile = z.output<typeof ConfigFileSchema>;

@@ -1,0 +1,57 @@
+/**
+ * The validated, frozen configuration every component below the CLI receives. Regexes are
+ * compiled (anchored) once here; nothing below reads the environment or the command line.
+ */
+import type { DiscoveryOptions } from '../discovery/types.ts';
+
+/** Log levels of `--log.level`. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+/** Log line formats of `--log.format`. */
+export type LogFormat = 'logfmt' | 'json';
+
+/** One AWS account and Region to read, and which of its clusters. */
+export interface SourceConfig {
+  name: string;
+  /** Undefined: the SDK resolves it (AWS_REGION, profile). */
+  region?: string;
+  roleArn?: string;
+  externalId?: string;
+  endpoint?: string;
+  /** Names or ARNs; undefined means every cluster ListClusters returns. */
+  clusters?: readonly string[];
+  clusterInclude?: RegExp;
+  clusterExclude?: RegExp;
+}
+
+/** file_sd outputs. */
+export interface OutputConfig {
+  directory?: string;
+  file?: string;
+  format: 'json' | 'yaml';
+}
+
+/** Everything the daemon needs, validated and frozen. */
+export interface Config {
+  refreshIntervalMs: number;
+  sources: readonly SourceConfig[];
+  discovery: DiscoveryOptions;
+  labels: { serviceDetails: boolean };
+  output: OutputConfig;
+  web: { listenAddress: string };
+  log: { level: LogLevel; format: LogFormat };
+}
+
+/** True when a feature needs services read (ListServices + DescribeServices): they cost API calls. */
+export function needsServices(config: Pick<Config, 'discovery' | 'labels'>): boolean {
+  return (
+    config.labels.serviceDetails ||
+    (config.discovery.conventions.rules && config.discovery.rules.some((rule) => rule.service !== undefined))
+  );
+}
+
+/** True when a cluster name passes a source's include/exclude regexes. */
+export function clusterSelected(source: SourceConfig, clusterName: string): boolean {
+  if (source.clusterInclude !== undefined && !source.clusterInclude.test(clusterName)) return false;
+  if (source.clusterExclude?.test(clusterName)) return false;
+  return true;
+}

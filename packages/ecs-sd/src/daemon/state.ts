@@ -1,0 +1,134 @@
+/**
+ * The daemon's discovery state: per cluster, the last good targets and decisions, whether they are
+ * stale (the last refresh of that cluster failed) and when they last succeeded. Implements the
+ * read-only `DiscoveryView` the web server reads.
+ */
+import { taskIdFromArn } from '../discovery/index.ts';
+import type { Target, TaskDecision } from '../discovery/types.ts';
+import type { ClusterMetricsState, MetricsState } from '../metrics.ts';
+import type { DiscoveryView } from '../server/view.ts';
+
+/** What the state keeps for one cluster of one source. */
+export interface ClusterEntry {
+  source: string;
+  clusterArn: string;
+  clusterName: string;
+  targets: readonly Target[];
+  decisions: readonly TaskDecision[];
+  /** True while serving these targets after a failed refresh. */
+  stale: boolean;
+  /** Epoch milliseconds of the last successful refresh. */
+  lastSuccessMs: number;
+}
+
+function entryKey(source: string, clusterArn: string): string {
+  return `${source}\u0000${clusterArn}`;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Mutable discovery state behind the read-only view; only the refresh loop writes it. */
+export class DiscoveryState implements DiscoveryView {
+  readonly #clusters = new Map<string, ClusterEntry>();
+  #ready = false;
+  #targets: readonly Target[] = [];
+  #decisions: readonly TaskDecision[] = [];
+  #byArn = new Map<string, TaskDecision>();
+  #byId = new Map<string, TaskDecision>();
+
+  /** Stores a cluster's fresh targets and decisions (a successful refresh). */
+  update(entry: Omit<ClusterEntry, 'stale'>): void {
+    this.#clusters.set(entryKey(entry.source, entry.clusterArn), { ...entry, stale: false });
+    this.#reindex();
+  }
+
+  /** Marks a cluster stale after a failed refresh, keeping its last good targets. */
+  markStale(source: string, clusterArn: string): void {
+    const entry = this.#clusters.get(entryKey(source, clusterArn));
+    if (entry !== undefined) entry.stale = true;
+  }
+
+  /** Removes a cluster that was deleted or is no longer selected. */
+  remove(source: string, clusterArn: string): void {
+    if (this.#clusters.delete(entryKey(source, clusterArn))) this.#reindex();
+  }
+
+  /** The clusters a source currently has. */
+  clustersOf(source: string): ClusterEntry[] {
+    return [...this.#clusters.values()].filter((entry) => entry.source === source);
+  }
+
+  /** Every cluster, ordered by source then name. */
+  clusters(): ClusterEntry[] {
+    return [...this.#clusters.values()].sort(
+      (a, b) => compare(a.source, b.source) || compare(a.clusterName, b.clusterName),
+    );
+  }
+
+  /** Called after the first refresh in which every source and every cluster succeeded. */
+  markReady(): void {
+    this.#ready = true;
+  }
+
+  ready(): boolean {
+    return this.#ready;
+  }
+
+  targets(): readonly Target[] {
+    return this.#targets;
+  }
+
+  decision(taskIdOrArn: string): TaskDecision | undefined {
+    const exact = this.#byArn.get(taskIdOrArn);
+    if (exact !== undefined) return exact;
+    // Either ARN format (task/CLUSTER/ID or task/ID) or a bare id: the id is the last segment.
+    return this.#byId.get(taskIdOrArn.startsWith('arn:') ? taskIdFromArn(taskIdOrArn) : taskIdOrArn);
+  }
+
+  decisions(): readonly TaskDecision[] {
+    return this.#decisions;
+  }
+
+  /** The current-state gauges' view of this state. */
+  metricsState(sources: readonly string[]): MetricsState {
+    const clusters: ClusterMetricsState[] = this.clusters().map((entry) => {
+      const targetsByJob = new Map<string, number>();
+      for (const target of entry.targets)
+        targetsByJob.set(target.job, (targetsByJob.get(target.job) ?? 0) + 1);
+      return {
+        source: entry.source,
+        cluster: entry.clusterName,
+        stale: entry.stale,
+        lastSuccessSeconds: entry.lastSuccessMs / 1000,
+        targetsByJob,
+      };
+    });
+    const skippedTasks = new Map<string, number>();
+    const skippedContainers = new Map<string, number>();
+    for (const decision of this.#decisions) {
+      if (decision.skip !== undefined) {
+        skippedTasks.set(decision.skip.reason, (skippedTasks.get(decision.skip.reason) ?? 0) + 1);
+      } else if (decision.containers.every((container) => container.targets.length === 0)) {
+        const reason =
+          decision.containers.flatMap((container) => container.skips)[0]?.reason ?? 'no-container-opted-in';
+        skippedTasks.set(reason, (skippedTasks.get(reason) ?? 0) + 1);
+      }
+      for (const container of decision.containers) {
+        for (const skip of container.skips) {
+          skippedContainers.set(skip.reason, (skippedContainers.get(skip.reason) ?? 0) + 1);
+        }
+      }
+    }
+    return { sources, clusters, skippedTasks, skippedContainers };
+  }
+
+  #reindex(): void {
+    const entries = this.clusters();
+    this.#targets = entries.flatMap((entry) => entry.targets).sort((a, b) => compare(a.key, b.key));
+    this.#decisions = entries.flatMap((entry) => entry.decisions);
+    this.#byArn = new Map(this.#decisions.map((decision) => [decision.taskArn, decision]));
+    this.#byId = new Map(this.#decisions.map((decision) => [decision.taskId, decision]));
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * ecs-sd as a library: config loading, the daemon (refresh loop and state), metrics, logging and
+ * the web app, for embedding and for in-process tests. The `ecs-sd` command is `cli.ts`.
+ */
+
+export { DISCOVERY_IAM_ACTIONS } from './aws/iam.ts';
+export { createSourceClients, type SourceClients, SourceFetcher } from './aws/index.ts';
+export {
+  type Config,
+  ConfigFileSchema,
+  type ConfigOverride,
+  FLAGS,
+  type LoadConfigInput,
+  loadConfig,
+  parseCommandLine,
+  type SourceConfig,
+} from './config/index.ts';
+export { Daemon, type DaemonDeps, formatSummary, type RefreshSummary } from './daemon/daemon.ts';
+export { DiscoveryState } from './daemon/state.ts';
+export { formatDecision } from './discovery/index.ts';
+export { AwsReadError, ConfigError, EcsSdError, exitCodeFor, UsageError } from './errors.ts';
+export { createLogger, silentLogger, toLogfmt } from './log.ts';
+export { createMetrics, type Metrics } from './metrics.ts';
+export { buildApp } from './server/app.ts';

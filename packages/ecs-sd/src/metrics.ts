@@ -1,0 +1,192 @@
+/**
+ * The daemon's own metrics in its own prom-client Registry. Names are fixed (dashboards and alerts
+ * use them). Counters are incremented where things happen (AWS calls in SDK middleware, caches,
+ * refreshes); current-state gauges are computed in `collect()` from the daemon's state.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** One cluster's current state, as the gauges report it. */
+export interface ClusterMetricsState {
+  source: string;
+  cluster: string;
+  /** 1 while serving last good targets after a failed refresh. */
+  stale: boolean;
+  /** Unix seconds of the last successful refresh of this cluster. */
+  lastSuccessSeconds: number;
+  /** Target count per job label. */
+  targetsByJob: ReadonlyMap<string, number>;
+}
+
+/** What the current-state gauges read at scrape time. */
+export interface MetricsState {
+  sources: readonly string[];
+  clusters: readonly ClusterMetricsState[];
+  /** Skipped tasks per reason, from the last decisions of every cluster. */
+  skippedTasks: ReadonlyMap<string, number>;
+  /** Skipped containers per reason, from the last decisions of every cluster. */
+  skippedContainers: ReadonlyMap<string, number>;
+}
+
+/** Outcome label of `ecs_sd_aws_requests_total`. */
+export type AwsOutcome = 'success' | 'error' | 'throttled';
+
+/** Cache names of `ecs_sd_cache_requests_total{cache}`. */
+export type CacheName = 'cluster' | 'task' | 'task_definition' | 'container_instance' | 'host';
+
+/** Every metric of the daemon, registered in `registry`. */
+export interface Metrics {
+  registry: Registry;
+  refreshDuration: Histogram<'source'>;
+  refreshFailures: Counter<'source' | 'cluster'>;
+  refreshes: Counter<'source'>;
+  awsRequests: Counter<'source' | 'operation' | 'outcome'>;
+  awsThrottles: Counter<'source' | 'operation'>;
+  cacheRequests: Counter<'cache' | 'result'>;
+  fileWrites: Counter<'file'>;
+  /** Sets where the current-state gauges read from (the daemon's state). */
+  setStateProvider(provider: () => MetricsState): void;
+}
+
+/** Options of `createMetrics`. */
+export interface MetricsOptions {
+  /** Register prom-client's default process_* and nodejs_* metrics (unprefixed, as exporters do). */
+  defaultMetrics?: boolean;
+}
+
+/** Creates the registry and every metric; each daemon (and each test) gets its own. */
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  let provider: (() => MetricsState) | undefined;
+
+  const refreshDuration = new Histogram({
+    name: 'ecs_sd_refresh_duration_seconds',
+    help: 'Duration of a refresh of one source (every cluster it selects).',
+    labelNames: ['source'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    registers: [registry],
+  });
+  const refreshFailures = new Counter({
+    name: 'ecs_sd_refresh_failures_total',
+    help: 'Refreshes of a cluster that failed (its last good targets are kept); cluster="" when listing clusters failed.',
+    labelNames: ['source', 'cluster'],
+    registers: [registry],
+  });
+  const refreshes = new Counter({
+    name: 'ecs_sd_refreshes_total',
+    help: 'Refreshes of a source.',
+    labelNames: ['source'],
+    registers: [registry],
+  });
+  const awsRequests = new Counter({
+    name: 'ecs_sd_aws_requests_total',
+    help: 'AWS API requests, each retry counted, by outcome (success, error, throttled).',
+    labelNames: ['source', 'operation', 'outcome'],
+    registers: [registry],
+  });
+  const awsThrottles = new Counter({
+    name: 'ecs_sd_aws_throttles_total',
+    help: 'AWS API requests answered with a throttling error.',
+    labelNames: ['source', 'operation'],
+    registers: [registry],
+  });
+  const cacheRequests = new Counter({
+    name: 'ecs_sd_cache_requests_total',
+    help: 'Lookups in the AWS response caches, by cache and result (hit, miss).',
+    labelNames: ['cache', 'result'],
+    registers: [registry],
+  });
+  const fileWrites = new Counter({
+    name: 'ecs_sd_file_writes_total',
+    help: 'file_sd files rewritten because their content changed.',
+    labelNames: ['file'],
+    registers: [registry],
+  });
+
+  const state = () => provider?.();
+  new Gauge({
+    name: 'ecs_sd_targets',
+    help: 'Current targets by source, cluster and job.',
+    labelNames: ['source', 'cluster', 'job'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const cluster of state()?.clusters ?? []) {
+        for (const [job, count] of cluster.targetsByJob) {
+          this.set({ source: cluster.source, cluster: cluster.cluster, job }, count);
+        }
+      }
+    },
+  });
+  new Gauge({
+    name: 'ecs_sd_skipped_tasks',
+    help: 'Tasks without targets in the last decisions, by reason.',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [reason, count] of state()?.skippedTasks ?? []) this.set({ reason }, count);
+    },
+  });
+  new Gauge({
+    name: 'ecs_sd_skipped_containers',
+    help: 'Containers skipped in the last decisions, by reason.',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [reason, count] of state()?.skippedContainers ?? []) this.set({ reason }, count);
+    },
+  });
+  new Gauge({
+    name: 'ecs_sd_cluster_last_success_timestamp_seconds',
+    help: 'Unix time of the last successful refresh of a cluster.',
+    labelNames: ['source', 'cluster'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const cluster of state()?.clusters ?? []) {
+        this.set({ source: cluster.source, cluster: cluster.cluster }, cluster.lastSuccessSeconds);
+      }
+    },
+  });
+  new Gauge({
+    name: 'ecs_sd_cluster_stale',
+    help: '1 while a cluster serves its last good targets because its last refresh failed.',
+    labelNames: ['source', 'cluster'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const cluster of state()?.clusters ?? []) {
+        this.set({ source: cluster.source, cluster: cluster.cluster }, cluster.stale ? 1 : 0);
+      }
+    },
+  });
+  new Gauge({
+    name: 'ecs_sd_clusters',
+    help: 'Clusters currently discovered, by source.',
+    labelNames: ['source'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const current = state();
+      for (const source of current?.sources ?? []) {
+        this.set({ source }, current?.clusters.filter((cluster) => cluster.source === source).length ?? 0);
+      }
+    },
+  });
+
+  return {
+    registry,
+    refreshDuration,
+    refreshFailures,
+    refreshes,
+    awsRequests,
+    awsThrottles,
+    cacheRequests,
+    fileWrites,
+    setStateProvider(next) {
+      provider = next;
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { test } from 'node:test';
+import { FLAGS } from '../../src/config/flags.ts';
+import { ConfigFileSchema } from '../../src/config/schema.ts';
+
+const README = new URL('../../README.md', import.meta.url);
+
+interface Def {
+  type: string;
+  shape?: Record<string, unknown>;
+  innerType?: unknown;
+  element?: unknown;
+  in?: unknown;
+}
+
+function def(schema: unknown): Def {
+  return (schema as { _zod: { def: Def } })._zod.def;
+}
+
+/** Every key path of the schema: `sources[].role_arn`, `discovery.rules[].docker_label.value`, … */
+function keyPaths(schema: unknown, prefix = ''): string[] {
+  let current = schema;
+  for (;;) {
+    const d = def(current);
+    if (d.innerType !== undefined) current = d.innerType;
+    else if (d.type === 'pipe') current = d.in;
+    else break;
+  }
+  const d = def(current);
+  if (d.type === 'array') return keyPaths(d.element, `${prefix}[]`);
+  if (d.type !== 'object' || d.shape === undefined) return [];
+  return Object.entries(d.shape).flatMap(([key, child]) => {
+    const path = prefix === '' ? key : `${prefix}.${key}`;
+    const nested = keyPaths(child, path);
+    return nested.length > 0 ? nested : [path];
+  });
+}
+
+test('the README documents every config key, flag and environment variable', async () => {
+  const readme = await readFile(README, 'utf8');
+  const keys = keyPaths(ConfigFileSchema);
+  assert.ok(keys.length > 30, `found ${keys.length} keys`);
+  const undocumented = keys.filter((key) => !readme.includes(`| \`${key}\``));
+  assert.deepEqual(undocumented, [], 'config keys missing from the README table');
+  for (const flag of FLAGS) {
+    assert.ok(readme.includes(`\`--${flag.name}`), `--${flag.name} is in the README`);
+    if (flag.env !== undefined) assert.ok(readme.includes(`\`${flag.env}\``), `${flag.env} is in the README`);
+  }
+});
