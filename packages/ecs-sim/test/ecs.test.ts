@@ -572,3 +572,66 @@ describe('ecs service scheduler', () => {
     }
   });
 });
+
+describe('ecs daemon scheduler', () => {
+  it('runs one DAEMON task per container instance, also on a host that joins later, and rejects FARGATE', async () => {
+    const sim = await startSim({
+      throttling: false,
+      lifecycle: { provisioningMs: 0, pendingMs: 0, activatingMs: 0, stoppingMs: 0, deprovisioningMs: 0 },
+      fleet: {
+        taskDefinitions: [
+          {
+            family: 'node-exporter',
+            networkMode: 'host',
+            containerDefinitions: [{ name: 'e', image: 'i', portMappings: [{ containerPort: 9100 }] }],
+          },
+        ],
+        clusters: [
+          {
+            name: 'c',
+            instances: [{ count: 3 }],
+            services: [
+              { name: 'node-exporter', taskDefinition: 'node-exporter', schedulingStrategy: 'DAEMON' },
+            ],
+          },
+        ],
+      },
+    });
+    try {
+      const { ecs } = clients(sim);
+      const onHosts = async () => {
+        const arns = (await ecs.send(new ListTasksCommand({ cluster: 'c' }))).taskArns!;
+        const tasks = (await ecs.send(new DescribeTasksCommand({ cluster: 'c', tasks: arns }))).tasks!;
+        return tasks.map((t) => t.containerInstanceArn).sort();
+      };
+      const instances = (await ecs.send(new ListContainerInstancesCommand({ cluster: 'c' })))
+        .containerInstanceArns!;
+      assert.deepEqual(await onHosts(), [...instances].sort(), 'one task on each of the 3 hosts');
+      const svc = (await ecs.send(new DescribeServicesCommand({ cluster: 'c', services: ['node-exporter'] })))
+        .services![0]!;
+      assert.equal(svc.schedulingStrategy, 'DAEMON');
+      assert.equal(svc.desiredCount, 3);
+
+      const cluster = sim.world.account(sim.accountId).clusters.get('c')!;
+      const inst = sim.world.runInstance(sim.world.account(sim.accountId), {});
+      sim.world.registerContainerInstance(cluster, { kind: 'EC2', instance: inst });
+      sim.settle();
+      assert.equal((await onHosts()).length, 4, 'a host that joins gets its daemon task');
+
+      const err = await rejects(() =>
+        ecs.send(
+          new CreateServiceCommand({
+            cluster: 'c',
+            serviceName: 'nope',
+            taskDefinition: 'node-exporter',
+            schedulingStrategy: 'DAEMON',
+            launchType: 'FARGATE',
+          }),
+        ),
+      );
+      assert.equal(err.name, 'InvalidParameterException');
+    } finally {
+      await sim.close();
+    }
+  });
+});

@@ -241,7 +241,7 @@ export function renderService(svc: Service, includeTags: boolean): Record<string
     createdAt: epoch(svc.createdAt),
     placementConstraints: [],
     placementStrategy: [],
-    schedulingStrategy: 'REPLICA',
+    schedulingStrategy: svc.schedulingStrategy,
     enableECSManagedTags: false,
     propagateTags: 'NONE',
     enableExecuteCommand: false,

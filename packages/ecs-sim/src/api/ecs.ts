@@ -479,11 +479,19 @@ function createService(ctx: RequestContext, body: Body): unknown {
   if (desiredCount < 0) throw invalidParameter(`desiredCount must be at least 0, got ${desiredCount}.`);
   const lt = launchTypeIn(body) ?? defaultLaunchType(td);
   checkLaunchType(td, lt);
+  const strategy = optString(body, 'schedulingStrategy') ?? 'REPLICA';
+  if (strategy !== 'REPLICA' && strategy !== 'DAEMON') {
+    throw invalidParameter(`schedulingStrategy must be REPLICA or DAEMON, got ${strategy}.`);
+  }
+  if (strategy === 'DAEMON' && lt === 'FARGATE') {
+    throw invalidParameter('The daemon scheduling strategy does not support the FARGATE launch type.');
+  }
   const nc = networkConfig(ctx, body, td);
   const svc = ctx.world.createService(cluster, {
     name,
     taskDefinition: td,
     desiredCount,
+    schedulingStrategy: strategy,
     launchType: lt,
     subnets: nc.subnets,
     assignIpv6: nc.ipv6,

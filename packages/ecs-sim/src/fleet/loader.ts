@@ -196,6 +196,9 @@ function checkReferences(f: Fleet): string[] {
             `${path}.name: got "${s.name}", expected a service name not used twice in the cluster`,
           );
         svcNames.add(s.name);
+        if (s.schedulingStrategy === 'DAEMON' && s.launchType === 'FARGATE') {
+          problems.push(`${path}.launchType: got "FARGATE", expected EC2 or EXTERNAL for a DAEMON service`);
+        }
         checkRun(path, s.taskDefinition, s.launchType, [s.subnet, ...(s.subnets ?? [])]);
       });
       (c.tasks ?? []).forEach((t, ti) => {
@@ -293,6 +296,7 @@ export function applyFleet(world: World, fleet: Fleet): void {
           name: s.name,
           taskDefinition: td,
           desiredCount: 0,
+          schedulingStrategy: s.schedulingStrategy,
           launchType: s.launchType ?? defaultLaunch(td),
           subnets,
           assignIpv6: s.assignIpv6 ?? false,

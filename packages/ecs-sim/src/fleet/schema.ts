@@ -82,7 +82,9 @@ const InstanceGroupSchema = z.strictObject({
 const ServiceSchema = z.strictObject({
   name,
   taskDefinition: z.string().min(1),
-  desiredCount: z.number().int().min(0).max(100_000),
+  /** DAEMON: one task on every container instance of the service's launch type (desiredCount follows). */
+  schedulingStrategy: z.enum(['REPLICA', 'DAEMON']).default('REPLICA'),
+  desiredCount: z.number().int().min(0).max(100_000).default(0),
   launchType: z.enum(['EC2', 'FARGATE', 'EXTERNAL']).optional(),
   subnet: z.string().optional(),
   subnets: z.array(z.string()).optional(),

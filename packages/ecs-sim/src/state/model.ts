@@ -202,6 +202,8 @@ export interface Service {
   status: 'ACTIVE' | 'DRAINING' | 'INACTIVE';
   taskDefinition: TaskDefinition;
   desiredCount: number;
+  /** REPLICA keeps desiredCount tasks; DAEMON keeps one task on every ACTIVE container instance. */
+  schedulingStrategy: 'REPLICA' | 'DAEMON';
   launchType: LaunchType;
   subnets: Subnet[];
   assignIpv6: boolean;

@@ -672,7 +672,7 @@ export class World {
       if (svc.status !== 'ACTIVE') continue;
       let live = 0;
       for (const t of svc.tasks) if (t.desiredStatus === 'RUNNING') live++;
-      if (live < svc.desiredCount) this.reconcileService(svc);
+      if (svc.schedulingStrategy === 'DAEMON' || live < svc.desiredCount) this.reconcileService(svc);
     }
   }
 
@@ -811,6 +811,7 @@ export class World {
       name: string;
       taskDefinition: TaskDefinition;
       desiredCount: number;
+      schedulingStrategy?: 'REPLICA' | 'DAEMON';
       launchType: LaunchType;
       subnets: Subnet[];
       assignIpv6?: boolean;
@@ -830,6 +831,7 @@ export class World {
       status: 'ACTIVE',
       taskDefinition: input.taskDefinition,
       desiredCount: input.desiredCount,
+      schedulingStrategy: input.schedulingStrategy ?? 'REPLICA',
       launchType: input.launchType,
       subnets: input.subnets,
       assignIpv6: input.assignIpv6 ?? false,
@@ -859,6 +861,7 @@ export class World {
   }
 
   #reconcile(svc: Service, initialStatus: TaskStatus | undefined, failures: string[]): void {
+    if (svc.schedulingStrategy === 'DAEMON') return this.#reconcileDaemon(svc, initialStatus, failures);
     const live = [...svc.tasks].filter((t) => t.desiredStatus === 'RUNNING');
     const stale = live.filter((t) => t.taskDefinition !== svc.taskDefinition);
     for (const t of stale) this.stopTask(t, 'Deployment replaced this task.', 'ServiceSchedulerInitiated');
@@ -882,6 +885,42 @@ export class World {
         failures.push(r.reason);
         break;
       }
+    }
+  }
+
+  /** Like the ECS daemon scheduler: one task of the current task definition on every ACTIVE container instance. */
+  #reconcileDaemon(svc: Service, initialStatus: TaskStatus | undefined, failures: string[]): void {
+    const live = [...svc.tasks].filter((t) => t.desiredStatus === 'RUNNING');
+    for (const t of live) {
+      if (t.taskDefinition !== svc.taskDefinition)
+        this.stopTask(t, 'Deployment replaced this task.', 'ServiceSchedulerInitiated');
+    }
+    const instances =
+      svc.status === 'ACTIVE'
+        ? [...svc.cluster.containerInstances.values()].filter(
+            (ci) => ci.status === 'ACTIVE' && ci.launchType === svc.launchType,
+          )
+        : [];
+    svc.desiredCount = instances.length;
+    for (const ci of instances) {
+      const covered = live.some(
+        (t) =>
+          t.desiredStatus === 'RUNNING' &&
+          t.containerInstance === ci &&
+          t.taskDefinition === svc.taskDefinition,
+      );
+      if (covered) continue;
+      const r = this.startTask(svc.cluster, {
+        taskDefinition: svc.taskDefinition,
+        launchType: svc.launchType,
+        service: svc,
+        startedBy: `ecs-svc/${svc.deploymentId}`,
+        subnets: svc.subnets,
+        assignIpv6: svc.assignIpv6,
+        containerInstance: ci,
+        initialStatus,
+      });
+      if ('reason' in r) failures.push(r.reason);
     }
   }
 
