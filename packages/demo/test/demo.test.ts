@@ -1,0 +1,210 @@
+/**
+ * The demo end to end, headless, with the real Prometheus: every expected target up with its labels,
+ * the misconfigured task absent and explained, a replaced task's target moving to its new address,
+ * an alert firing for a target taken down on purpose, and every dashboard query returning data.
+ */
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { type Demo, runDemo } from '../src/demo.ts';
+import { getJson, waitUntil, which } from '../src/processes.ts';
+
+const repo = fileURLToPath(new URL('../../..', import.meta.url));
+const promBin = which('prometheus');
+
+interface ActiveTarget {
+  labels: Record<string, string>;
+  discoveredLabels: Record<string, string>;
+  scrapePool: string;
+  scrapeUrl: string;
+  health: string;
+  lastError: string;
+}
+
+async function activeTargets(demo: Demo): Promise<ActiveTarget[]> {
+  const body = await getJson<{ data: { activeTargets: ActiveTarget[] } }>(
+    `${demo.prometheusUrl}/api/v1/targets?state=active`,
+  );
+  return body.data.activeTargets;
+}
+
+async function query(demo: Demo, expr: string): Promise<unknown[]> {
+  const url = `${demo.prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}`;
+  const body = await getJson<{ data: { result: unknown[] } }>(url);
+  return body.data.result;
+}
+
+describe('demo with the real Prometheus', {
+  skip:
+    !promBin && !process.env.CI
+      ? 'prometheus binary not found; install the Debian package prometheus'
+      : false,
+}, () => {
+  let demo: Demo;
+
+  before(async () => {
+    assert.ok(
+      promBin,
+      'prometheus binary not found but CI is set: .ci/run must install the Debian package prometheus',
+    );
+    demo = await runDemo({
+      churnIntervalMs: 0,
+      scrapeInterval: '1s',
+      refreshInterval: '1s',
+      alertForCap: '5s',
+    });
+  });
+  after(async () => {
+    await demo?.close();
+  });
+
+  it('shows every scrapeable demo task up in Prometheus with its ECS labels', async () => {
+    const truth = demo.sim
+      .groundTruth()
+      .tasks.filter((t) => t.lastStatus === 'RUNNING' && t.family !== 'billing');
+    // node-exporter and cadvisor per host, api (bridge) 3, web 2, checkout 2, worker 1 task with two endpoints.
+    const expected = truth.length + truth.filter((t) => t.family === 'worker').length;
+    const targets = await waitUntil(
+      `${expected} ECS targets up`,
+      async () => {
+        const ecs = (await activeTargets(demo)).filter((t) => t.labels.cluster);
+        return ecs.length === expected && ecs.every((t) => t.health === 'up') && ecs;
+      },
+      60_000,
+    );
+    const byJob = new Map<string, ActiveTarget[]>();
+    for (const t of targets) byJob.set(t.labels.job!, [...(byJob.get(t.labels.job!) ?? []), t]);
+    assert.deepEqual([...byJob.keys()].sort(), [
+      'api',
+      'cadvisor',
+      'checkout',
+      'node-exporter',
+      'web',
+      'worker',
+    ]);
+    assert.equal(byJob.get('api')!.length, 3);
+    for (const t of byJob.get('api')!) {
+      assert.equal(t.labels.cluster, 'prod');
+      assert.equal(t.labels.service, 'api');
+      assert.equal(t.labels.container, 'api');
+      // bridge: host address and a dynamic host port from 32768 up.
+      assert.match(t.labels.instance!, /^127\.10\.\d+\.\d+:(3[2-9]\d{3}|[4-5]\d{4}|60\d{3})$/);
+    }
+    const worker = byJob
+      .get('worker')!
+      .map((t) => new URL(t.scrapeUrl).pathname)
+      .sort();
+    assert.deepEqual(worker, ['/metrics', '/queue/metrics']);
+    for (const t of byJob.get('checkout')!) {
+      assert.equal(t.labels.launch_type, 'FARGATE');
+      assert.match(t.labels.instance!, /^127\.20\.\d+\.\d+:8080$/);
+    }
+    // The staging cluster uses the old ARN format; the task id still comes through.
+    assert.ok(byJob.get('worker')!.every((t) => t.labels.cluster === 'staging'));
+  });
+
+  it('leaves the misconfigured task out and says why', async () => {
+    const billing = demo.sim.groundTruth().tasks.find((t) => t.family === 'billing')!;
+    const id = billing.taskArn.slice(billing.taskArn.lastIndexOf('/') + 1);
+    assert.ok(!(await activeTargets(demo)).some((t) => t.labels.job === 'billing'));
+    const decision = await getJson<{ containers: { skips: { reason: string; message: string }[] }[] }>(
+      `${demo.ecsSdUrl}/api/v1/tasks/${id}`,
+    );
+    const skips = decision.containers.flatMap((c) => c.skips);
+    assert.ok(
+      skips.some((s) => s.reason === 'port-not-a-number' && s.message.includes('"91OO"')),
+      JSON.stringify(skips),
+    );
+  });
+
+  it('moves a replaced task’s target to the new task’s address', async () => {
+    const apiArns = async () =>
+      (await activeTargets(demo))
+        .filter((t) => t.labels.job === 'api')
+        .map((t) => t.discoveredLabels.__meta_ecs_task_arn);
+    const beforeArns = await apiArns();
+    const stopped = demo.churnOnce('api');
+    assert.ok(stopped && beforeArns.includes(stopped), 'the stopped task was a target');
+    const replacement = await waitUntil(
+      'the replacement task to be scraped and the old one gone',
+      async () => {
+        const api = (await activeTargets(demo)).filter((t) => t.labels.job === 'api');
+        const fresh = api.find((t) => !beforeArns.includes(t.discoveredLabels.__meta_ecs_task_arn));
+        const gone = !api.some((t) => t.discoveredLabels.__meta_ecs_task_arn === stopped);
+        return api.length === 3 && gone && fresh?.health === 'up' && fresh;
+      },
+      60_000,
+    );
+    // The target is where the simulator placed the new task: its host and its new dynamic host port.
+    const truth = demo.sim
+      .groundTruth()
+      .tasks.find((t) => t.taskArn === replacement.discoveredLabels.__meta_ecs_task_arn)!;
+    const c = truth.containers[0]!;
+    assert.equal(replacement.labels.instance, `${c.address}:${c.ports[0]!.hostPort}`);
+  });
+
+  it('fires TargetDown for an exporter taken down on purpose', async () => {
+    const checkout = (await activeTargets(demo)).find((t) => t.labels.job === 'checkout')!;
+    await demo.exporters.takeDown(checkout.labels.instance!);
+    const alert = await waitUntil(
+      'TargetDown to fire',
+      async () => {
+        const body = await getJson<{ data: { alerts: { labels: Record<string, string>; state: string }[] } }>(
+          `${demo.prometheusUrl}/api/v1/alerts`,
+        );
+        return body.data.alerts.find(
+          (a) => a.labels.alertname === 'TargetDown' && a.labels.job === 'checkout' && a.state === 'firing',
+        );
+      },
+      90_000,
+      500,
+    );
+    assert.equal(alert.labels.job, 'checkout');
+    assert.equal(alert.labels.cluster, 'prod');
+    if (demo.alertmanagerUrl) {
+      // Alertmanager routes it to the webhook receiver after its group_wait.
+      await waitUntil(
+        'Alertmanager to notify the webhook of TargetDown',
+        () =>
+          demo.notifications.some((n) =>
+            n.alerts.some((a) => a.labels.alertname === 'TargetDown' && a.labels.job === 'checkout'),
+          ),
+        60_000,
+        500,
+      );
+    }
+  });
+
+  it('returns data for every dashboard panel query', async () => {
+    const dir = join(repo, 'monitoring/grafana/dashboards');
+    const empty: string[] = [];
+    for (const file of await readdir(dir)) {
+      const dash = JSON.parse(await readFile(join(dir, file), 'utf8'));
+      for (const panel of dash.panels ?? []) {
+        for (const target of panel.targets ?? []) {
+          if (!target.expr) continue;
+          const expr = String(target.expr)
+            .replaceAll('$__range_s', '300')
+            .replaceAll('$__rate_interval', '1m')
+            .replaceAll('$__interval', '15s')
+            .replaceAll('$__range', '5m')
+            .replace(/=~?"\$\w+"/g, '=~".*"')
+            .replace(/\$\{?\w+\}?/g, '.*');
+          const result = await waitUntil(
+            `data for ${expr}`,
+            async () => {
+              const r = await query(demo, expr);
+              return r.length > 0 ? r : undefined;
+            },
+            20_000,
+            1000,
+          ).catch(() => []);
+          if (result.length === 0) empty.push(`${file} / ${panel.title}: ${target.expr}`);
+        }
+      }
+    }
+    assert.deepEqual(empty, [], `panels without data:\n${empty.join('\n')}`);
+  });
+});
