@@ -1,0 +1,315 @@
+/**
+ * The SQS long-poll loop of event mode: ReceiveMessage (long poll), parse, hand each event to the
+ * owner, DeleteMessageBatch what was handled. Calls only sqs:ReceiveMessage and sqs:DeleteMessage
+ * (DeleteMessageBatch is authorised by it), the IAM actions event mode is granted. Malformed
+ * messages are counted and deleted, never fatal. Receive errors back off exponentially with jitter;
+ * after `unhealthyAfter` consecutive failures the consumer is `unhealthy` (its owner falls back to
+ * polling) until a receive succeeds again.
+ */
+import {
+  DeleteMessageBatchCommand,
+  type Message,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { Logger } from 'pino';
+import { type EcsEvent, parseMessage, type RejectReason } from './parse.ts';
+
+/** ReceiveMessage returns at most 10 messages. */
+export const SQS_MAX_MESSAGES = 10;
+/** ReceiveMessage long polls wait at most 20 seconds. */
+export const SQS_MAX_WAIT_SECONDS = 20;
+/** DeleteMessageBatch accepts at most 10 entries. */
+export const DELETE_BATCH_MAX = 10;
+
+/** What the owner did with an event; `stale` and `ignored-cluster` are counted, the rest are applied. */
+export type HandleOutcome = 'upsert' | 'remove' | 'stale' | 'ignored-cluster';
+
+/** Whether the queue can be read: `unhealthy` after `unhealthyAfter` consecutive receive failures. */
+export type ConsumerHealth = 'healthy' | 'unhealthy';
+
+/** Callbacks the owner binds to `ecs_sd_events_*` metrics (docs/events.md); every one is optional. */
+export interface EventMetrics {
+  /** Messages received (ecs_sd_events_received_total). */
+  received?(count: number): void;
+  /** Messages deleted (ecs_sd_events_deleted_total). */
+  deleted?(count: number): void;
+  /** Messages whose deletion failed; SQS delivers them again (ecs_sd_events_delete_failures_total). */
+  deleteFailed?(count: number): void;
+  /** A message that is not an applicable event (ecs_sd_events_malformed_total{reason}). */
+  malformed?(reason: RejectReason): void;
+  /** An event that changed state (ecs_sd_events_applied_total{change}). */
+  applied?(change: 'upsert' | 'remove'): void;
+  /** An event older than or equal to what is known: a duplicate or out of order (ecs_sd_events_stale_total). */
+  stale?(): void;
+  /** An event of a cluster that is not selected (ecs_sd_events_ignored_total). */
+  ignored?(): void;
+  /** The owner's handler threw; the message is left for redelivery (ecs_sd_events_handler_failures_total). */
+  handlerFailed?(): void;
+  /** A failed ReceiveMessage, by AWS error name (ecs_sd_events_receive_errors_total{code}). */
+  receiveError?(code: string): void;
+  /** Seconds from the event's `time` to its handling (ecs_sd_events_lag_seconds). */
+  lag?(seconds: number): void;
+  /** The health changed (ecs_sd_events_queue_healthy). */
+  health?(health: ConsumerHealth): void;
+}
+
+/** Options of `EventConsumer`. */
+export interface EventConsumerOptions {
+  /** A real SDK client; its own retries add to the consumer's (maxAttempts 1 leaves backoff to the consumer). */
+  client: SQSClient;
+  /** The queue an EventBridge rule for `source: aws.ecs` feeds. */
+  queueUrl: string;
+  /** Applies one event; returns what it did. Throwing leaves the message for redelivery. */
+  onEvent(event: EcsEvent): HandleOutcome | Promise<HandleOutcome>;
+  /** Called after each received batch that held at least one event, e.g. a coalescer's trigger. */
+  onBatch?(): void;
+  /** Called when health changes, so the owner can fall back to polling and back. */
+  onHealthChange?(health: ConsumerHealth): void;
+  metrics?: EventMetrics;
+  log?: Pick<Logger, 'warn' | 'info' | 'debug'>;
+  /** Long poll duration. @default 20 (the SQS maximum) */
+  waitTimeSeconds?: number;
+  /** @default 10 (the SQS maximum) */
+  maxMessages?: number;
+  /** Consecutive receive failures that make the consumer unhealthy. @default 3 */
+  unhealthyAfter?: number;
+  /** First backoff after a receive failure. @default 1000 */
+  backoffInitialMs?: number;
+  /** Backoff cap. @default 30000 */
+  backoffMaxMs?: number;
+  /** Jitter source in [0, 1). @default Math.random */
+  random?: () => number;
+  /** Milliseconds clock for the lag. @default Date.now */
+  now?: () => number;
+}
+
+/** Backoff before retry number `failures` (1-based): exponential, capped, with equal jitter (half fixed, half random). */
+export function backoffDelay(
+  failures: number,
+  initialMs: number,
+  maxMs: number,
+  random: () => number,
+): number {
+  const exp = Math.min(maxMs, initialMs * 2 ** Math.max(0, failures - 1));
+  return Math.round(exp / 2 + (exp / 2) * random());
+}
+
+/** Options with their defaults applied. */
+type Settings = EventConsumerOptions & Required<Pick<EventConsumerOptions, DefaultedOption>>;
+type DefaultedOption =
+  | 'waitTimeSeconds'
+  | 'maxMessages'
+  | 'unhealthyAfter'
+  | 'backoffInitialMs'
+  | 'backoffMaxMs'
+  | 'random'
+  | 'now';
+
+/** An SQS long-poll loop handing ECS events to its owner; start() once, stop() aborts promptly. */
+export class EventConsumer {
+  readonly #o: Settings;
+  readonly #abort = new AbortController();
+  #loop: Promise<void> | undefined;
+  #failures = 0;
+  #health: ConsumerHealth = 'healthy';
+  #lastError: unknown;
+
+  constructor(options: EventConsumerOptions) {
+    const waitTimeSeconds = options.waitTimeSeconds ?? SQS_MAX_WAIT_SECONDS;
+    const maxMessages = options.maxMessages ?? SQS_MAX_MESSAGES;
+    if (!Number.isInteger(waitTimeSeconds) || waitTimeSeconds < 0 || waitTimeSeconds > SQS_MAX_WAIT_SECONDS) {
+      throw new RangeError(`waitTimeSeconds is ${waitTimeSeconds}, expected an integer from 0 to 20`);
+    }
+    if (!Number.isInteger(maxMessages) || maxMessages < 1 || maxMessages > SQS_MAX_MESSAGES) {
+      throw new RangeError(`maxMessages is ${maxMessages}, expected an integer from 1 to 10`);
+    }
+    this.#o = {
+      ...options,
+      waitTimeSeconds,
+      maxMessages,
+      unhealthyAfter: Math.max(1, options.unhealthyAfter ?? 3),
+      backoffInitialMs: options.backoffInitialMs ?? 1000,
+      backoffMaxMs: options.backoffMaxMs ?? 30_000,
+      random: options.random ?? Math.random,
+      now: options.now ?? Date.now,
+    };
+  }
+
+  /** `healthy` (also before the first receive) until `unhealthyAfter` consecutive receive failures, and again after a success. */
+  get health(): ConsumerHealth {
+    return this.#health;
+  }
+
+  /** Consecutive receive failures so far (0 after a success). */
+  get consecutiveFailures(): number {
+    return this.#failures;
+  }
+
+  /** The last receive error, for logs and the status page. */
+  get lastError(): unknown {
+    return this.#lastError;
+  }
+
+  /** True between start() and the end of the loop. */
+  get running(): boolean {
+    return this.#loop !== undefined;
+  }
+
+  /** Starts the loop; a second call is a no-op. */
+  start(): void {
+    if (this.#loop || this.#abort.signal.aborted) return;
+    this.#loop = this.#run().finally(() => {
+      this.#loop = undefined;
+    });
+  }
+
+  /** Aborts the long poll in flight and resolves when the loop has ended; handled messages are deleted first. */
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    const signal = this.#abort.signal;
+    while (!signal.aborted) {
+      let messages: Message[];
+      try {
+        const out = await this.#o.client.send(
+          new ReceiveMessageCommand({
+            QueueUrl: this.#o.queueUrl,
+            MaxNumberOfMessages: this.#o.maxMessages,
+            WaitTimeSeconds: this.#o.waitTimeSeconds,
+          }),
+          { abortSignal: signal },
+        );
+        messages = out.Messages ?? [];
+      } catch (err) {
+        if (signal.aborted) break;
+        await this.#failed(err, signal);
+        continue;
+      }
+      this.#succeeded();
+      if (messages.length > 0) await this.#handle(messages);
+    }
+  }
+
+  async #failed(err: unknown, signal: AbortSignal): Promise<void> {
+    this.#failures++;
+    this.#lastError = err;
+    const code = err instanceof Error ? err.name : 'Unknown';
+    this.#o.metrics?.receiveError?.(code);
+    const delayMs = backoffDelay(
+      this.#failures,
+      this.#o.backoffInitialMs,
+      this.#o.backoffMaxMs,
+      this.#o.random,
+    );
+    this.#o.log?.warn(
+      { err, queueUrl: this.#o.queueUrl, failures: this.#failures, delayMs },
+      'events queue receive failed',
+    );
+    if (this.#failures >= this.#o.unhealthyAfter) this.#setHealth('unhealthy');
+    await sleep(delayMs, signal);
+  }
+
+  #succeeded(): void {
+    this.#failures = 0;
+    this.#setHealth('healthy');
+  }
+
+  #setHealth(health: ConsumerHealth): void {
+    if (this.#health === health) return;
+    this.#health = health;
+    this.#o.metrics?.health?.(health);
+    if (health === 'unhealthy') {
+      this.#o.log?.warn(
+        { queueUrl: this.#o.queueUrl, failures: this.#failures },
+        'events queue unreadable: owner falls back to polling',
+      );
+    } else {
+      this.#o.log?.info({ queueUrl: this.#o.queueUrl }, 'events queue readable again');
+    }
+    this.#o.onHealthChange?.(health);
+  }
+
+  async #handle(messages: Message[]): Promise<void> {
+    const m = this.#o.metrics;
+    m?.received?.(messages.length);
+    const done: Message[] = [];
+    let events = 0;
+    for (const message of messages) {
+      const parsed = parseMessage(message.Body);
+      if (!parsed.ok) {
+        m?.malformed?.(parsed.reason);
+        this.#o.log?.debug({ messageId: message.MessageId, reason: parsed.reason }, parsed.message);
+        done.push(message);
+        continue;
+      }
+      let outcome: HandleOutcome;
+      try {
+        outcome = await this.#o.onEvent(parsed.event);
+      } catch (err) {
+        m?.handlerFailed?.();
+        this.#o.log?.warn(
+          { err, messageId: message.MessageId },
+          'events handler failed: message left for redelivery',
+        );
+        continue;
+      }
+      events++;
+      done.push(message);
+      if (outcome === 'stale') m?.stale?.();
+      else if (outcome === 'ignored-cluster') m?.ignored?.();
+      else m?.applied?.(outcome);
+      if (parsed.event.time !== undefined) {
+        m?.lag?.(Math.max(0, (this.#o.now() - parsed.event.time.getTime()) / 1000));
+      }
+    }
+    if (events > 0) this.#o.onBatch?.();
+    await this.#delete(done);
+  }
+
+  async #delete(messages: Message[]): Promise<void> {
+    const m = this.#o.metrics;
+    const withHandle = messages.filter((msg) => msg.ReceiptHandle !== undefined);
+    for (let i = 0; i < withHandle.length; i += DELETE_BATCH_MAX) {
+      const batch = withHandle.slice(i, i + DELETE_BATCH_MAX);
+      try {
+        // Not aborted by stop(): a handled message that is not deleted comes back as a duplicate.
+        const out = await this.#o.client.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: this.#o.queueUrl,
+            Entries: batch.map((msg, j) => ({ Id: String(j), ReceiptHandle: msg.ReceiptHandle })),
+          }),
+        );
+        const failed = out.Failed?.length ?? 0;
+        m?.deleted?.(batch.length - failed);
+        if (failed > 0) {
+          m?.deleteFailed?.(failed);
+          this.#o.log?.warn(
+            { queueUrl: this.#o.queueUrl, failed: out.Failed },
+            'events delete partly failed',
+          );
+        }
+      } catch (err) {
+        m?.deleteFailed?.(batch.length);
+        this.#o.log?.warn({ err, queueUrl: this.#o.queueUrl }, 'events delete failed: messages come back');
+      }
+    }
+  }
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}

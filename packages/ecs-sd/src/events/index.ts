@@ -1,0 +1,32 @@
+/** Event-driven discovery: parse ECS events from SQS, keep versioned task state, coalesce publishes. */
+export { type Coalescer, type CoalescerOptions, createCoalescer } from './coalesce.ts';
+export {
+  backoffDelay,
+  type ConsumerHealth,
+  EventConsumer,
+  type EventConsumerOptions,
+  type EventMetrics,
+  type HandleOutcome,
+} from './consumer.ts';
+export {
+  CONTAINER_INSTANCE_STATE_CHANGE,
+  type ContainerInstanceStateChange,
+  type EcsEvent,
+  type ParseResult,
+  parseMessage,
+  REJECT_REASONS,
+  type RejectReason,
+  TASK_STATE_CHANGE,
+  type TaskStateChange,
+} from './parse.ts';
+export { parseQueueUrl, type QueueUrlParts } from './queue-url.ts';
+export {
+  type ApplyChange,
+  type ApplyResult,
+  isContainerInstanceGone,
+  isTaskGone,
+  type ReconcileOptions,
+  type ReconcileResult,
+  TaskStore,
+  type TaskStoreOptions,
+} from './task-store.ts';
