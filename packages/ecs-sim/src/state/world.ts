@@ -872,15 +872,7 @@ export class World {
       this.stopTask(t, 'Scaling activity initiated by (deployment ecs-svc/' + svc.deploymentId + ')');
     }
     for (let i = current.length; i < want; i++) {
-      const r = this.startTask(svc.cluster, {
-        taskDefinition: svc.taskDefinition,
-        launchType: svc.launchType,
-        service: svc,
-        startedBy: `ecs-svc/${svc.deploymentId}`,
-        subnets: svc.subnets,
-        assignIpv6: svc.assignIpv6,
-        initialStatus,
-      });
+      const r = this.#startServiceTask(svc, initialStatus);
       if ('reason' in r) {
         failures.push(r.reason);
         break;
@@ -910,18 +902,27 @@ export class World {
           t.taskDefinition === svc.taskDefinition,
       );
       if (covered) continue;
-      const r = this.startTask(svc.cluster, {
-        taskDefinition: svc.taskDefinition,
-        launchType: svc.launchType,
-        service: svc,
-        startedBy: `ecs-svc/${svc.deploymentId}`,
-        subnets: svc.subnets,
-        assignIpv6: svc.assignIpv6,
-        containerInstance: ci,
-        initialStatus,
-      });
+      const r = this.#startServiceTask(svc, initialStatus, ci);
       if ('reason' in r) failures.push(r.reason);
     }
+  }
+
+  /** Starts one task of a service's current deployment, on `ci` when given (DAEMON), else where it fits. */
+  #startServiceTask(
+    svc: Service,
+    initialStatus: TaskStatus | undefined,
+    ci?: ContainerInstance,
+  ): Task | { reason: string } {
+    return this.startTask(svc.cluster, {
+      taskDefinition: svc.taskDefinition,
+      launchType: svc.launchType,
+      service: svc,
+      startedBy: `ecs-svc/${svc.deploymentId}`,
+      subnets: svc.subnets,
+      assignIpv6: svc.assignIpv6,
+      containerInstance: ci,
+      initialStatus,
+    });
   }
 
   /** Sets a service's desired count and/or task definition (a new deployment) and reconciles. */
