@@ -5,9 +5,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { startPrometheusBinary, waitUntil } from '@ecs-sd/testkit';
 import { parse } from 'yaml';
 import { renderAlertmanagerConfig } from '../src/alertmanager.ts';
-import { alertRules, ROOT, requireTool, run, startDaemon, waitUntil } from './helpers.ts';
+import { alertRules, ROOT, requireTool, run } from './helpers.ts';
 
 const CONFIG = join(ROOT, 'alertmanager', 'alertmanager.yml');
 
@@ -78,7 +79,7 @@ test('a real Alertmanager inhibits the container alerts of a down host, and only
   if (!binary) return;
   const dir = await mkdtemp(join(tmpdir(), 'ecs-sd-monitoring-am-'));
   // No cluster gossip: it would listen on 0.0.0.0:9094.
-  const am = await startDaemon(binary, [
+  const am = await startPrometheusBinary(binary, [
     `--config.file=${CONFIG}`,
     `--storage.path=${dir}`,
     '--cluster.listen-address=',

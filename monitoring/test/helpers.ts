@@ -1,26 +1,13 @@
-/** Shared test helpers: locating the Debian tools, running them, polling with a deadline, child processes. */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+/** Shared test helpers: requiring the Debian tools, running them, reading the rule files. */
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { which } from '@ecs-sd/testkit';
 import { parse } from 'yaml';
 
 /** monitoring/ itself. */
 export const ROOT = join(import.meta.dirname, '..');
-
-/** The absolute path of an executable on PATH, or undefined. */
-export function which(name: string): string | undefined {
-  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {}
-  }
-  return undefined;
-}
 
 /**
  * The path of a Debian-packaged tool; without it the test is skipped, or fails when CI is set
@@ -50,79 +37,6 @@ export function run(file: string, args: string[], cwd = ROOT): Promise<RunResult
       resolve({ code, stdout, stderr });
     });
   });
-}
-
-/** Calls `probe` until it returns something other than undefined or false, or the deadline passes. */
-export async function waitUntil<T>(
-  what: string,
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  options: { timeoutMs?: number; intervalMs?: number; describe?: () => string } = {},
-): Promise<T> {
-  const { timeoutMs = 30_000, intervalMs = 100, describe } = options;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs}ms waiting for ${what}${describe ? `: ${describe()}` : ''}`,
-      );
-    }
-    await sleep(intervalMs);
-  }
-}
-
-/** A child process listening on 127.0.0.1 port 0, with the address it logged. */
-export interface Daemon {
-  address: string;
-  log(): string;
-  stop(): Promise<void>;
-}
-
-/** Starts a Prometheus-ecosystem binary with `--web.listen-address=127.0.0.1:0` and reads its "Listening on" line. */
-export async function startDaemon(binary: string, args: string[]): Promise<Daemon> {
-  const child: ChildProcess = spawn(binary, [...args, '--web.listen-address=127.0.0.1:0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  let exited: string | undefined;
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const exit = new Promise<void>((resolve) => {
-    child.once('exit', (code, signal) => {
-      exited = `exited with ${signal ?? code}`;
-      resolve();
-    });
-    child.once('error', (err) => {
-      exited = `failed to start: ${err.message}`;
-      resolve();
-    });
-  });
-  const stop = async () => {
-    if (exited !== undefined) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exit;
-    clearTimeout(timer);
-  };
-  try {
-    const address = await waitUntil(
-      `${binary} to log its listen address`,
-      () => {
-        if (exited !== undefined) throw new Error(`${binary} ${exited}:\n${output}`);
-        return /msg="Listening on" address=(\S+)/.exec(output)?.[1];
-      },
-      { timeoutMs: 15_000 },
-    );
-    return { address, log: () => output, stop };
-  } catch (err) {
-    await stop();
-    throw err;
-  }
 }
 
 /** One alerting or recording rule as written in monitoring/rules/*.yml. */

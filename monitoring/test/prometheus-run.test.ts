@@ -10,8 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { type ListeningProcess, startPrometheusBinary, waitUntil } from '@ecs-sd/testkit';
 import { renderPrometheusConfig } from '../src/render.ts';
-import { type Daemon, ROOT, requireTool, startDaemon, waitUntil } from './helpers.ts';
+import { ROOT, requireTool } from './helpers.ts';
 
 const ECS_LABELS = 'container_label_com_amazonaws_ecs';
 const TASK_ARN = 'arn:aws:ecs:eu-west-1:123456789012:task/demo/0f2a9c1e5b7d4e3f8a6b';
@@ -127,7 +128,7 @@ test('a real Prometheus scrapes the ECS fleet with this configuration, rules and
   if (!prometheus || !nodeExporter) return;
 
   const dir = await mkdtemp(join(tmpdir(), 'ecs-sd-monitoring-run-'));
-  const daemons: Daemon[] = [];
+  const daemons: ListeningProcess[] = [];
   const servers: Server[] = [];
   t.after(async () => {
     for (const d of daemons) await d.stop();
@@ -135,7 +136,7 @@ test('a real Prometheus scrapes the ECS fleet with this configuration, rules and
     await rm(dir, { recursive: true, force: true });
   });
 
-  const node = await startDaemon(nodeExporter, []);
+  const node = await startPrometheusBinary(nodeExporter, []);
   daemons.push(node);
   const cadvisor = await serve({ '/metrics': cadvisorMetrics });
   const ecsSd = await serve({ '/metrics': ecsSdMetrics, '/app-metrics': () => 'app_requests_total 1\n' });
@@ -168,7 +169,7 @@ test('a real Prometheus scrapes the ECS fleet with this configuration, rules and
     evaluationInterval: '1s',
   });
   await writeFile(join(dir, 'prometheus.yml'), config);
-  const prom = await startDaemon(prometheus, [
+  const prom = await startPrometheusBinary(prometheus, [
     `--config.file=${join(dir, 'prometheus.yml')}`,
     `--storage.tsdb.path=${join(dir, 'data')}`,
   ]);
@@ -207,7 +208,7 @@ test('a real Prometheus scrapes the ECS fleet with this configuration, rules and
       const r = await query('count(count_over_time(up{job=~"node-exporter|cadvisor|ecs-sd"}[1m]) >= 3) == 3');
       return (r.data?.result.length ?? 0) > 0;
     },
-    { timeoutMs: 20_000, describe: () => prom.log().slice(-2000) },
+    { timeoutMs: 20_000, describe: () => prom.output().slice(-2000) },
   );
 
   // cAdvisor series are named after the ECS container, without the docker labels.
@@ -308,7 +309,7 @@ test('two sharded Prometheus servers split the file_sd targets between them, eac
   const prometheus = requireTool(t, 'prometheus', 'prometheus');
   if (!prometheus) return;
   const dir = await mkdtemp(join(tmpdir(), 'ecs-sd-monitoring-shard-'));
-  const daemons: Daemon[] = [];
+  const daemons: ListeningProcess[] = [];
   t.after(async () => {
     for (const d of daemons) await d.stop();
     await rm(dir, { recursive: true, force: true });
@@ -332,7 +333,7 @@ test('two sharded Prometheus servers split the file_sd targets between them, eac
         ruleFiles: [],
       });
       await writeFile(configFile, config);
-      const prom = await startDaemon(prometheus, [
+      const prom = await startPrometheusBinary(prometheus, [
         `--config.file=${configFile}`,
         `--storage.tsdb.path=${join(dir, `data-${index}`)}`,
       ]);

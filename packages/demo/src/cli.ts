@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /** `npm run demo`: runs the demo until Ctrl-C or `--duration`, printing where everything listens. */
 import { parseArgs } from 'node:util';
+import { waitUntil } from '@ecs-sd/testkit';
 import { durationSeconds, runDemo, summarize } from './demo.ts';
-import { waitUntil } from './processes.ts';
 
 const USAGE = `usage: npm run demo -- [--duration 5m] [--churn-interval 60s] [--no-prometheus] [--no-node-exporter]
 
@@ -78,8 +78,7 @@ async function main(): Promise<void> {
         const t = body.data.activeTargets;
         return t.length > 0 && t.every((x) => x.health !== 'unknown');
       },
-      60_000,
-      500,
+      { timeoutMs: 60_000, everyMs: 500, retryErrors: true },
     ).catch(() => {});
   } else {
     console.log(`prometheus  ${demo.prometheusMissing}; the rest of the demo runs without it`);

@@ -10,13 +10,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderAlertmanagerConfig } from '@ecs-sd/monitoring/alertmanager';
 import { ECS_SD_INTERVALS, renderPrometheusConfig } from '@ecs-sd/monitoring/render';
+import { freePort, getJson, type ManagedProcess, startProcess, waitUntil, which } from '@ecs-sd/testkit';
 import { type Sim, startSim } from 'ecs-sim';
 import { parse, stringify } from 'yaml';
 import { ExporterFleet } from './exporters.ts';
-import { freePort, getJson, type Managed, startProcess, waitUntil, which } from './processes.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repo = join(here, '../../..');
+
+/** How much of each child's output the demo keeps for error messages: it may run for days. */
+const KEEP_OUTPUT_CHARS = 20_000;
 
 /** The demo fleet shipped with the package. */
 export const DEMO_FLEET_FILE = join(here, '../fleet.yaml');
@@ -171,6 +174,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<Demo> {
           AWS_EC2_METADATA_DISABLED: 'true',
         },
         echo: log,
+        keepChars: KEEP_OUTPUT_CHARS,
       },
     );
     cleanups.push(() => ecsSd.stop());
@@ -181,7 +185,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<Demo> {
         if (ecsSd.child.exitCode !== null) throw new Error(`ecs-sd exited: ${ecsSd.output()}`);
         return (await fetch(`${ecsSdUrl}/-/ready`)).ok;
       },
-      30_000,
+      { timeoutMs: 30_000, everyMs: 200, retryErrors: true },
     );
     log(
       `ecs-sd      ${ecsSdUrl}  (http_sd ${ecsSdUrl}/http-sd, why ${ecsSdUrl}/api/v1/tasks, file_sd in ${fileSdDir})`,
@@ -197,7 +201,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<Demo> {
       prometheusMissing = 'the prometheus binary is not installed (Debian: apt-get install prometheus)';
     if (promBin) {
       const amBin = options.alertmanagerBin ?? which('prometheus-alertmanager') ?? which('alertmanager');
-      let am: Managed | undefined;
+      let am: ManagedProcess | undefined;
       if (amBin) {
         // A webhook sink stands in for the receivers, so notifications can be seen in the demo's log.
         const sink = createServer((req, res) => {
@@ -232,19 +236,28 @@ export async function runDemo(options: DemoOptions = {}): Promise<Demo> {
           ),
         );
         const amPort = await freePort();
-        am = startProcess('alertmanager', amBin, [
-          `--config.file=${amConfig}`,
-          `--storage.path=${join(workDir, 'alertmanager')}`,
-          `--web.listen-address=127.0.0.1:${amPort}`,
-          // No gossip port: a single Alertmanager needs no cluster.
-          '--cluster.listen-address=',
-        ]);
+        am = startProcess(
+          'alertmanager',
+          amBin,
+          [
+            `--config.file=${amConfig}`,
+            `--storage.path=${join(workDir, 'alertmanager')}`,
+            `--web.listen-address=127.0.0.1:${amPort}`,
+            // No gossip port: a single Alertmanager needs no cluster.
+            '--cluster.listen-address=',
+          ],
+          { keepChars: KEEP_OUTPUT_CHARS },
+        );
         cleanups.push(() => am!.stop());
         alertmanagerUrl = `http://127.0.0.1:${amPort}`;
-        await waitUntil('alertmanager to be ready', async () => {
-          if (am!.child.exitCode !== null) throw new Error(`alertmanager exited: ${am!.output()}`);
-          return (await fetch(`${alertmanagerUrl}/-/ready`)).ok;
-        });
+        await waitUntil(
+          'alertmanager to be ready',
+          async () => {
+            if (am!.child.exitCode !== null) throw new Error(`alertmanager exited: ${am!.output()}`);
+            return (await fetch(`${alertmanagerUrl}/-/ready`)).ok;
+          },
+          { everyMs: 200, retryErrors: true },
+        );
       }
       const promPort = await freePort();
       const rulesDir = join(workDir, 'rules');
@@ -273,18 +286,27 @@ export async function runDemo(options: DemoOptions = {}): Promise<Demo> {
           intervalOverrides: Object.fromEntries(ECS_SD_INTERVALS.map((i) => [i, interval])),
         }),
       );
-      const prom = startProcess('prometheus', promBin, [
-        `--config.file=${promConfig}`,
-        `--storage.tsdb.path=${join(workDir, 'prometheus')}`,
-        `--web.listen-address=127.0.0.1:${promPort}`,
-        '--web.enable-lifecycle',
-      ]);
+      const prom = startProcess(
+        'prometheus',
+        promBin,
+        [
+          `--config.file=${promConfig}`,
+          `--storage.tsdb.path=${join(workDir, 'prometheus')}`,
+          `--web.listen-address=127.0.0.1:${promPort}`,
+          '--web.enable-lifecycle',
+        ],
+        { keepChars: KEEP_OUTPUT_CHARS },
+      );
       cleanups.push(() => prom.stop());
       prometheusUrl = `http://127.0.0.1:${promPort}`;
-      await waitUntil('prometheus to be ready', async () => {
-        if (prom.child.exitCode !== null) throw new Error(`prometheus exited: ${prom.output()}`);
-        return (await fetch(`${prometheusUrl}/-/ready`)).ok;
-      });
+      await waitUntil(
+        'prometheus to be ready',
+        async () => {
+          if (prom.child.exitCode !== null) throw new Error(`prometheus exited: ${prom.output()}`);
+          return (await fetch(`${prometheusUrl}/-/ready`)).ok;
+        },
+        { everyMs: 200, retryErrors: true },
+      );
       log(`prometheus  ${prometheusUrl}  (targets ${prometheusUrl}/targets, alerts ${prometheusUrl}/alerts)`);
       if (alertmanagerUrl) log(`alertmanager ${alertmanagerUrl}`);
       else

@@ -8,8 +8,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { getJson, waitUntil, which } from '@ecs-sd/testkit';
 import { type Demo, runDemo } from '../src/demo.ts';
-import { getJson, waitUntil, which } from '../src/processes.ts';
 
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
 const promBin = which('prometheus');
@@ -72,7 +72,7 @@ describe('demo with the real Prometheus', {
         const ecs = (await activeTargets(demo)).filter((t) => t.labels.cluster);
         return ecs.length === expected && ecs.every((t) => t.health === 'up') && ecs;
       },
-      60_000,
+      { timeoutMs: 60_000, everyMs: 200, retryErrors: true },
     );
     const byJob = new Map<string, ActiveTarget[]>();
     for (const t of targets) byJob.set(t.labels.job!, [...(byJob.get(t.labels.job!) ?? []), t]);
@@ -135,7 +135,7 @@ describe('demo with the real Prometheus', {
         const gone = !api.some((t) => t.discoveredLabels.__meta_ecs_task_arn === stopped);
         return api.length === 3 && gone && fresh?.health === 'up' && fresh;
       },
-      60_000,
+      { timeoutMs: 60_000, everyMs: 200, retryErrors: true },
     );
     // The target is where the simulator placed the new task: its host and its new dynamic host port.
     const truth = demo.sim
@@ -158,8 +158,7 @@ describe('demo with the real Prometheus', {
           (a) => a.labels.alertname === 'TargetDown' && a.labels.job === 'checkout' && a.state === 'firing',
         );
       },
-      90_000,
-      500,
+      { timeoutMs: 90_000, everyMs: 500, retryErrors: true },
     );
     assert.equal(alert.labels.job, 'checkout');
     assert.equal(alert.labels.cluster, 'prod');
@@ -171,8 +170,7 @@ describe('demo with the real Prometheus', {
           demo.notifications.some((n) =>
             n.alerts.some((a) => a.labels.alertname === 'TargetDown' && a.labels.job === 'checkout'),
           ),
-        60_000,
-        500,
+        { timeoutMs: 60_000, everyMs: 500, retryErrors: true },
       );
     }
   });
@@ -198,8 +196,7 @@ describe('demo with the real Prometheus', {
               const r = await query(demo, expr);
               return r.length > 0 ? r : undefined;
             },
-            20_000,
-            1000,
+            { timeoutMs: 20_000, everyMs: 1000, retryErrors: true },
           ).catch(() => []);
           if (result.length === 0) empty.push(`${file} / ${panel.title}: ${target.expr}`);
         }

@@ -10,17 +10,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { waitUntil, which } from '@ecs-sd/testkit';
 import { type FleetSpec, startSim, type TruthTask } from 'ecs-sim';
 import { startDaemon } from './daemon.ts';
 import { type Exporter, startExporter } from './exporters.ts';
-import {
-  type ActiveTarget,
-  activeTargets,
-  type PrometheusProcess,
-  startPrometheus,
-  which,
-} from './prometheus.ts';
-import { waitUntil } from './wait.ts';
+import { type ActiveTarget, activeTargets, type PrometheusProcess, startPrometheus } from './prometheus.ts';
 
 const REGION = 'eu-west-1';
 const ACCOUNT = '123456789012';

@@ -1,0 +1,45 @@
+/** Polling with a deadline, like the SDK's waiters: no fixed sleeps. */
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** How waitUntil polls; every key is optional. */
+export interface WaitOptions {
+  /** How long to keep trying. @default 30_000 */
+  timeoutMs?: number;
+  /** The pause between two checks. @default 100 */
+  everyMs?: number;
+  /** Context for the timeout error (the last state seen, a log tail), called only on timeout. */
+  describe?: () => string;
+  /**
+   * Keep polling when `check` throws (a server that does not listen yet) and name the last error on
+   * timeout; otherwise an error from `check` ends the wait at once. @default false
+   */
+  retryErrors?: boolean;
+}
+
+/**
+ * Calls `check` until it returns something other than undefined or false and resolves with it; after
+ * `timeoutMs` it throws an error naming `what` was awaited, so a failed wait says what never happened.
+ */
+export async function waitUntil<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  options: WaitOptions = {},
+): Promise<T> {
+  const { timeoutMs = 30_000, everyMs = 100, describe, retryErrors = false } = options;
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (err) {
+      if (!retryErrors) throw err;
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      const detail = describe ? `: ${describe()}` : lastError ? `: ${String(lastError)}` : '';
+      throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}${detail}`);
+    }
+    await sleep(everyMs);
+  }
+}

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { waitUntil } from '../src/index.ts';
+
+test('waitUntil resolves with the first value that is not undefined or false', async () => {
+  let calls = 0;
+  const value = await waitUntil('the third call', () => (++calls === 3 ? `call ${calls}` : false), {
+    everyMs: 1,
+  });
+  assert.equal(value, 'call 3');
+});
+
+test('waitUntil times out with a message naming what it waited for and the described state', async () => {
+  await assert.rejects(
+    waitUntil('the answer to be 42', () => undefined, {
+      timeoutMs: 50,
+      everyMs: 5,
+      describe: () => 'got 41',
+    }),
+    { message: 'timed out after 50ms waiting for the answer to be 42: got 41' },
+  );
+});
+
+test('waitUntil ends at once when the check throws, unless told to retry errors', async () => {
+  await assert.rejects(
+    waitUntil(
+      'never',
+      () => {
+        throw new Error('boom');
+      },
+      { timeoutMs: 60_000 },
+    ),
+    { message: 'boom' },
+  );
+  let calls = 0;
+  await assert.rejects(
+    waitUntil(
+      'a server to listen',
+      () => {
+        calls++;
+        throw new Error('connect ECONNREFUSED');
+      },
+      { timeoutMs: 50, everyMs: 5, retryErrors: true },
+    ),
+    { message: 'timed out after 50ms waiting for a server to listen: Error: connect ECONNREFUSED' },
+  );
+  assert.ok(calls > 1, `retried ${calls} times`);
+});
