@@ -861,7 +861,10 @@ export class World {
   }
 
   #reconcile(svc: Service, initialStatus: TaskStatus | undefined, failures: string[]): void {
-    if (svc.schedulingStrategy === 'DAEMON') return this.#reconcileDaemon(svc, initialStatus, failures);
+    if (svc.schedulingStrategy === 'DAEMON') {
+      this.#reconcileDaemon(svc, initialStatus, failures);
+      return;
+    }
     const live = [...svc.tasks].filter((t) => t.desiredStatus === 'RUNNING');
     const stale = live.filter((t) => t.taskDefinition !== svc.taskDefinition);
     for (const t of stale) this.stopTask(t, 'Deployment replaced this task.', 'ServiceSchedulerInitiated');
