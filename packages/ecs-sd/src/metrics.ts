@@ -163,6 +163,22 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
   });
   new Gauge({
+    name: 'ecs_sd_cluster_stale_seconds',
+    help: 'Age of the last good targets a stale cluster serves (seconds since its last successful refresh); 0 when fresh.',
+    labelNames: ['source', 'cluster'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const nowSeconds = Date.now() / 1000;
+      for (const cluster of state()?.clusters ?? []) {
+        this.set(
+          { source: cluster.source, cluster: cluster.cluster },
+          cluster.stale ? Math.max(0, nowSeconds - cluster.lastSuccessSeconds) : 0,
+        );
+      }
+    },
+  });
+  new Gauge({
     name: 'ecs_sd_clusters',
     help: 'Clusters currently discovered, by source.',
     labelNames: ['source'],

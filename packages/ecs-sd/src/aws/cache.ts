@@ -37,6 +37,11 @@ export class BoundedCache<K, V> {
     return value;
   }
 
+  /** The value for `key` without counting a lookup or refreshing its recency. */
+  peek(key: K): V | undefined {
+    return this.#entries.get(key);
+  }
+
   /** Stores a value, evicting the least recently used entry beyond `maxEntries`. */
   set(key: K, value: V): void {
     this.#entries.delete(key);

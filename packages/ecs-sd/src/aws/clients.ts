@@ -2,9 +2,9 @@
  * The SDK v3 clients of one source: ECS, EC2 and SSM with the default credential chain (or an
  * assumed role via STS with ExternalId), the source's Region and endpoint, and request counting.
  */
-import { EC2Client } from '@aws-sdk/client-ec2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { SSMClient } from '@aws-sdk/client-ssm';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { MetadataBearer, Pluggable } from '@smithy/types';
 import type { SourceConfig } from '../config/types.ts';
@@ -14,8 +14,13 @@ import { countingPlugin } from './middleware.ts';
 /** The clients a source reads with. */
 export interface SourceClients {
   ecs: ECSClient;
-  ec2: EC2Client;
-  ssm: SSMClient;
+  /**
+   * The EC2 client, created (and its SDK module loaded) on first use: that module alone costs about
+   * 90 MiB of resident memory, and a Fargate-only fleet never needs it.
+   */
+  ec2(): Promise<EC2Client>;
+  /** The SSM client, created on first use: only ECS Anywhere hosts (`mi-…`) need it. */
+  ssm(): Promise<SSMClient>;
   /** The Region the clients resolved (configured, or from the SDK chain). */
   region(): Promise<string>;
   /** Closes the clients' sockets. */
@@ -25,18 +30,34 @@ export interface SourceClients {
 /** Session name of AssumeRole calls, visible in the target account's CloudTrail. */
 export const ROLE_SESSION_NAME = 'ecs-sd';
 
+/** A request that has not answered after this long is abandoned and retried: a hung socket must not stall every refresh. */
+export const AWS_REQUEST_TIMEOUT_MS = 15_000;
+/** A connection not established after this long is abandoned and retried. */
+export const AWS_CONNECTION_TIMEOUT_MS = 5_000;
+
+/** Options of the clients of a source. */
+export interface SourceClientsOptions {
+  /** @default AWS_REQUEST_TIMEOUT_MS */
+  requestTimeoutMs?: number;
+}
+
 /** Creates the clients of a source; the STS client behind role_arn is counted too. */
 export function createSourceClients(
   source: SourceConfig,
   metrics: Pick<Metrics, 'awsRequests' | 'awsThrottles'>,
   /** More plugins for every client of the source (e.g. a rate budget); counting is always first. */
   plugins: readonly Pluggable<object, MetadataBearer>[] = [],
+  options: SourceClientsOptions = {},
 ): SourceClients {
   const plugin = countingPlugin(source.name, metrics);
   const all = [plugin, ...plugins];
   const base = {
     ...(source.region === undefined ? {} : { region: source.region }),
     ...(source.endpoint === undefined ? {} : { endpoint: source.endpoint }),
+    requestHandler: {
+      requestTimeout: options.requestTimeoutMs ?? AWS_REQUEST_TIMEOUT_MS,
+      connectionTimeout: AWS_CONNECTION_TIMEOUT_MS,
+    },
   };
   const credentials =
     source.roleArn === undefined
@@ -52,18 +73,29 @@ export function createSourceClients(
         });
   const config = { ...base, ...(credentials === undefined ? {} : { credentials }) };
   const ecs = new ECSClient(config);
-  const ec2 = new EC2Client(config);
-  const ssm = new SSMClient(config);
-  for (const client of [ecs, ec2, ssm]) for (const each of all) client.middlewareStack.use(each);
+  for (const each of all) ecs.middlewareStack.use(each);
+  const created: { destroy(): void }[] = [ecs];
+  let destroyed = false;
+  const lazy = <T extends ECSClient | EC2Client | SSMClient>(load: () => Promise<T>) => {
+    let client: Promise<T> | undefined;
+    return () => {
+      client ??= load().then((made) => {
+        for (const each of all) made.middlewareStack.use(each);
+        if (destroyed) made.destroy();
+        else created.push(made);
+        return made;
+      });
+      return client;
+    };
+  };
   return {
     ecs,
-    ec2,
-    ssm,
+    ec2: lazy(async () => new (await import('@aws-sdk/client-ec2')).EC2Client(config)),
+    ssm: lazy(async () => new (await import('@aws-sdk/client-ssm')).SSMClient(config)),
     region: () => ecs.config.region(),
     destroy() {
-      ecs.destroy();
-      ec2.destroy();
-      ssm.destroy();
+      destroyed = true;
+      for (const client of created) client.destroy();
     },
   };
 }

@@ -1,11 +1,12 @@
 /**
- * I/O only: reads one source's clusters into one `ClusterSnapshot` per cluster per refresh, with
- * batching at each API's limit and caches that make an unchanged refresh cost ListTasks calls only:
+ * I/O only: reads one source's clusters into one `ClusterSnapshot` per cluster per refresh (or
+ * `unchanged` when the task list is the one whose decisions are final), with batching at each
+ * API's limit and caches that make an unchanged refresh cost ListTasks calls only:
  * cluster descriptions (max age), tasks whose decision was complete (by task ARN), task
  * definitions (by revision ARN, forever), container instances and hosts (by ARN / instance id,
  * evicted when a refresh did not use them).
  */
-import { DescribeInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
+import type { Instance } from '@aws-sdk/client-ec2';
 import {
   type Cluster,
   type ContainerInstance,
@@ -22,7 +23,6 @@ import {
   type Task,
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
-import { paginateDescribeInstanceInformation } from '@aws-sdk/client-ssm';
 import type { Logger } from 'pino';
 import { clusterSelected, type SourceConfig } from '../config/types.ts';
 import type { ClusterSnapshot, HostInfo, TaskDecision } from '../discovery/types.ts';
@@ -79,7 +79,41 @@ export interface ClusterSelection {
 }
 
 /** The outcome of reading one cluster: a snapshot, or `gone` (ClusterNotFoundException). */
-export type ClusterFetch = { kind: 'ok'; snapshot: ClusterSnapshot } | { kind: 'gone' };
+export type ClusterFetch =
+  /**
+   * A snapshot of the tasks described this refresh; `keep` names the cached tasks (still listed,
+   * decisions final) whose last decisions stand without deciding them again.
+   */
+  | { kind: 'ok'; snapshot: ClusterSnapshot; keep: ReadonlySet<string> }
+  | { kind: 'gone' }
+  /** Same tasks (all cached), same cluster tags, no services read: the last decisions still hold. */
+  | { kind: 'unchanged' };
+
+/**
+ * Skip reasons that mean "the data was not all there", not "the task is not scrapeable": a task
+ * skipped for one of these is described again, and its cluster is decided again next refresh.
+ */
+export const RETRYABLE_SKIP_REASONS: ReadonlySet<string> = new Set([
+  'task-missing-fields',
+  'task-definition-missing',
+  'container-instance-missing',
+  'host-missing',
+  'no-address',
+  'binding-not-assigned-yet',
+]);
+
+/** True when a decision or one of its containers was skipped for a retryable reason. */
+export function hasRetryableSkip(decision: TaskDecision): boolean {
+  if (decision.skip !== undefined && RETRYABLE_SKIP_REASONS.has(decision.skip.reason)) return true;
+  return decision.containers.some((container) =>
+    container.skips.some((skip) => RETRYABLE_SKIP_REASONS.has(skip.reason)),
+  );
+}
+
+function sameTags(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
+}
 
 /** Options of a fetcher. */
 export interface FetcherOptions {
@@ -162,16 +196,33 @@ interface DescribedTask {
   readAt: number;
 }
 
+/**
+ * A cached task: when it was described and the container instance it runs on (kept in use). The
+ * task itself is kept only when services are read (service labels can change, so every task is
+ * decided again each refresh); otherwise its last decision stands and the task is not held in memory.
+ */
+interface CachedTask {
+  readAt: number;
+  containerInstanceArn: string | undefined;
+  task?: Task;
+}
+
 /** Per-cluster caches: every key belongs to the cluster, so a removed cluster drops them all. */
 interface ClusterCaches {
   /** Tasks by task ARN, only those whose decision was complete (a RUNNING task's address and bindings do not change). */
-  tasks: BoundedCache<string, DescribedTask>;
+  tasks: BoundedCache<string, CachedTask>;
   /** Tasks described in the last refresh, awaiting their decisions (`settle`). */
   described: Map<string, DescribedTask>;
   /** Container instances by containerInstanceArn; evicted when no task used them in a refresh. */
   containerInstances: BoundedCache<string, ContainerInstance>;
   /** Hosts by ec2InstanceId (i-… or mi-…); evicted when no container instance used them in a refresh. */
   hosts: BoundedCache<string, HostInfo>;
+  /** Task ARNs and cluster tags of the refresh in progress, awaiting `settle`. */
+  listed: { arns: readonly string[]; tags: Readonly<Record<string, string>> } | undefined;
+  /** Cluster tags of the last decisions: when they change, every task is decided again. */
+  decidedTags: Readonly<Record<string, string>> | undefined;
+  /** Task ARNs and cluster tags whose decisions are all final: an identical listing needs no new decisions. */
+  settled: { arns: ReadonlySet<string>; tags: Readonly<Record<string, string>> } | undefined;
 }
 
 /** Reads one source: selects its clusters and snapshots each; keeps the caches between refreshes. */
@@ -287,6 +338,9 @@ export class SourceFetcher {
         described: new Map(),
         containerInstances: new BoundedCache('container_instance', CLUSTER_CACHE_MAX, this.#onLookup),
         hosts: new BoundedCache('host', CLUSTER_CACHE_MAX, this.#onLookup),
+        listed: undefined,
+        decidedTags: undefined,
+        settled: undefined,
       };
       this.#clusters.set(clusterArn, caches);
     }
@@ -311,15 +365,36 @@ export class SourceFetcher {
 
     const tasks: Task[] = [];
     const toDescribe: string[] = [];
+    const keep = new Set<string>();
+    const keptInstances = new Set<string>();
     const now = this.#now();
-    const fresh = (entry: DescribedTask) => now - entry.readAt < TASK_DESCRIPTION_MAX_AGE_MS;
+    const fresh = (entry: CachedTask) => now - entry.readAt < TASK_DESCRIPTION_MAX_AGE_MS;
+    // Changed cluster tags change every target's labels: decide every task again, from a fresh read.
+    if (caches.decidedTags !== undefined && !sameTags(caches.decidedTags, cluster.tags))
+      caches.tasks.retainOnly(new Set());
     for (const arn of taskArns) {
       const cached = caches.tasks.get(arn, fresh);
       if (cached === undefined) toDescribe.push(arn);
-      else tasks.push(cached.task);
+      else if (cached.task !== undefined) tasks.push(cached.task);
+      else {
+        keep.add(arn);
+        if (cached.containerInstanceArn !== undefined) keptInstances.add(cached.containerInstanceArn);
+      }
     }
     caches.tasks.retainOnly(new Set(taskArns));
     caches.described.clear();
+    caches.listed = { arns: taskArns, tags: cluster.tags };
+    const settled = caches.settled;
+    if (
+      toDescribe.length === 0 &&
+      !this.#options.includeServices &&
+      settled !== undefined &&
+      settled.arns.size === taskArns.length &&
+      taskArns.every((arn) => settled.arns.has(arn)) &&
+      sameTags(settled.tags, cluster.tags)
+    ) {
+      return { kind: 'unchanged' };
+    }
     for (const batch of chunk(toDescribe, DESCRIBE_TASKS_MAX)) {
       const output = await this.#call(what('describe tasks'), () =>
         this.#clients.ecs.send(
@@ -339,8 +414,19 @@ export class SourceFetcher {
     }
 
     const taskDefinitions = await this.#readTaskDefinitions(tasks, what);
-    const containerInstances = await this.#readContainerInstances(clusterArn, tasks, caches, what);
-    const hosts = await this.#readHosts([...containerInstances.values()], caches, what);
+    const containerInstances = await this.#readContainerInstances(
+      clusterArn,
+      tasks,
+      caches,
+      what,
+      keptInstances,
+    );
+    const keptHosts = new Set<string>();
+    for (const arn of keptInstances) {
+      const id = caches.containerInstances.peek(arn)?.ec2InstanceId;
+      if (id !== undefined && id !== '') keptHosts.add(id);
+    }
+    const hosts = await this.#readHosts([...containerInstances.values()], caches, what, keptHosts);
     const snapshot: ClusterSnapshot = {
       source: this.source.name,
       region: await this.#clients.region(),
@@ -355,7 +441,7 @@ export class SourceFetcher {
     const accountId = accountIdOf(clusterArn);
     if (accountId !== undefined) snapshot.accountId = accountId;
     if (this.#options.includeServices) snapshot.services = await this.#readServices(clusterArn, what);
-    return { kind: 'ok', snapshot };
+    return { kind: 'ok', snapshot, keep };
   }
 
   /**
@@ -366,14 +452,29 @@ export class SourceFetcher {
   settle(clusterArn: string, decisions: readonly TaskDecision[]): void {
     const caches = this.#clusters.get(clusterArn);
     if (caches === undefined) return;
+    let final = true;
     for (const decision of decisions) {
-      if (!decision.incomplete && decision.lastStatus === 'RUNNING') {
+      const retry = hasRetryableSkip(decision);
+      if (!decision.incomplete && decision.lastStatus === 'RUNNING' && !retry) {
         const described = caches.described.get(decision.taskArn);
-        if (described !== undefined) caches.tasks.set(decision.taskArn, described);
+        if (described !== undefined) {
+          caches.tasks.set(decision.taskArn, {
+            readAt: described.readAt,
+            containerInstanceArn: described.task.containerInstanceArn,
+            ...(this.#options.includeServices ? { task: described.task } : {}),
+          });
+        }
       } else {
         caches.tasks.delete(decision.taskArn);
       }
+      if (decision.incomplete || retry) final = false;
     }
+    caches.decidedTags = caches.listed?.tags;
+    caches.settled =
+      final && caches.listed !== undefined
+        ? { arns: new Set(caches.listed.arns), tags: caches.listed.tags }
+        : undefined;
+    caches.listed = undefined;
     caches.described.clear();
   }
 
@@ -451,6 +552,8 @@ export class SourceFetcher {
     tasks: readonly Task[],
     caches: ClusterCaches,
     what: (action: string) => string,
+    /** Container instances of kept tasks: not read, not in the snapshot, but in use (not evicted). */
+    kept: ReadonlySet<string>,
   ): Promise<Map<string, ContainerInstance>> {
     const arns = new Set(tasks.map((task) => task.containerInstanceArn).filter((arn) => arn !== undefined));
     const out = new Map<string, ContainerInstance>();
@@ -460,7 +563,7 @@ export class SourceFetcher {
       if (cached === undefined) misses.push(arn);
       else out.set(arn, cached);
     }
-    caches.containerInstances.retainOnly(arns);
+    caches.containerInstances.retainOnly(new Set([...arns, ...kept]));
     for (const batch of chunk(misses, DESCRIBE_CONTAINER_INSTANCES_MAX)) {
       const output = await this.#call(what('describe container instances'), () =>
         this.#clients.ecs.send(
@@ -480,6 +583,8 @@ export class SourceFetcher {
     containerInstances: readonly ContainerInstance[],
     caches: ClusterCaches,
     what: (action: string) => string,
+    /** Hosts of kept tasks: in use, so not evicted. */
+    kept: ReadonlySet<string>,
   ): Promise<Map<string, HostInfo>> {
     const ids = new Set(
       containerInstances
@@ -495,15 +600,17 @@ export class SourceFetcher {
       else if (id.startsWith('mi-')) ssmMisses.push(id);
       else ec2Misses.push(id);
     }
-    caches.hosts.retainOnly(ids);
+    caches.hosts.retainOnly(new Set([...ids, ...kept]));
     const found: HostInfo[] = [];
     for (const batch of chunk(ec2Misses, DESCRIBE_INSTANCES_IDS_MAX)) {
       found.push(...(await this.#describeInstances(batch, what)));
     }
     for (const batch of chunk(ssmMisses, DESCRIBE_INSTANCE_INFORMATION_PAGE_SIZE)) {
       await this.#call(what('describe instance information'), async () => {
+        const { paginateDescribeInstanceInformation } = await import('@aws-sdk/client-ssm');
+        const ssm = await this.#clients.ssm();
         for await (const page of paginateDescribeInstanceInformation(
-          { client: this.#clients.ssm, pageSize: DESCRIBE_INSTANCE_INFORMATION_PAGE_SIZE },
+          { client: ssm, pageSize: DESCRIBE_INSTANCE_INFORMATION_PAGE_SIZE },
           { Filters: [{ Key: 'InstanceIds', Values: batch }] },
         )) {
           for (const info of page.InstanceInformationList ?? []) {
@@ -527,11 +634,13 @@ export class SourceFetcher {
 
   /** DescribeInstances by InstanceIds; one unknown id fails the whole call, so then each id is read alone. */
   async #describeInstances(ids: readonly string[], what: (action: string) => string): Promise<HostInfo[]> {
+    const { DescribeInstancesCommand } = await import('@aws-sdk/client-ec2');
+    const ec2 = await this.#clients.ec2();
     const read = async (batch: readonly string[]) => {
       const hosts: HostInfo[] = [];
       let nextToken: string | undefined;
       do {
-        const output = await this.#clients.ec2.send(
+        const output = await ec2.send(
           new DescribeInstancesCommand({
             InstanceIds: [...batch],
             ...(nextToken ? { NextToken: nextToken } : {}),

@@ -11,3 +11,15 @@ export {
 } from './fetch.ts';
 export { DISCOVERY_IAM_ACTIONS } from './iam.ts';
 export { countingPlugin, isThrottle, operationName } from './middleware.ts';
+export {
+  AWS_BUCKETS,
+  budgetKey,
+  budgetMiddleware,
+  categoryOf,
+  DEFAULT_BUDGET_SCALE,
+  RATE_CATEGORIES,
+  RateBudget,
+  RateBudgets,
+  type RateCategory,
+  registerRateBudgetMetrics,
+} from './rate-budget.ts';

@@ -5,6 +5,7 @@
  */
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { RATE_CATEGORIES } from '../aws/rate-budget.ts';
 import type { Rule } from '../discovery/types.ts';
 import { ConfigError } from '../errors.ts';
 import { fileSdPathProblem } from '../output/file-sd.ts';
@@ -243,7 +244,22 @@ export function compileConfig(file: ConfigFile, defaultRegion?: string): Config 
     },
     web: { listenAddress: file.web.listen_address },
     log: { level: file.log.level, format: file.log.format },
+    rateBudget: compileRateBudget(file.rate_budget),
   };
+}
+
+/** The rate budget of the config file: `scale`, and the categories that set burst or refill. */
+function compileRateBudget(budget: ConfigFile['rate_budget']): Config['rateBudget'] {
+  const overrides: Config['rateBudget']['overrides'] = {};
+  for (const category of RATE_CATEGORIES) {
+    const bucket = budget[category];
+    if (bucket === undefined) continue;
+    overrides[category] = {
+      ...(bucket.burst === undefined ? {} : { burst: bucket.burst }),
+      ...(bucket.refill_per_second === undefined ? {} : { refillPerSecond: bucket.refill_per_second }),
+    };
+  }
+  return { scale: budget.scale, overrides };
 }
 
 /** Freezes an object graph in place (RegExps are left as they are: non-global ones are never written). */

@@ -4,6 +4,7 @@
  * the parsed value into the runtime `Config`.
  */
 import { z } from 'zod';
+import { AWS_BUCKETS, DEFAULT_BUDGET_SCALE, RATE_CATEGORIES, type RateCategory } from '../aws/rate-budget.ts';
 import { INTERVALS } from '../discovery/types.ts';
 import { parseDuration } from './duration.ts';
 
@@ -207,6 +208,35 @@ export const LogSchema = z.strictObject({
   format: z.enum(['logfmt', 'json']).default('logfmt').describe('log line format on stderr'),
 });
 
+/** One category of the rate budget: absolute burst and refill, winning over `scale`. */
+const BucketSchema = z.strictObject({
+  burst: z.number().min(1).optional().describe('tokens available at once; default: scale × AWS burst'),
+  refill_per_second: z
+    .number()
+    .positive()
+    .optional()
+    .describe('tokens added per second; default: scale × AWS refill'),
+});
+
+const categoryShape = Object.fromEntries(
+  RATE_CATEGORIES.map((category) => [
+    category,
+    BucketSchema.optional().describe(
+      `${category} calls (AWS: burst ${AWS_BUCKETS[category].burst}, ${AWS_BUCKETS[category].refillPerSecond}/s)`,
+    ),
+  ]),
+) as Record<RateCategory, z.ZodOptional<typeof BucketSchema>>;
+
+/** The client-side rate budget: a share of AWS's token buckets per throttling category. */
+export const RateBudgetSchema = z.strictObject({
+  scale: z
+    .number()
+    .positive()
+    .default(DEFAULT_BUDGET_SCALE)
+    .describe("share of AWS's token bucket (burst and refill) per account and Region ecs-sd allows itself"),
+  ...categoryShape,
+});
+
 /** The whole config file. */
 export const ConfigFileSchema = z
   .strictObject({
@@ -220,6 +250,9 @@ export const ConfigFileSchema = z
     output: OutputSchema.prefault({}).describe('file_sd outputs'),
     web: WebSchema.prefault({}).describe('web server'),
     log: LogSchema.prefault({}).describe('logging'),
+    rate_budget: RateBudgetSchema.prefault({}).describe(
+      'client-side token buckets per AWS throttling category, shared by sources of one account and Region',
+    ),
   })
   .superRefine((file, ctx) => {
     const ms = parseDuration(file.refresh_interval);
@@ -229,6 +262,17 @@ export const ConfigFileSchema = z
         path: ['refresh_interval'],
         message: `${show(file.refresh_interval)} is too short, expected at least 1s`,
       });
+    }
+    for (const category of RATE_CATEGORIES) {
+      const scaled = file.rate_budget.scale * AWS_BUCKETS[category].burst;
+      if (file.rate_budget[category]?.burst === undefined && scaled < 1) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rate_budget', 'scale'],
+          message: `${show(file.rate_budget.scale)} leaves ${category} a burst of ${scaled}, expected a scale giving at least 1 token (or rate_budget.${category}.burst)`,
+        });
+        break;
+      }
     }
     const seen = new Map<string, number>();
     file.sources.forEach((source, index) => {

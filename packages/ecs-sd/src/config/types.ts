@@ -2,6 +2,7 @@
  * The validated, frozen configuration every component below the CLI receives. Regexes are
  * compiled (anchored) once here; nothing below reads the environment or the command line.
  */
+import type { RateBudgetOptions } from '../aws/rate-budget.ts';
 import type { DiscoveryOptions } from '../discovery/types.ts';
 
 /** Log levels of `--log.level`. */
@@ -39,6 +40,8 @@ export interface Config {
   output: OutputConfig;
   web: { listenAddress: string };
   log: { level: LogLevel; format: LogFormat };
+  /** The client-side rate budget: share of AWS's buckets and per-category overrides. */
+  rateBudget: Required<Pick<RateBudgetOptions, 'scale' | 'overrides'>>;
 }
 
 /** True when a feature needs services read (ListServices + DescribeServices): they cost API calls. */

@@ -1,14 +1,20 @@
 /**
  * The refresh loop: every source refreshed every interval, never two refreshes at once, then the
- * file_sd outputs written from the state (only once a complete refresh has happened, so a file is
- * never partial). The timer is unref'd and cleared on stop.
+ * file_sd outputs written from the state: once a complete refresh has happened, or on a first
+ * start cluster by cluster as each is read; never a cluster's partial targets. Every AWS call goes
+ * through the rate budget of its account (or role) and Region. The timer is unref'd and cleared on stop.
  */
+
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { MetadataBearer, Pluggable } from '@smithy/types';
 import type { Logger } from 'pino';
 import { createSourceClients, type SourceClients } from '../aws/clients.ts';
 import { SourceFetcher } from '../aws/fetch.ts';
+import { budgetKey, budgetMiddleware, RateBudgets, registerRateBudgetMetrics } from '../aws/rate-budget.ts';
 import { type Config, needsServices, type SourceConfig } from '../config/types.ts';
 import type { Metrics } from '../metrics.ts';
-import { writeFileSd } from '../output/file-sd.ts';
+import { intervalFileName, writeFileSd } from '../output/file-sd.ts';
 import { refreshSource, type SourceRefreshResult } from './refresh.ts';
 import { DiscoveryState } from './state.ts';
 
@@ -32,8 +38,14 @@ export interface DaemonDeps {
   config: Config;
   log: Logger;
   metrics: Metrics;
-  /** Creates a source's clients; tests and the CLI use the default (real SDK clients). */
-  createClients?: (source: SourceConfig, metrics: Metrics) => SourceClients;
+  /** Creates a source's clients with the given plugins (the rate budget); tests and the CLI use the default (real SDK clients). */
+  createClients?: (
+    source: SourceConfig,
+    metrics: Metrics,
+    plugins: readonly Pluggable<object, MetadataBearer>[],
+  ) => SourceClients;
+  /** Rate budgets shared with other daemons of the process; default: the daemon's own, from `config.rateBudget`. */
+  budgets?: RateBudgets;
   now?: () => number;
 }
 
@@ -43,6 +55,12 @@ export interface RefreshOptions {
   onlyClusters?: ReadonlySet<string>;
   /** Write file_sd outputs after the refresh (default true). */
   writeOutputs?: boolean;
+  /**
+   * Before the first complete refresh, publish each cluster as soon as it is read instead of
+   * waiting for the slowest (default false; `start()` sets it when no output file exists yet, since
+   * an existing file holds the last good targets of a previous run that a failing cluster must keep).
+   */
+  progressive?: boolean;
 }
 
 /** The running discovery: state, fetchers and the refresh timer. */
@@ -54,6 +72,13 @@ export class Daemon {
   readonly #now: () => number;
   readonly #clients: SourceClients[] = [];
   readonly #fetchers: SourceFetcher[];
+  /** The client-side rate budgets, one per account (or role) and Region, shared by its sources. */
+  readonly budgets: RateBudgets;
+  readonly #ownsBudgets: boolean;
+  /** The last output write; writes are chained so an older content never lands after a newer one. */
+  #published: Promise<string[]> = Promise.resolve([]);
+  /** State version and files of the last complete write: an unchanged state is not rendered again. */
+  #written: { version: number; files: string[] } | undefined;
   #inFlight: Promise<RefreshSummary> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #stopped = true;
@@ -66,8 +91,23 @@ export class Daemon {
     const createClients = deps.createClients ?? createSourceClients;
     const includeServices = needsServices(deps.config);
     const awsLog = deps.log.child({ component: 'aws' });
+    this.#ownsBudgets = deps.budgets === undefined;
+    this.budgets = deps.budgets ?? new RateBudgets(deps.config.rateBudget);
+    if (deps.metrics.registry.getSingleMetric('ecs_sd_rate_budget_tokens') === undefined)
+      registerRateBudgetMetrics(deps.metrics.registry, () => this.budgets.all());
     this.#fetchers = deps.config.sources.map((source) => {
-      const clients = createClients(source, deps.metrics);
+      let clients: SourceClients | undefined;
+      // Keyed by role (or default credentials) and Region: sources of one account and Region share a budget.
+      const budget = budgetMiddleware(async () =>
+        this.budgets.get(
+          budgetKey({
+            roleArn: source.roleArn,
+            region: source.region ?? (await clients!.region()),
+            endpoint: source.endpoint,
+          }),
+        ),
+      );
+      clients = createClients(source, deps.metrics, [budget]);
       this.#clients.push(clients);
       return new SourceFetcher(source, clients, deps.metrics, awsLog.child({ source: source.name }), {
         includeServices,
@@ -99,6 +139,10 @@ export class Daemon {
           log: this.#log,
           now: this.#now,
           ...(options.onlyClusters === undefined ? {} : { onlyClusters: options.onlyClusters }),
+          // Cold start: publish each cluster as soon as it is read instead of waiting for the slowest.
+          ...(options.writeOutputs === false || options.progressive !== true || this.state.ready()
+            ? {}
+            : { onClusterUpdated: () => void this.#publish(true).catch(() => {}) }),
         }),
       ),
     );
@@ -108,7 +152,7 @@ export class Daemon {
       this.state.markReady();
       this.#log.info({ clusters: this.state.clusters().length }, 'first complete refresh: ready');
     }
-    const written = options.writeOutputs === false ? [] : await this.#writeOutputs();
+    const written = options.writeOutputs === false ? [] : await this.#publish();
     const summary = this.#summary(complete, failures, sources, written);
     this.#log.debug(
       {
@@ -123,16 +167,38 @@ export class Daemon {
     return summary;
   }
 
-  /** Writes the file_sd outputs from the state; before the first complete refresh nothing is written. */
-  async #writeOutputs(): Promise<string[]> {
+  /** Writes the outputs after any write in progress (so writes land in order); errors of a write reach only its caller. */
+  #publish(progressive = false): Promise<string[]> {
+    const next = this.#published.catch(() => []).then(() => this.#writeOutputs(progressive));
+    this.#published = next;
+    return next;
+  }
+
+  /**
+   * Writes the file_sd outputs from the state, never a cluster's partial targets: after the first
+   * complete refresh, or (`progressive`, a cold start) the clusters read so far, at least one.
+   */
+  async #writeOutputs(progressive: boolean): Promise<string[]> {
     const { directory, file, format } = this.config.output;
-    if (!this.state.ready() || (directory === undefined && file === undefined)) return [];
+    if (!this.state.ready() && !(progressive && this.state.clusters().length > 0)) return [];
+    if (directory === undefined && file === undefined) return [];
+    // Rendering every target to compare it with the files costs CPU at scale: skip it while nothing changed.
+    const version = this.state.version;
+    if (this.#written?.version === version && this.#written.files.every((path) => existsSync(path)))
+      return [];
     const targets = this.state.targets();
     const onWrite = (path: string) => this.#metrics.fileWrites.inc({ file: path });
     const written: string[] = [];
-    if (directory !== undefined)
-      written.push(...(await writeFileSd(targets, { directory, format, onWrite })).written);
-    if (file !== undefined) written.push(...(await writeFileSd(targets, { file, format, onWrite })).written);
+    const files: string[] = [];
+    for (const options of [
+      ...(directory === undefined ? [] : [{ directory, format, onWrite }]),
+      ...(file === undefined ? [] : [{ file, format, onWrite }]),
+    ]) {
+      const result = await writeFileSd(targets, options);
+      written.push(...result.written);
+      files.push(...result.written, ...result.unchanged);
+    }
+    this.#written = { version, files };
     if (written.length > 0) this.#log.info({ files: written, targets: targets.length }, 'file_sd written');
     return written;
   }
@@ -169,9 +235,16 @@ export class Daemon {
   /** Refreshes now and then every `refresh_interval` after each refresh ends (so refreshes never overlap). */
   start(): void {
     this.#stopped = false;
+    const { directory, file, format } = this.config.output;
+    const existing = [
+      ...(file === undefined ? [] : [file]),
+      ...(directory === undefined
+        ? []
+        : [join(directory, intervalFileName(this.config.discovery.defaultInterval, format))]),
+    ].some((path) => existsSync(path));
     const tick = () => {
       this.#timer = undefined;
-      this.refresh()
+      this.refresh({ progressive: !existing })
         .catch((error: unknown) => this.#log.error({ err: error }, 'refresh failed'))
         .finally(() => {
           if (this.#stopped) return;
@@ -192,7 +265,10 @@ export class Daemon {
     this.#stopped = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
+    // Calls waiting for a token fail at once, so a refresh in flight ends now, keeping its last targets.
+    if (this.#ownsBudgets) this.budgets.close();
     await this.#inFlight?.catch(() => {});
+    await this.#published.catch(() => {});
     for (const clients of this.#clients) clients.destroy();
   }
 }

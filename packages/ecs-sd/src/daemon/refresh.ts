@@ -35,6 +35,8 @@ export interface RefreshContext {
   now: () => number;
   /** Only these cluster names (the explain command narrows to the task's cluster); undefined: all. */
   onlyClusters?: ReadonlySet<string>;
+  /** Called each time one cluster's targets were replaced, so a cold start can publish cluster by cluster. */
+  onClusterUpdated?: () => void;
 }
 
 function messageOf(error: unknown): string {
@@ -89,17 +91,44 @@ export async function refreshSource(context: RefreshContext): Promise<SourceRefr
           }
           return;
         }
+        if (fetched.kind === 'unchanged') {
+          // Same tasks, all cached, every decision final: the last targets still hold, no CPU spent on them.
+          if (state.touch(source, cluster.clusterArn, now())) result.refreshed++;
+          else fetcher.forget(cluster.clusterArn);
+          return;
+        }
         const discovery = discoverCluster(fetched.snapshot, options);
-        fetcher.settle(cluster.clusterArn, discovery.decisions);
+        let { decisions, targets } = discovery;
+        if (fetched.keep.size > 0) {
+          // Cached tasks were not described again: their last decisions (and targets) stand.
+          const kept = (state.entry(source, cluster.clusterArn)?.decisions ?? []).filter((decision) =>
+            fetched.keep.has(decision.taskArn),
+          );
+          if (kept.length !== fetched.keep.size) {
+            fetcher.forget(cluster.clusterArn);
+            throw new Error(
+              `cached tasks of cluster "${cluster.clusterName}" have no last decision: got ${kept.length}, expected ${fetched.keep.size}; the cluster is read afresh next refresh`,
+            );
+          }
+          decisions = [...kept, ...discovery.decisions].sort((a, b) =>
+            a.taskArn < b.taskArn ? -1 : a.taskArn > b.taskArn ? 1 : 0,
+          );
+          targets = [
+            ...kept.flatMap((decision) => decision.containers.flatMap((container) => container.targets)),
+            ...discovery.targets,
+          ];
+        }
+        fetcher.settle(cluster.clusterArn, decisions);
         state.update({
           source,
           clusterArn: cluster.clusterArn,
           clusterName: cluster.clusterName,
-          targets: discovery.targets,
-          decisions: discovery.decisions,
+          targets,
+          decisions,
           lastSuccessMs: now(),
         });
         result.refreshed++;
+        context.onClusterUpdated?.();
       } catch (error) {
         metrics.refreshFailures.inc({ source, cluster: cluster.clusterName });
         state.markStale(source, cluster.clusterArn);

@@ -33,6 +33,8 @@ function compare(a: string, b: string): number {
 export class DiscoveryState implements DiscoveryView {
   readonly #clusters = new Map<string, ClusterEntry>();
   #ready = false;
+  #version = 0;
+  #dirty = false;
   #targets: readonly Target[] = [];
   #decisions: readonly TaskDecision[] = [];
   #byArn = new Map<string, TaskDecision>();
@@ -42,6 +44,20 @@ export class DiscoveryState implements DiscoveryView {
   update(entry: Omit<ClusterEntry, 'stale'>): void {
     this.#clusters.set(entryKey(entry.source, entry.clusterArn), { ...entry, stale: false });
     this.#reindex();
+  }
+
+  /** The entry of one cluster, if the state has it. */
+  entry(source: string, clusterArn: string): Readonly<ClusterEntry> | undefined {
+    return this.#clusters.get(entryKey(source, clusterArn));
+  }
+
+  /** Records a successful refresh that found nothing new (its targets stand); false when the cluster is unknown. */
+  touch(source: string, clusterArn: string, lastSuccessMs: number): boolean {
+    const entry = this.#clusters.get(entryKey(source, clusterArn));
+    if (entry === undefined) return false;
+    entry.stale = false;
+    entry.lastSuccessMs = lastSuccessMs;
+    return true;
   }
 
   /** Marks a cluster stale after a failed refresh, keeping its last good targets. */
@@ -77,10 +93,12 @@ export class DiscoveryState implements DiscoveryView {
   }
 
   targets(): readonly Target[] {
+    this.#index();
     return this.#targets;
   }
 
   decision(taskIdOrArn: string): TaskDecision | undefined {
+    this.#index();
     const exact = this.#byArn.get(taskIdOrArn);
     if (exact !== undefined) return exact;
     // Either ARN format (task/CLUSTER/ID or task/ID) or a bare id: the id is the last segment.
@@ -88,6 +106,7 @@ export class DiscoveryState implements DiscoveryView {
   }
 
   decisions(): readonly TaskDecision[] {
+    this.#index();
     return this.#decisions;
   }
 
@@ -107,7 +126,7 @@ export class DiscoveryState implements DiscoveryView {
     });
     const skippedTasks = new Map<string, number>();
     const skippedContainers = new Map<string, number>();
-    for (const decision of this.#decisions) {
+    for (const decision of this.decisions()) {
       if (decision.skip !== undefined) {
         skippedTasks.set(decision.skip.reason, (skippedTasks.get(decision.skip.reason) ?? 0) + 1);
       } else if (decision.containers.every((container) => container.targets.length === 0)) {
@@ -124,7 +143,20 @@ export class DiscoveryState implements DiscoveryView {
     return { sources, clusters, skippedTasks, skippedContainers };
   }
 
+  /** Grows each time the targets may have changed (a cluster updated or removed): unchanged, nothing to rewrite. */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** Marks the indexes out of date; they are rebuilt once, on the next read (not once per cluster of a refresh). */
   #reindex(): void {
+    this.#version++;
+    this.#dirty = true;
+  }
+
+  #index(): void {
+    if (!this.#dirty) return;
+    this.#dirty = false;
     const entries = this.clusters();
     this.#targets = entries.flatMap((entry) => entry.targets).sort((a, b) => compare(a.key, b.key));
     this.#decisions = entries.flatMap((entry) => entry.decisions);

@@ -10,7 +10,10 @@ import type { FaultSpec, Sim } from 'ecs-sim';
 import { type ChaosOptions, type ChaosRun, expectedAddresses, startChaos, waitUntil } from './harness.ts';
 
 /** The `host:port` targets of one task in ecs-sim's truth. */
-function addressesOf(sim: Sim, predicate: (task: { taskArn: string; cluster: string }) => boolean): Set<string> {
+function addressesOf(
+  sim: Sim,
+  predicate: (task: { taskArn: string; cluster: string }) => boolean,
+): Set<string> {
   const out = new Set<string>();
   for (const task of sim.groundTruth().tasks) {
     if (!predicate(task)) continue;
@@ -117,13 +120,15 @@ const CASES: ChaosCase[] = [
     faults: () => [],
     during(run) {
       const cluster = run.clusters[0]!;
-      const family = run.sim.groundTruth().tasks.find((task) => task.cluster === cluster && task.networkMode === 'awsvpc')
-        ?.family;
+      const family = run.sim
+        .groundTruth()
+        .tasks.find((task) => task.cluster === cluster && task.networkMode === 'awsvpc')?.family;
       assert.ok(family, 'an awsvpc family in the first cluster');
       const tasks = run.sim.runTask({ cluster, taskDefinition: family, count: 3 });
       run.sim.settle();
       const missing = [['containers'], ['attachments'], ['lastStatus', 'taskDefinitionArn']];
-      tasks.forEach((task, index) => run.sim.setTaskChaos(task.arn, { missing: missing[index]! }));
+      for (const [index, task] of tasks.entries())
+        run.sim.setTaskChaos(task.arn, { missing: missing[index]! });
       return [];
     },
   },
@@ -163,14 +168,19 @@ describe('chaos: the daemon under each fault', () => {
         for (const id of ids) run.sim.faults.remove(id);
         run.sim.faults.clear();
         for (const task of run.sim.groundTruth().tasks) {
-          if (run.sim.findTask(task.taskArn)?.chaos !== undefined) run.sim.setTaskChaos(task.taskArn, undefined);
+          if (run.sim.findTask(task.taskArn)?.chaos !== undefined)
+            run.sim.setTaskChaos(task.taskArn, undefined);
         }
         await run.waitRefreshes(1);
         const { reads, problems } = await watcher.stop();
 
         assert.deepEqual(problems, [], 'every read parsed and kept every running task');
         assert.ok(reads > 10, `the outputs were read while the fault was active (${reads} reads)`);
-        assert.deepEqual(await run.readOutputs(), expectedAddresses(run.sim), 'outputs match the fleet again');
+        assert.deepEqual(
+          await run.readOutputs(),
+          expectedAddresses(run.sim),
+          'outputs match the fleet again',
+        );
         assert.equal(run.daemon.scheduled(), true);
         assert.deepEqual(unhandled, []);
       } finally {

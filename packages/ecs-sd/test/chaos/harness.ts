@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { MetadataBearer, Pluggable } from '@smithy/types';
 import { type Sim, startSim } from 'ecs-sim';
 import { parse as parseYaml } from 'yaml';
 import { createSourceClients, type SourceClients } from '../../src/aws/clients.ts';
@@ -58,7 +59,8 @@ export function expectedAddresses(sim: Sim): string[] {
 /** Parses one file_sd file strictly: a list of `{ targets: string[], labels: {string: string} }`. */
 export function parseFileSd(text: string, yaml: boolean): string[] {
   const groups: unknown = yaml ? parseYaml(text) : JSON.parse(text);
-  if (!Array.isArray(groups)) throw new Error(`file_sd: got ${typeof groups}, expected a list of target groups`);
+  if (!Array.isArray(groups))
+    throw new Error(`file_sd: got ${typeof groups}, expected a list of target groups`);
   const targets: string[] = [];
   for (const group of groups as unknown[]) {
     const { targets: list, labels } = (group ?? {}) as { targets?: unknown; labels?: unknown };
@@ -67,7 +69,8 @@ export function parseFileSd(text: string, yaml: boolean): string[] {
     if (labels !== undefined && (typeof labels !== 'object' || labels === null))
       throw new Error(`file_sd: got labels ${JSON.stringify(labels)}, expected an object`);
     for (const value of Object.values((labels ?? {}) as Record<string, unknown>)) {
-      if (typeof value !== 'string') throw new Error(`file_sd: got label value ${JSON.stringify(value)}, expected a string`);
+      if (typeof value !== 'string')
+        throw new Error(`file_sd: got label value ${JSON.stringify(value)}, expected a string`);
     }
     targets.push(...(list as string[]));
   }
@@ -124,13 +127,25 @@ export async function startChaos(options: ChaosOptions = {}): Promise<ChaosRun> 
   });
   const config: Config = { ...loaded, refreshIntervalMs: CHAOS_REFRESH_INTERVAL_MS };
   const metrics = createMetrics({ defaultMetrics: false });
-  const createClients = (source: SourceConfig, m: Metrics): SourceClients =>
-    options.requestTimeoutMs === undefined
-      ? createSourceClients(source, m)
-      : (createSourceClients as (s: SourceConfig, m: Metrics, o: unknown) => SourceClients)(source, m, {
-          requestTimeoutMs: options.requestTimeoutMs,
-        });
-  const daemon = new Daemon({ config, log: silentLogger(), metrics, createClients });
+  const createClients = (
+    source: SourceConfig,
+    m: Metrics,
+    plugins: readonly Pluggable<object, MetadataBearer>[],
+  ): SourceClients =>
+    createSourceClients(
+      source,
+      m,
+      plugins,
+      options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs },
+    );
+  let daemon: Daemon;
+  try {
+    daemon = new Daemon({ config, log: silentLogger(), metrics, createClients });
+  } catch (error) {
+    await sim.close();
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
   const files = [
     { path: join(dir, 'all.json'), yaml: false },
     ...['15s', '30s', '1m', '5m'].map((interval) => ({

@@ -1,0 +1,508 @@
+/**
+ * `npm run bench` (sd): ecs-sd against ecs-sim fleets of 1,000, 10,000 and (opt-in) 100,000 tasks,
+ * with AWS throttling on and 30 ms of latency per call. Per fleet it reports the API calls by
+ * operation of a cold start, a steady refresh and a 5%-churn refresh against the floor
+ * Σ⌈tasks per cluster / 100⌉ ListTasks (+1 ListClusters), wall and CPU time, peak resident memory,
+ * and whether the targets match ecs-sim's ground truth.
+ *
+ * Per fleet, ecs-sim runs in one child process and the daemon in another, which does nothing but
+ * refresh (and write its file_sd outputs to a temporary directory) when told: its CPU time and peak RSS are the daemon's alone. This process keeps the
+ * books (ecs-sim's counters and ground truth, churn, the comparison).
+ *
+ * Run: node --expose-gc packages/ecs-sd/bench/discovery.bench.ts [1k] [10k] [100k]
+ * The 100,000-task fleet takes several minutes within the default rate budget (a steady refresh is
+ * ~1,000 ListTasks calls at 10 per second): it runs only when named or with ECS_SD_BENCH_100K=1.
+ */
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../src/config/load.ts';
+import { Daemon } from '../src/daemon/daemon.ts';
+import { silentLogger } from '../src/log.ts';
+import { createMetrics, type Metrics } from '../src/metrics.ts';
+
+/** A benchmark fleet: what ecs-sim generates. */
+interface FleetSpec {
+  name: string;
+  clusters: number;
+  tasks: number;
+  taskDefinitions?: number;
+  hosts?: number;
+}
+
+/** The fleets of the issue; 100k is opt-in. */
+const FLEETS: readonly FleetSpec[] = [
+  { name: '1k', clusters: 5, tasks: 1_000 },
+  { name: '10k', clusters: 10, tasks: 10_000, taskDefinitions: 500, hosts: 200 },
+  { name: '100k', clusters: 50, tasks: 100_000 },
+];
+
+/** Latency ecs-sim adds to every call (ms). */
+const LATENCY_MS = 30;
+/** Share of running service tasks stopped (and replaced by their services) before the churn refresh. */
+const CHURN_FRACTION = 0.05;
+/**
+ * Idle time before a measured steady or churn refresh, standing in for the 60 s refresh interval:
+ * enough for ecs-sd's budget (50 tokens at 10/s) and AWS's bucket (100 at 20/s) to refill.
+ */
+const IDLE_BETWEEN_REFRESHES_MS = 5_000;
+/** ListTasks returns at most 100 task ARNs per page; DescribeTasks takes at most 100 tasks. */
+const PAGE = 100;
+
+const SELF = fileURLToPath(import.meta.url);
+const SIM_CLI = fileURLToPath(new URL('../../ecs-sim/src/cli.ts', import.meta.url));
+
+/** One task of ecs-sim's ground truth (the fields the bench reads). */
+interface TruthTask {
+  cluster: string;
+  taskArn: string;
+  service: string | undefined;
+  lastStatus: string;
+  desiredStatus: string;
+  containers: {
+    lastStatus: string;
+    address: string | undefined;
+    ports: { containerPort: number; hostPort: number | undefined }[];
+    environment: Record<string, string>;
+  }[];
+}
+
+/** What one measured refresh did. */
+interface PhaseResult {
+  phase: 'cold start' | 'steady' | '5% churn';
+  wallMs: number;
+  /** Process CPU time: every thread (main, GC helpers, libuv). */
+  cpuMs: number;
+  /** Time the main thread was busy. */
+  mainMs: number;
+  calls: Record<string, number>;
+  throttled: number;
+  floor: number;
+  /** The target of the issue for this phase (floor, floor + churn DescribeTasks); undefined for the cold start. */
+  target: number | undefined;
+  churned: number;
+  targets: number;
+  expectedTargets: number;
+  correct: boolean;
+  mismatch: string;
+}
+
+/** What one fleet's child process reports. */
+interface FleetResult {
+  fleet: FleetSpec;
+  phases: PhaseResult[];
+  peakRssMiB: number;
+  heapAfterGcMiB: number;
+}
+
+// ---------------------------------------------------------------- ecs-sim in a child process
+
+/** Starts ecs-sim's CLI on an ephemeral loopback port and resolves with its endpoint. */
+async function startSimProcess(fleet: FleetSpec): Promise<{ endpoint: string; child: ChildProcess }> {
+  const generate = [
+    `clusters=${fleet.clusters}`,
+    `tasks=${fleet.tasks}`,
+    ...(fleet.taskDefinitions === undefined ? [] : [`taskDefinitions=${fleet.taskDefinitions}`]),
+    ...(fleet.hosts === undefined ? [] : [`hosts=${fleet.hosts}`]),
+    'seed=7',
+  ].join(',');
+  const child = spawn(
+    process.execPath,
+    [
+      '--max-old-space-size=4096',
+      SIM_CLI,
+      '--listen',
+      '127.0.0.1:0',
+      '--generate',
+      generate,
+      '--latency',
+      String(LATENCY_MS),
+      '--throttle',
+      'on',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const lines = createInterface({ input: child.stdout! });
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`ecs-sim exited with code ${code} before listening`)));
+    lines.on('line', (line) => {
+      const match = /listening on (http:\/\/\S+)/.exec(line);
+      if (match !== null) resolve(match[1]!);
+    });
+  });
+  child.removeAllListeners('exit');
+  return { endpoint, child };
+}
+
+async function admin<T>(endpoint: string, method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${endpoint}/_sim/${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`ecs-sim ${method} /_sim/${path}: got HTTP ${response.status}: ${text}`);
+  return JSON.parse(text) as T;
+}
+
+/** Calls per operation since the last reset, summed over accounts. */
+async function simCalls(endpoint: string): Promise<{ calls: Record<string, number>; throttled: number }> {
+  const snapshot = await admin<Record<string, Record<string, { calls: number; throttled: number }>>>(
+    endpoint,
+    'GET',
+    'counters',
+  );
+  const calls: Record<string, number> = {};
+  let throttled = 0;
+  for (const operations of Object.values(snapshot)) {
+    for (const [operation, counts] of Object.entries(operations)) {
+      calls[operation] = (calls[operation] ?? 0) + counts.calls;
+      throttled += counts.throttled;
+    }
+  }
+  return { calls, throttled };
+}
+
+async function truth(endpoint: string): Promise<TruthTask[]> {
+  return (await admin<{ tasks: TruthTask[] }>(endpoint, 'GET', 'state')).tasks;
+}
+
+// ---------------------------------------------------------------- floor and correctness
+
+/** Σ⌈tasks ListTasks returns per cluster / 100⌉ (at least one page per cluster) + 1 ListClusters. */
+function floorOf(tasks: readonly TruthTask[], clusters: number): number {
+  const perCluster = new Map<string, number>();
+  for (const task of tasks) {
+    if (task.desiredStatus === 'RUNNING')
+      perCluster.set(task.cluster, (perCluster.get(task.cluster) ?? 0) + 1);
+  }
+  let pages = 0;
+  for (const count of perCluster.values()) pages += Math.max(1, Math.ceil(count / PAGE));
+  pages += clusters - perCluster.size;
+  return pages + 1;
+}
+
+/** The targets ecs-sim's truth implies: opted-in (PROMETHEUS=true) running containers at address:port. */
+function expectedAddresses(tasks: readonly TruthTask[]): string[] {
+  const out: string[] = [];
+  for (const task of tasks) {
+    if (task.lastStatus !== 'RUNNING') continue;
+    for (const container of task.containers) {
+      if (container.environment['PROMETHEUS'] !== 'true' || container.lastStatus !== 'RUNNING') continue;
+      const port = Number(container.environment['PROMETHEUS_PORT']);
+      const binding = container.ports.find((mapping) => mapping.containerPort === port);
+      if (container.address === undefined || binding?.hostPort === undefined) continue;
+      out.push(`${container.address}:${binding.hostPort}`);
+    }
+  }
+  return out.sort();
+}
+
+function compareTargets(addresses: readonly string[], expected: readonly string[]): string {
+  const actual = [...addresses].sort();
+  if (actual.length === expected.length && actual.every((address, index) => address === expected[index]))
+    return '';
+  const want = new Set(expected);
+  const got = new Set(actual);
+  const missing = expected.filter((address) => !got.has(address));
+  const extra = actual.filter((address) => !want.has(address));
+  return `${actual.length} targets, expected ${expected.length}; missing ${missing.length} (${missing.slice(0, 3).join(' ')}), unexpected ${extra.length} (${extra.slice(0, 3).join(' ')})`;
+}
+
+// ---------------------------------------------------------------- the daemon (child process)
+
+/** What the daemon child answers to one `refresh` command. */
+interface RefreshReply {
+  wallMs: number;
+  /** Process CPU (every thread: main, GC helpers, libuv). */
+  cpuMs: number;
+  /** Time the main thread was busy (event loop utilization). */
+  mainMs: number;
+  complete: boolean;
+  failures: string[];
+  addresses: string[];
+  throttles: number;
+}
+
+/** What the daemon child answers to `stop`. */
+interface StopReply {
+  peakRssMiB: number;
+  heapAfterGcMiB: number;
+}
+
+/** The daemon child: one Daemon at `endpoint`, refreshed when the parent says so; nothing else in this process. */
+async function runDaemonChild(endpoint: string): Promise<void> {
+  process.env['AWS_ACCESS_KEY_ID'] = 'AKIDECSSDBENCH';
+  process.env['AWS_SECRET_ACCESS_KEY'] = 'ecs-sd-bench-secret';
+  // The file_sd outputs are written as in production (prometheus-ecs-sd directory layout).
+  const outputs = await mkdtemp(join(tmpdir(), 'ecs-sd-bench-'));
+  const config = loadConfig({
+    fileText: JSON.stringify({
+      sources: [{ name: 'bench', region: 'us-east-1', endpoint }],
+      output: { directory: outputs },
+    }),
+  });
+  const metrics = createMetrics({ defaultMetrics: false });
+  const daemon = new Daemon({ config, log: silentLogger(), metrics });
+  process.on('message', (message: { cmd: 'refresh' | 'stop' }) => {
+    void (async () => {
+      if (message.cmd === 'refresh') {
+        const elu0 = performance.eventLoopUtilization();
+        const cpu0 = process.cpuUsage();
+        const wall0 = performance.now();
+        const summary = await daemon.refresh();
+        const wallMs = performance.now() - wall0;
+        const cpu = process.cpuUsage(cpu0);
+        const elu = performance.eventLoopUtilization(elu0);
+        const reply: RefreshReply = {
+          wallMs,
+          cpuMs: (cpu.user + cpu.system) / 1000,
+          mainMs: elu.active,
+          complete: summary.complete,
+          failures: summary.failures.slice(0, 3),
+          addresses: daemon.state.targets().map((target) => target.address),
+          throttles: await metricSum(metrics, 'ecs_sd_aws_throttles_total'),
+        };
+        process.send!(reply);
+      } else {
+        await daemon.stop();
+        await rm(outputs, { recursive: true, force: true });
+        globalThis.gc?.();
+        const reply: StopReply = {
+          peakRssMiB: process.resourceUsage().maxRSS / 1024,
+          heapAfterGcMiB: process.memoryUsage().heapUsed / 1024 / 1024,
+        };
+        process.send!(reply, () => process.disconnect());
+      }
+    })();
+  });
+}
+
+/** Sends one command to the daemon child and resolves with its answer. */
+function ask<T>(child: ChildProcess, cmd: 'refresh' | 'stop'): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`daemon child exited with code ${code}`));
+    child.once('exit', onExit);
+    child.once('message', (reply) => {
+      child.off('exit', onExit);
+      resolve(reply as T);
+    });
+    child.send({ cmd });
+  });
+}
+
+// ---------------------------------------------------------------- one fleet (parent process)
+
+async function metricSum(metrics: Metrics, name: string): Promise<number> {
+  const metric = metrics.registry.getSingleMetric(name);
+  if (metric === undefined) return 0;
+  return (await metric.get()).values.reduce((sum, value) => sum + value.value, 0);
+}
+
+/** Stops CHURN_FRACTION of the running service tasks (their services start replacements) and settles. */
+async function churn(endpoint: string, tasks: readonly TruthTask[]): Promise<Map<string, number>> {
+  const candidates = tasks.filter(
+    (task) => task.service !== undefined && task.lastStatus === 'RUNNING' && task.desiredStatus === 'RUNNING',
+  );
+  const count = Math.round(tasks.filter((task) => task.desiredStatus === 'RUNNING').length * CHURN_FRACTION);
+  const step = candidates.length / count;
+  const stopped = Array.from({ length: count }, (_, index) => candidates[Math.floor(index * step)]!);
+  const perCluster = new Map<string, number>();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < stopped.length) {
+        const task = stopped[next++]!;
+        await admin(endpoint, 'POST', 'tasks/stop', { taskArn: task.taskArn, reason: 'bench churn' });
+        perCluster.set(task.cluster, (perCluster.get(task.cluster) ?? 0) + 1);
+      }
+    }),
+  );
+  await admin(endpoint, 'POST', 'settle');
+  return perCluster;
+}
+
+/** Runs one fleet: ecs-sim and the daemon each in their own process, this one keeping the books. */
+async function runFleet(fleet: FleetSpec): Promise<FleetResult> {
+  const log = (text: string) => process.stderr.write(`[${fleet.name}] ${text}\n`);
+  const { endpoint, child: sim } = await startSimProcess(fleet);
+  log(`ecs-sim at ${endpoint}`);
+  const daemon = fork(SELF, ['--daemon', endpoint], { execArgv: ['--expose-gc'], stdio: 'inherit' });
+  try {
+    const phases: PhaseResult[] = [];
+    const measure = async (phase: PhaseResult['phase'], churned: Map<string, number>) => {
+      const floor = floorOf(await truth(endpoint), fleet.clusters);
+      await admin(endpoint, 'POST', 'counters/reset');
+      const reply = await ask<RefreshReply>(daemon, 'refresh');
+      const { calls, throttled } = await simCalls(endpoint);
+      const expected = expectedAddresses(await truth(endpoint));
+      const mismatch =
+        (reply.complete ? '' : `refresh incomplete: ${reply.failures.join('; ')}; `) +
+        compareTargets(reply.addresses, expected);
+      let extra = 0;
+      for (const count of churned.values()) extra += Math.ceil(count / PAGE);
+      const result: PhaseResult = {
+        phase,
+        wallMs: reply.wallMs,
+        cpuMs: reply.cpuMs,
+        mainMs: reply.mainMs,
+        calls,
+        throttled,
+        floor,
+        target: phase === 'cold start' ? undefined : floor + extra,
+        churned: [...churned.values()].reduce((sum, count) => sum + count, 0),
+        targets: reply.addresses.length,
+        expectedTargets: expected.length,
+        correct: mismatch === '',
+        mismatch,
+      };
+      log(
+        `${phase}: ${(reply.wallMs / 1000).toFixed(1)} s wall, ${reply.cpuMs.toFixed(0)} ms CPU (${reply.mainMs.toFixed(0)} ms main thread), ${total(calls)} calls, ${result.targets} targets, ${reply.throttles} throttles so far${mismatch === '' ? '' : `, MISMATCH ${mismatch}`}`,
+      );
+      phases.push(result);
+    };
+
+    await measure('cold start', new Map());
+    await new Promise((resolve) => setTimeout(resolve, IDLE_BETWEEN_REFRESHES_MS));
+    await measure('steady', new Map());
+    const churned = await churn(endpoint, await truth(endpoint));
+    await new Promise((resolve) => setTimeout(resolve, IDLE_BETWEEN_REFRESHES_MS));
+    await measure('5% churn', churned);
+    const memory = await ask<StopReply>(daemon, 'stop');
+    return { fleet, phases, ...memory };
+  } finally {
+    if (daemon.exitCode === null) {
+      daemon.kill('SIGTERM');
+      await once(daemon, 'exit');
+    }
+    sim.kill('SIGTERM');
+    await once(sim, 'exit');
+  }
+}
+
+// ---------------------------------------------------------------- report
+
+function total(calls: Record<string, number>): number {
+  return Object.values(calls).reduce((sum, count) => sum + count, 0);
+}
+
+/** Operations in the order of a refresh. */
+const OPERATIONS = [
+  'ListClusters',
+  'DescribeClusters',
+  'ListTasks',
+  'DescribeTasks',
+  'DescribeTaskDefinition',
+  'DescribeContainerInstances',
+  'DescribeInstances',
+  'DescribeInstanceInformation',
+  'ListServices',
+  'DescribeServices',
+];
+
+/** A markdown table of one fleet: calls by operation per phase, then time, memory and correctness. */
+export function formatFleet(result: FleetResult): string {
+  const { fleet, phases } = result;
+  const head = `### ${fleet.tasks.toLocaleString('en-US')} tasks / ${fleet.clusters} clusters${fleet.taskDefinitions === undefined ? '' : ` / ${fleet.taskDefinitions} task definitions`}${fleet.hosts === undefined ? '' : ` / ${fleet.hosts} hosts`}`;
+  const operations = [
+    ...OPERATIONS,
+    ...new Set(phases.flatMap((phase) => Object.keys(phase.calls)).filter((op) => !OPERATIONS.includes(op))),
+  ].filter((operation) => phases.some((phase) => (phase.calls[operation] ?? 0) > 0));
+  const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+  const lines = [
+    head,
+    '',
+    row(['', ...phases.map((phase) => phase.phase)]),
+    row(['---', ...phases.map(() => '---:')]),
+    ...operations.map((operation) => row([operation, ...phases.map((phase) => phase.calls[operation] ?? 0)])),
+    row(['**total calls**', ...phases.map((phase) => `**${total(phase.calls)}**`)]),
+    row(['throttled by AWS (sim)', ...phases.map((phase) => phase.throttled)]),
+    row(['floor Σ⌈tasks/100⌉ + 1', ...phases.map((phase) => phase.floor)]),
+    row(['target', ...phases.map((phase) => phase.target ?? '–')]),
+    row(['ratio to floor', ...phases.map((phase) => `${(total(phase.calls) / phase.floor).toFixed(2)}×`)]),
+    row(['churned tasks', ...phases.map((phase) => phase.churned)]),
+    row(['wall time', ...phases.map((phase) => `${(phase.wallMs / 1000).toFixed(2)} s`)]),
+    row(['CPU time (process)', ...phases.map((phase) => `${phase.cpuMs.toFixed(0)} ms`)]),
+    row(['main thread busy', ...phases.map((phase) => `${phase.mainMs.toFixed(0)} ms`)]),
+    row(['targets (truth)', ...phases.map((phase) => `${phase.targets} (${phase.expectedTargets})`)]),
+    row(['targets correct', ...phases.map((phase) => (phase.correct ? 'yes' : `NO: ${phase.mismatch}`))]),
+    '',
+    `Peak resident memory of the daemon process: ${result.peakRssMiB.toFixed(0)} MiB (heap after GC ${result.heapAfterGcMiB.toFixed(0)} MiB).`,
+  ];
+  return lines.join('\n');
+}
+
+/** Which fleet targets were missed, one line each (empty when every target is met). */
+function misses(result: FleetResult): string[] {
+  const out: string[] = [];
+  const name = result.fleet.name;
+  for (const phase of result.phases) {
+    if (!phase.correct)
+      out.push(`${name} ${phase.phase}: targets differ from ground truth: ${phase.mismatch}`);
+    if (phase.target !== undefined && total(phase.calls) > phase.target)
+      out.push(`${name} ${phase.phase}: ${total(phase.calls)} calls, target ${phase.target}`);
+  }
+  const cold = result.phases.find((phase) => phase.phase === 'cold start');
+  const steady = result.phases.find((phase) => phase.phase === 'steady');
+  if (name === '10k' && cold !== undefined && cold.wallMs > 60_000)
+    out.push(`10k cold start: ${(cold.wallMs / 1000).toFixed(1)} s, target < 60 s`);
+  if (name === '10k' && steady !== undefined && steady.cpuMs > 200)
+    out.push(`10k steady refresh CPU: ${steady.cpuMs.toFixed(0)} ms, target < 200 ms`);
+  if (name === '10k' && result.peakRssMiB > 150)
+    out.push(`10k peak RSS: ${result.peakRssMiB.toFixed(0)} MiB, target < 150 MiB`);
+  if (name === '100k' && result.peakRssMiB > 600)
+    out.push(`100k peak RSS: ${result.peakRssMiB.toFixed(0)} MiB, target < 600 MiB`);
+  return out;
+}
+
+// ---------------------------------------------------------------- entry
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  if (args[0] === '--daemon') {
+    await runDaemonChild(args[1]!);
+    return 0;
+  }
+  const unknown = args.filter((arg) => !FLEETS.some((fleet) => fleet.name === arg));
+  if (unknown.length > 0) {
+    process.stderr.write(`unknown fleet ${JSON.stringify(unknown[0])}, expected some of 1k, 10k, 100k\n`);
+    return 2;
+  }
+  const with100k = process.env['ECS_SD_BENCH_100K'] === '1';
+  const wanted =
+    args.length > 0
+      ? FLEETS.filter((fleet) => args.includes(fleet.name))
+      : FLEETS.filter((fleet) => fleet.name !== '100k' || with100k);
+  const results: FleetResult[] = [];
+  let failed = false;
+  for (const fleet of wanted) {
+    try {
+      const result = await runFleet(fleet);
+      results.push(result);
+      process.stdout.write(`\n${formatFleet(result)}\n`);
+    } catch (error) {
+      process.stderr.write(`fleet ${fleet.name} failed: ${(error as Error).stack}\n`);
+      failed = true;
+    }
+  }
+  if (!wanted.some((fleet) => fleet.name === '100k'))
+    process.stdout.write(
+      '\n100,000-task fleet skipped (several minutes within the default budget): run with ECS_SD_BENCH_100K=1 or name it: `node --expose-gc packages/ecs-sd/bench/discovery.bench.ts 100k`\n',
+    );
+  const missed = results.flatMap(misses);
+  process.stdout.write(
+    missed.length === 0
+      ? '\nEvery target met.\n'
+      : `\nTargets missed:\n${missed.map((m) => `- ${m}`).join('\n')}\n`,
+  );
+  return failed ? 1 : 0;
+}
+
+if (process.argv[1] === SELF) {
+  const code = await main();
+  if (process.argv[2] !== '--daemon') process.exitCode = code;
+}
