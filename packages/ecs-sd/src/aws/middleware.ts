@@ -54,10 +54,11 @@ export function countingPlugin(
       return await next(args);
     } catch (error) {
       outcome = isThrottle(error) ? 'throttled' : 'error';
-      if (outcome === 'throttled') metrics.awsThrottles.inc({ source, operation });
       throw error;
     } finally {
       metrics.awsRequests.inc({ source, operation, outcome });
+      // Incrementing by 0 creates the series, so "no throttles" reads as 0 rather than as no data.
+      metrics.awsThrottles.inc({ source, operation }, outcome === 'throttled' ? 1 : 0);
     }
   };
   return {

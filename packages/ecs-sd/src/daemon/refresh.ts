@@ -127,6 +127,8 @@ export async function refreshSource(context: RefreshContext): Promise<SourceRefr
           decisions,
           lastSuccessMs: now(),
         });
+        // A zero series per cluster, so dashboards and rate() see "no failures" rather than no data.
+        metrics.refreshFailures.inc({ source, cluster: cluster.clusterName }, 0);
         result.refreshed++;
         context.onClusterUpdated?.();
       } catch (error) {

@@ -209,6 +209,17 @@ describe('rate budget', () => {
       assert.equal(summary.complete, true, summary.failures.join('\n'));
       assert.equal(summary.tasks, 450);
       assert.equal(await metricSum(metrics, 'ecs_sd_aws_throttles_total'), 0, 'no call was throttled');
+      // Zero series exist, so dashboards show 0 throttles and 0 failures rather than no data.
+      const series = async (name: string) => (await metrics.registry.getSingleMetric(name)!.get()).values;
+      assert.ok(
+        (await series('ecs_sd_aws_throttles_total')).some(
+          (v) => v.labels['operation'] === 'ListTasks' && v.value === 0,
+        ),
+      );
+      assert.ok(
+        (await series('ecs_sd_refresh_failures_total')).length > 0 &&
+          (await series('ecs_sd_refresh_failures_total')).every((v) => v.value === 0),
+      );
       assert.equal(sim.counters()['ListTasks'], 6);
       assert.equal(sim.counters()['DescribeTasks'], 6);
       const waited = await metricValue(metrics, 'ecs_sd_rate_budget_wait_seconds_total', {
