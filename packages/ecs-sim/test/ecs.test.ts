@@ -577,7 +577,7 @@ describe('ecs daemon scheduler', () => {
   it('runs one DAEMON task per container instance, also on a host that joins later, and rejects FARGATE', async () => {
     const sim = await startSim({
       throttling: false,
-      lifecycle: { provisioningMs: 0, pendingMs: 0, activatingMs: 0, stoppingMs: 0, deprovisioningMs: 0 },
+      lifecycle: { provisioningMs: 60_000, pendingMs: 60_000, stoppingMs: 60_000, deprovisioningMs: 60_000 },
       fleet: {
         taskDefinitions: [
           {
@@ -607,6 +607,10 @@ describe('ecs daemon scheduler', () => {
       const instances = (await ecs.send(new ListContainerInstancesCommand({ cluster: 'c' })))
         .containerInstanceArns!;
       assert.deepEqual(await onHosts(), [...instances].sort(), 'one task on each of the 3 hosts');
+      assert.ok(
+        sim.groundTruth().tasks.every((t) => t.lastStatus === 'RUNNING'),
+        'a loaded fleet starts its daemon tasks RUNNING',
+      );
       const svc = (await ecs.send(new DescribeServicesCommand({ cluster: 'c', services: ['node-exporter'] })))
         .services![0]!;
       assert.equal(svc.schedulingStrategy, 'DAEMON');

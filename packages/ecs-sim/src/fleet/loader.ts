@@ -297,6 +297,8 @@ export function applyFleet(world: World, fleet: Fleet): void {
           taskDefinition: td,
           desiredCount: 0,
           schedulingStrategy: s.schedulingStrategy,
+          // DAEMON services place their tasks at creation: a loaded fleet starts RUNNING.
+          initialStatus: 'RUNNING',
           launchType: s.launchType ?? defaultLaunch(td),
           subnets,
           assignIpv6: s.assignIpv6 ?? false,
