@@ -43,6 +43,14 @@ export interface Metrics {
   awsThrottles: Counter<'source' | 'operation'>;
   cacheRequests: Counter<'cache' | 'result'>;
   fileWrites: Counter<'file'>;
+  /** SQS messages received in event mode. */
+  eventsReceived: Counter<'source'>;
+  /** SQS messages that were not an applicable ECS event, by parse rejection reason (deleted, never fatal). */
+  eventsMalformed: Counter<'source' | 'reason'>;
+  /** Events older than or equal to the known state (duplicates, out of order): ignored. */
+  eventsStale: Counter<'source'>;
+  /** 1 while a source's events queue is readable, 0 while it falls back to polling at refresh_interval. */
+  eventsHealthy: Gauge<'source'>;
   /** Sets where the current-state gauges read from (the daemon's state). */
   setStateProvider(provider: () => MetricsState): void;
 }
@@ -100,6 +108,30 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     name: 'ecs_sd_file_writes_total',
     help: 'file_sd files rewritten because their content changed.',
     labelNames: ['file'],
+    registers: [registry],
+  });
+  const eventsReceived = new Counter({
+    name: 'ecs_sd_events_received_total',
+    help: 'SQS messages received from the events queue, by source.',
+    labelNames: ['source'],
+    registers: [registry],
+  });
+  const eventsMalformed = new Counter({
+    name: 'ecs_sd_events_malformed_total',
+    help: 'SQS messages that were not an applicable ECS event (deleted), by source and reason.',
+    labelNames: ['source', 'reason'],
+    registers: [registry],
+  });
+  const eventsStale = new Counter({
+    name: 'ecs_sd_events_stale_total',
+    help: 'ECS events older than or equal to the known state (duplicates, out of order), ignored.',
+    labelNames: ['source'],
+    registers: [registry],
+  });
+  const eventsHealthy = new Gauge({
+    name: 'ecs_sd_events_healthy',
+    help: '1 while the events queue of a source is readable; 0 while it falls back to polling.',
+    labelNames: ['source'],
     registers: [registry],
   });
 
@@ -201,6 +233,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     awsThrottles,
     cacheRequests,
     fileWrites,
+    eventsReceived,
+    eventsMalformed,
+    eventsStale,
+    eventsHealthy,
     setStateProvider(next) {
       provider = next;
     },

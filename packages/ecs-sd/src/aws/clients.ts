@@ -4,6 +4,7 @@
  */
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { MetadataBearer, Pluggable } from '@smithy/types';
@@ -98,4 +99,44 @@ export function createSourceClients(
       for (const client of created) client.destroy();
     },
   };
+}
+
+/** A long poll waits 20 s at most (SQS): the SQS client's request timeout must outlast it. */
+export const SQS_REQUEST_TIMEOUT_MS = 25_000;
+
+/**
+ * Creates the SQS client of a source's events queue: the source's credentials (or role) and endpoint,
+ * the queue's Region, request counting, and maxAttempts 1 (the consumer backs off itself). Not
+ * under the rate budget: SQS calls do not draw on ECS/EC2 throttling buckets.
+ */
+export function createEventsClient(
+  source: SourceConfig,
+  metrics: Pick<Metrics, 'awsRequests' | 'awsThrottles'>,
+): SQSClient {
+  const plugin = countingPlugin(source.name, metrics);
+  const region = source.events?.region ?? source.region;
+  const base = {
+    ...(region === undefined ? {} : { region }),
+    ...(source.endpoint === undefined ? {} : { endpoint: source.endpoint }),
+    requestHandler: { requestTimeout: SQS_REQUEST_TIMEOUT_MS, connectionTimeout: AWS_CONNECTION_TIMEOUT_MS },
+  };
+  const credentials =
+    source.roleArn === undefined
+      ? undefined
+      : fromTemporaryCredentials({
+          params: {
+            RoleArn: source.roleArn,
+            RoleSessionName: ROLE_SESSION_NAME,
+            ...(source.externalId === undefined ? {} : { ExternalId: source.externalId }),
+          },
+          clientConfig: base,
+          clientPlugins: [plugin],
+        });
+  const sqs = new SQSClient({
+    ...base,
+    maxAttempts: 1,
+    ...(credentials === undefined ? {} : { credentials }),
+  });
+  sqs.middlewareStack.use(plugin);
+  return sqs;
 }

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { RATE_CATEGORIES } from '../aws/rate-budget.ts';
 import type { Rule } from '../discovery/types.ts';
 import { ConfigError } from '../errors.ts';
+import { parseQueueUrl } from '../events/queue-url.ts';
 import { fileSdPathProblem } from '../output/file-sd.ts';
 import { parseDuration } from './duration.ts';
 import { type ConfigFile, ConfigFileSchema } from './schema.ts';
@@ -212,6 +213,15 @@ function compileSource(
   if (source.clusters !== undefined) out.clusters = [...source.clusters];
   if (source.cluster_include !== undefined) out.clusterInclude = anchored(source.cluster_include);
   if (source.cluster_exclude !== undefined) out.clusterExclude = anchored(source.cluster_exclude);
+  if (source.events !== undefined) {
+    const parsed = parseQueueUrl(source.events.queue_url);
+    const queueRegion = (parsed.ok ? parsed.value.region : undefined) ?? region;
+    out.events = {
+      queueUrl: source.events.queue_url,
+      ...(queueRegion === undefined ? {} : { region: queueRegion }),
+      reconcileIntervalMs: parseDuration(source.events.reconcile_interval)!,
+    };
+  }
   return out;
 }
 

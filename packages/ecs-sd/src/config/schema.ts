@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { AWS_BUCKETS, DEFAULT_BUDGET_SCALE, RATE_CATEGORIES, type RateCategory } from '../aws/rate-budget.ts';
 import { INTERVALS } from '../discovery/types.ts';
+import { parseQueueUrl } from '../events/queue-url.ts';
 import { parseDuration } from './duration.ts';
 
 function show(value: unknown): string {
@@ -37,6 +38,22 @@ const duration = z.custom<string | number>(
 const interval = z.enum(INTERVALS);
 
 const port = z.number().int().min(1).max(65535);
+
+/** Event mode of a source: an SQS queue fed by an EventBridge rule for `source: aws.ecs` (docs/events.md). */
+export const EventsSchema = z.strictObject({
+  queue_url: z
+    .string()
+    .superRefine((value, ctx) => {
+      const parsed = parseQueueUrl(value);
+      if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message });
+    })
+    .describe(
+      'SQS queue URL an EventBridge rule for ECS Task/Container Instance State Change feeds; its Region is used for the SQS client',
+    ),
+  reconcile_interval: duration
+    .default('10m')
+    .describe('time between full reconciles by polling while the queue is readable (Prometheus duration)'),
+});
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
@@ -81,6 +98,9 @@ export const SourceSchema = z
     cluster_exclude: regex
       .optional()
       .describe('skip clusters whose name matches this anchored regex; default: none'),
+    events: EventsSchema.optional().describe(
+      'event mode: apply ECS events from an SQS queue within a second, poll only to reconcile; default: polling only',
+    ),
   })
   .superRefine((source, ctx) => {
     if (source.external_id !== undefined && source.role_arn === undefined) {
@@ -89,6 +109,16 @@ export const SourceSchema = z
         path: ['external_id'],
         message: 'external_id is set without role_arn, expected role_arn too',
       });
+    }
+    if (source.events !== undefined) {
+      const ms = parseDuration(source.events.reconcile_interval);
+      if (ms !== undefined && ms < MIN_REFRESH_INTERVAL_MS) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['events', 'reconcile_interval'],
+          message: `${show(source.events.reconcile_interval)} is too short, expected at least 1s`,
+        });
+      }
     }
   });
 

@@ -22,6 +22,16 @@ export interface SourceConfig {
   clusters?: readonly string[];
   clusterInclude?: RegExp;
   clusterExclude?: RegExp;
+  /** Event mode: the SQS queue and the full reconcile interval; undefined: polling only. */
+  events?: EventsConfig;
+}
+
+/** Event mode of a source (docs/events.md). */
+export interface EventsConfig {
+  queueUrl: string;
+  /** Region of the queue (from its URL), else the source's. */
+  region?: string;
+  reconcileIntervalMs: number;
 }
 
 /** file_sd outputs. */

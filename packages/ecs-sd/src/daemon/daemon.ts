@@ -7,12 +7,17 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { MetadataBearer, Pluggable } from '@smithy/types';
 import type { Logger } from 'pino';
-import { createSourceClients, type SourceClients } from '../aws/clients.ts';
-import { SourceFetcher } from '../aws/fetch.ts';
+import { createEventsClient, createSourceClients, type SourceClients } from '../aws/clients.ts';
+import { clusterNameOf, SourceFetcher } from '../aws/fetch.ts';
 import { budgetKey, budgetMiddleware, RateBudgets, registerRateBudgetMetrics } from '../aws/rate-budget.ts';
-import { type Config, needsServices, type SourceConfig } from '../config/types.ts';
+import { type Config, clusterSelected, needsServices, type SourceConfig } from '../config/types.ts';
+import { type Coalescer, createCoalescer } from '../events/coalesce.ts';
+import { type ConsumerHealth, EventConsumer, type EventConsumerOptions } from '../events/consumer.ts';
+import type { EcsEvent } from '../events/parse.ts';
+import { TaskStore } from '../events/task-store.ts';
 import type { Metrics } from '../metrics.ts';
 import { intervalFileName, writeFileSd } from '../output/file-sd.ts';
 import { refreshSource, type SourceRefreshResult } from './refresh.ts';
@@ -47,12 +52,30 @@ export interface DaemonDeps {
   /** Rate budgets shared with other daemons of the process; default: the daemon's own, from `config.rateBudget`. */
   budgets?: RateBudgets;
   now?: () => number;
+  /** Tuning of the events consumers (tests shorten the long poll and the backoff). */
+  eventsOptions?: Pick<
+    EventConsumerOptions,
+    'waitTimeSeconds' | 'unhealthyAfter' | 'backoffInitialMs' | 'backoffMaxMs'
+  >;
+}
+
+/** Event mode of one source: its consumer, its store of versions, and the clusters waiting for a refresh. */
+interface SourceEvents {
+  source: SourceConfig;
+  client: SQSClient;
+  consumer: EventConsumer;
+  store: TaskStore;
+  coalescer: Coalescer;
+  /** Names of clusters changed by events since the last event refresh. */
+  pending: Set<string>;
 }
 
 /** Options of one refresh. */
 export interface RefreshOptions {
   /** Only these cluster names (explain); undefined: every selected cluster. */
   onlyClusters?: ReadonlySet<string>;
+  /** Only these source names (event refreshes); undefined: every source. */
+  onlySources?: ReadonlySet<string>;
   /** Write file_sd outputs after the refresh (default true). */
   writeOutputs?: boolean;
   /**
@@ -80,8 +103,14 @@ export class Daemon {
   /** State version and files of the last complete write: an unchanged state is not rendered again. */
   #written: { version: number; files: string[] } | undefined;
   #inFlight: Promise<RefreshSummary> | undefined;
+  /** True while the refresh in flight covers only some sources or clusters. */
+  #inFlightPartial = false;
+  readonly #events: SourceEvents[] = [];
   #timer: NodeJS.Timeout | undefined;
+  #tick: (() => void) | undefined;
   #stopped = true;
+  /** Set by stop(): a refresh waiting for another does not start on closed clients. */
+  #closed = false;
 
   constructor(deps: DaemonDeps) {
     this.config = deps.config;
@@ -113,24 +142,123 @@ export class Daemon {
         includeServices,
       });
     });
+    for (const source of deps.config.sources) {
+      if (source.events !== undefined) this.#events.push(this.#createEvents(source, deps));
+    }
     const sources = deps.config.sources.map((source) => source.name);
     deps.metrics.setStateProvider(() => this.state.metricsState(sources));
   }
 
   /** Refreshes every source once; a call during a refresh waits for that refresh instead of overlapping it. */
   refresh(options: RefreshOptions = {}): Promise<RefreshSummary> {
-    if (this.#inFlight !== undefined) return this.#inFlight;
+    const partial = options.onlyClusters !== undefined || options.onlySources !== undefined;
+    if (this.#inFlight !== undefined) {
+      if (!partial && !this.#inFlightPartial) return this.#inFlight;
+      // A partial refresh does not stand for a full one, and one that began before an event may miss it.
+      const running = this.#inFlight;
+      return running.catch(() => undefined).then(() => (this.#closed ? running : this.refresh(options)));
+    }
     const run = this.#refresh(options).finally(() => {
       this.#inFlight = undefined;
+      this.#inFlightPartial = false;
     });
     this.#inFlight = run;
+    this.#inFlightPartial = partial;
     return run;
+  }
+
+  #createEvents(source: SourceConfig, deps: DaemonDeps): SourceEvents {
+    const log = deps.log.child({ component: 'events', source: source.name });
+    const client = createEventsClient(source, deps.metrics);
+    const labels = { source: source.name };
+    const store = new TaskStore({
+      selected: (clusterArn) => this.#eventCluster(source, clusterArn) !== undefined,
+    });
+    const events: SourceEvents = {
+      source,
+      client,
+      store,
+      pending: new Set(),
+      coalescer: createCoalescer(
+        () => {
+          const clusters = new Set(events.pending);
+          events.pending.clear();
+          if (clusters.size === 0 || this.#stopped) return;
+          return this.refresh({ onlySources: new Set([source.name]), onlyClusters: clusters });
+        },
+        { delayMs: 100, maxDelayMs: 1000, onError: (err) => log.warn({ err }, 'event refresh failed') },
+      ),
+      consumer: new EventConsumer({
+        client,
+        queueUrl: source.events!.queueUrl,
+        ...deps.eventsOptions,
+        log,
+        onEvent: (event) => this.#onEvent(events, event),
+        onBatch: () => {
+          if (events.pending.size > 0) events.coalescer.trigger();
+        },
+        onHealthChange: (health) => this.#onHealthChange(health),
+        metrics: {
+          received: (count) => deps.metrics.eventsReceived.inc(labels, count),
+          malformed: (reason) => deps.metrics.eventsMalformed.inc({ ...labels, reason }),
+          stale: () => deps.metrics.eventsStale.inc(labels),
+          health: (health) => deps.metrics.eventsHealthy.set(labels, health === 'healthy' ? 1 : 0),
+        },
+      }),
+    };
+    return events;
+  }
+
+  /** The name of an event's cluster when the source selects it (known from polling, or by its config), else undefined. */
+  #eventCluster(source: SourceConfig, clusterArn: string): string | undefined {
+    const known = this.state.clustersOf(source.name).find((entry) => entry.clusterArn === clusterArn);
+    if (known !== undefined) return known.clusterName;
+    const name = clusterNameOf(clusterArn);
+    if (
+      source.clusters !== undefined &&
+      !source.clusters.includes(name) &&
+      !source.clusters.includes(clusterArn)
+    )
+      return undefined;
+    return clusterSelected(source, name) ? name : undefined;
+  }
+
+  /** Applies one event to the versions; a change of a selected cluster queues that cluster for an event refresh. */
+  #onEvent(events: SourceEvents, event: EcsEvent): 'upsert' | 'remove' | 'stale' | 'ignored-cluster' {
+    const result = events.store.apply(event);
+    if (result.change === 'upsert' || result.change === 'remove') {
+      // Not only `changed`: a stop of a task known only from polling (no event before) must reach the outputs too.
+      const name = this.#eventCluster(events.source, event.clusterArn);
+      if (name !== undefined) events.pending.add(name);
+    }
+    return result.change;
+  }
+
+  /** Time to the next full refresh: reconcile_interval while every source reads its events queue, else refresh_interval. */
+  #nextRefreshMs(): number {
+    const eventDriven = this.config.sources.every((source) => source.events !== undefined);
+    if (!eventDriven || this.#events.some((events) => events.consumer.health !== 'healthy'))
+      return this.config.refreshIntervalMs;
+    return Math.min(...this.#events.map((events) => events.source.events!.reconcileIntervalMs));
+  }
+
+  /** An unreadable queue brings the next full refresh forward to refresh_interval (fallback to polling). */
+  #onHealthChange(health: ConsumerHealth): void {
+    if (health !== 'unhealthy' || this.#stopped || this.#timer === undefined || this.#tick === undefined)
+      return;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(this.#tick, this.config.refreshIntervalMs);
+    this.#timer.unref();
   }
 
   async #refresh(options: RefreshOptions): Promise<RefreshSummary> {
     const started = this.#now();
+    const fetchers =
+      options.onlySources === undefined
+        ? this.#fetchers
+        : this.#fetchers.filter((fetcher) => options.onlySources!.has(fetcher.source.name));
     const sources = await Promise.all(
-      this.#fetchers.map((fetcher) =>
+      fetchers.map((fetcher) =>
         refreshSource({
           fetcher,
           state: this.state,
@@ -148,7 +276,7 @@ export class Daemon {
     );
     const failures = sources.flatMap((source) => source.failures);
     const complete = failures.length === 0;
-    if (complete && !this.state.ready()) {
+    if (complete && !this.state.ready() && options.onlySources === undefined) {
       this.state.markReady();
       this.#log.info({ clusters: this.state.clusters().length }, 'first complete refresh: ready');
     }
@@ -248,10 +376,15 @@ export class Daemon {
         .catch((error: unknown) => this.#log.error({ err: error }, 'refresh failed'))
         .finally(() => {
           if (this.#stopped) return;
-          this.#timer = setTimeout(tick, this.config.refreshIntervalMs);
+          this.#timer = setTimeout(tick, this.#nextRefreshMs());
           this.#timer.unref();
         });
     };
+    this.#tick = tick;
+    for (const events of this.#events) {
+      this.#metrics.eventsHealthy.set({ source: events.source.name }, 1);
+      events.consumer.start();
+    }
     tick();
   }
 
@@ -263,8 +396,12 @@ export class Daemon {
   /** Stops the timer, waits for a refresh in flight and closes the AWS clients. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#closed = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
+    for (const events of this.#events) events.coalescer.cancel();
+    await Promise.all(this.#events.map((events) => events.consumer.stop()));
+    for (const events of this.#events) events.client.destroy();
     // Calls waiting for a token fail at once, so a refresh in flight ends now, keeping its last targets.
     if (this.#ownsBudgets) this.budgets.close();
     await this.#inFlight?.catch(() => {});

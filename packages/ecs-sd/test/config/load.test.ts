@@ -68,7 +68,7 @@ describe('loadConfig', () => {
       'log.level: got "verbose", expected one of "debug", "info", "warn", "error"',
       'output.format: got "xml", expected one of "json", "yaml"',
       'refresh_interval: "10x" is not a duration, expected e.g. 30s, 1m, 1h30m or a number of seconds',
-      'sources[0].color: unknown key, expected one of name, region, role_arn, external_id, endpoint, clusters, cluster_include, cluster_exclude',
+      'sources[0].color: unknown key, expected one of name, region, role_arn, external_id, endpoint, clusters, cluster_include, cluster_exclude, events',
       'sources[0].external_id: external_id is set without role_arn, expected role_arn too',
       'sources[0].region: got "US", expected an AWS Region such as us-east-1',
       'sourcez: unknown key, expected one of refresh_interval, sources, discovery, labels, output, web, log, rate_budget',
@@ -211,5 +211,56 @@ describe('parseDuration', () => {
     assert.equal(parseDuration('1d'), undefined);
     assert.equal(parseDuration(''), undefined);
     assert.equal(parseDuration(-1), undefined);
+  });
+});
+
+describe('sources[].events', () => {
+  test('the queue Region is the SQS client Region and reconcile_interval defaults to 10m', () => {
+    const config = loadConfig({
+      fileText: [
+        'sources:',
+        '  - region: us-east-1',
+        '    events: { queue_url: "https://sqs.eu-west-1.amazonaws.com/123456789012/ecs-events" }',
+      ].join('\n'),
+    });
+    assert.deepEqual(config.sources[0]?.events, {
+      queueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/ecs-events',
+      region: 'eu-west-1',
+      reconcileIntervalMs: 600_000,
+    });
+  });
+
+  test('a queue URL without a Region (an endpoint such as ecs-sim) takes the source Region', () => {
+    const config = loadConfig({
+      fileText: [
+        'sources:',
+        '  - region: us-east-2',
+        '    events: { queue_url: "http://127.0.0.1:4566/123456789012/q", reconcile_interval: 5m }',
+      ].join('\n'),
+    });
+    assert.deepEqual(config.sources[0]?.events, {
+      queueUrl: 'http://127.0.0.1:4566/123456789012/q',
+      region: 'us-east-2',
+      reconcileIntervalMs: 300_000,
+    });
+  });
+
+  test('rejects a bad queue URL, a too short reconcile_interval and unknown keys', () => {
+    const lines = problems({
+      fileText: [
+        'sources:',
+        '  - events: { queue_url: "https://sqs.us-east-1.amazonaws.com/12/q" }',
+        '  - name: b',
+        '    events: { queue_url: "https://sqs.us-east-1.amazonaws.com/123456789012/q", reconcile_interval: 0s }',
+        '  - name: c',
+        '    events: { queue: x }',
+      ].join('\n'),
+    });
+    assert.deepEqual(lines.sort(), [
+      'sources[0].events.queue_url: "https://sqs.us-east-1.amazonaws.com/12/q" has account id "12", expected 12 digits',
+      'sources[1].events.reconcile_interval: "0s" is too short, expected at least 1s',
+      'sources[2].events.queue: unknown key, expected one of queue_url, reconcile_interval',
+      'sources[2].events.queue_url: missing, expected string',
+    ]);
   });
 });
