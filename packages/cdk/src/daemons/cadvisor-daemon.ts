@@ -3,11 +3,12 @@
  * documentation's `docker run` gives it: privileged, /dev/kmsg, and read-only /, /var/run, /sys,
  * /var/lib/docker and /dev/disk, so it sees every container's cgroups and the disks.
  */
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { IMAGES } from '../versions.ts';
+import { discoverableExporterOptions, hostDaemonService } from './host-daemon.ts';
 import { allowScrapes, type ScrapeAccessProps } from './scrape-access.ts';
 
 /** Host paths cAdvisor mounts read-only, as in its documentation (host path → container path). */
@@ -58,20 +59,12 @@ export class CadvisorDaemon extends Construct {
       linuxParameters,
       memoryReservationMiB: props.memoryReservationMiB ?? 128,
       command: [`--port=${this.port}`, '--docker_only=true', '--housekeeping_interval=30s'],
-      environment: { PROMETHEUS: 'true', PROMETHEUS_PORT: String(this.port) },
-      portMappings: [{ containerPort: this.port, hostPort: this.port, protocol: ecs.Protocol.TCP }],
-      healthCheck: {
-        command: ['CMD-SHELL', `wget -q --spider http://127.0.0.1:${this.port}/healthz || exit 1`],
-        interval: Duration.seconds(30),
-        timeout: Duration.seconds(5),
-        retries: 3,
+      ...discoverableExporterOptions(this, {
+        name: 'cadvisor',
+        port: this.port,
+        healthPath: '/healthz',
         startPeriod: Duration.seconds(30),
-      },
-      logging: ecs.LogDrivers.awsLogs({
-        streamPrefix: 'cadvisor',
-        logGroup: new logs.LogGroup(this, 'Logs', {
-          retention: props.logRetention ?? logs.RetentionDays.ONE_WEEK,
-        }),
+        logRetention: props.logRetention,
       }),
     });
     container.addMountPoints(
@@ -81,18 +74,7 @@ export class CadvisorDaemon extends Construct {
         readOnly: true,
       })),
     );
-    Validations.of(this.taskDefinition).acknowledge({
-      id: 'AwsSolutions-ECS2',
-      reason:
-        'PROMETHEUS=true and PROMETHEUS_PORT are the discovery convention ecs-sd reads from the task definition; nothing secret',
-    });
-    this.service = new ecs.Ec2Service(this, 'Service', {
-      cluster: props.cluster,
-      taskDefinition: this.taskDefinition,
-      daemon: true,
-      minHealthyPercent: 0,
-      maxHealthyPercent: 100,
-    });
+    this.service = hostDaemonService(this, props.cluster, this.taskDefinition);
     allowScrapes(props, this.port, 'cAdvisor');
   }
 }

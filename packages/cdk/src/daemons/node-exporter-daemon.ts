@@ -3,11 +3,12 @@
  * in a container: host network, host PID namespace, the host's root filesystem read-only at /host
  * and `--path.rootfs=/host`, so its filesystem, process and network metrics describe the host.
  */
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { IMAGES } from '../versions.ts';
+import { discoverableExporterOptions, hostDaemonService } from './host-daemon.ts';
 import { allowScrapes, type ScrapeAccessProps } from './scrape-access.ts';
 
 /** Where the host's root filesystem appears inside the container. */
@@ -54,20 +55,12 @@ export class NodeExporterDaemon extends Construct {
         // Container runtime and ECS agent mounts are per-container noise, not host filesystems.
         '--collector.filesystem.mount-points-exclude=^/(dev|proc|sys|run|var/lib/docker/.+|var/lib/containerd/.+|var/lib/ecs/.+)($|/)',
       ],
-      environment: { PROMETHEUS: 'true', PROMETHEUS_PORT: String(this.port) },
-      portMappings: [{ containerPort: this.port, hostPort: this.port, protocol: ecs.Protocol.TCP }],
-      healthCheck: {
-        command: ['CMD-SHELL', `wget -q --spider http://127.0.0.1:${this.port}/metrics || exit 1`],
-        interval: Duration.seconds(30),
-        timeout: Duration.seconds(5),
-        retries: 3,
+      ...discoverableExporterOptions(this, {
+        name: 'node-exporter',
+        port: this.port,
+        healthPath: '/metrics',
         startPeriod: Duration.seconds(15),
-      },
-      logging: ecs.LogDrivers.awsLogs({
-        streamPrefix: 'node-exporter',
-        logGroup: new logs.LogGroup(this, 'Logs', {
-          retention: props.logRetention ?? logs.RetentionDays.ONE_WEEK,
-        }),
+        logRetention: props.logRetention,
       }),
     });
     container.addMountPoints({
@@ -75,18 +68,7 @@ export class NodeExporterDaemon extends Construct {
       containerPath: NODE_EXPORTER_ROOTFS,
       readOnly: true,
     });
-    Validations.of(this.taskDefinition).acknowledge({
-      id: 'AwsSolutions-ECS2',
-      reason:
-        'PROMETHEUS=true and PROMETHEUS_PORT are the discovery convention ecs-sd reads from the task definition; nothing secret',
-    });
-    this.service = new ecs.Ec2Service(this, 'Service', {
-      cluster: props.cluster,
-      taskDefinition: this.taskDefinition,
-      daemon: true,
-      minHealthyPercent: 0,
-      maxHealthyPercent: 100,
-    });
+    this.service = hostDaemonService(this, props.cluster, this.taskDefinition);
     allowScrapes(props, this.port, 'node-exporter');
   }
 }
