@@ -1,16 +1,10 @@
 /** Test helpers: a normalized template for the committed snapshot, and a small comparison with UPDATE_SNAPSHOT=1. */
 import assert from 'node:assert/strict';
-import {
-  accessSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  writeFileSync,
-} from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+export { which } from '@ecs-sd/testkit';
 
 /** The fixture monitoring folder, so templates do not change when monitoring/ does. */
 export const FIXTURE_MONITORING = fileURLToPath(new URL('./fixtures/monitoring', import.meta.url));
@@ -55,18 +49,6 @@ export function resourcesOfType(
 ): [string, Record<string, Json>][] {
   const resources = template['Resources'] as Record<string, Record<string, Json>>;
   return Object.entries(resources).filter(([, resource]) => resource['Type'] === type);
-}
-
-/** The path of an executable on PATH, or undefined. */
-export function which(bin: string): string | undefined {
-  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
-    const candidate = join(dir, bin);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {}
-  }
-  return undefined;
 }
 
 /** Paths of a generated config file (`generated/<name>`) in every asset folder of a cloud assembly. */

@@ -24,6 +24,7 @@ import { loadConfig } from '../src/config/load.ts';
 import { Daemon } from '../src/daemon/daemon.ts';
 import { silentLogger } from '../src/log.ts';
 import { createMetrics, type Metrics } from '../src/metrics.ts';
+import { expectedAddresses } from '../test/support/expected-addresses.ts';
 
 /** A benchmark fleet: what ecs-sim generates. */
 interface FleetSpec {
@@ -187,20 +188,6 @@ function floorOf(tasks: readonly TruthTask[], clusters: number): number {
 }
 
 /** The targets ecs-sim's truth implies: opted-in (PROMETHEUS=true) running containers at address:port. */
-function expectedAddresses(tasks: readonly TruthTask[]): string[] {
-  const out: string[] = [];
-  for (const task of tasks) {
-    if (task.lastStatus !== 'RUNNING') continue;
-    for (const container of task.containers) {
-      if (container.environment['PROMETHEUS'] !== 'true' || container.lastStatus !== 'RUNNING') continue;
-      const port = Number(container.environment['PROMETHEUS_PORT']);
-      const binding = container.ports.find((mapping) => mapping.containerPort === port);
-      if (container.address === undefined || binding?.hostPort === undefined) continue;
-      out.push(`${container.address}:${binding.hostPort}`);
-    }
-  }
-  return out.sort();
-}
 
 function compareTargets(addresses: readonly string[], expected: readonly string[]): string {
   const actual = [...addresses].sort();

@@ -52,27 +52,7 @@ export function createSourceClients(
 ): SourceClients {
   const plugin = countingPlugin(source.name, metrics);
   const all = [plugin, ...plugins];
-  const base = {
-    ...(source.region === undefined ? {} : { region: source.region }),
-    ...(source.endpoint === undefined ? {} : { endpoint: source.endpoint }),
-    requestHandler: {
-      requestTimeout: options.requestTimeoutMs ?? AWS_REQUEST_TIMEOUT_MS,
-      connectionTimeout: AWS_CONNECTION_TIMEOUT_MS,
-    },
-  };
-  const credentials =
-    source.roleArn === undefined
-      ? undefined
-      : fromTemporaryCredentials({
-          params: {
-            RoleArn: source.roleArn,
-            RoleSessionName: ROLE_SESSION_NAME,
-            ...(source.externalId === undefined ? {} : { ExternalId: source.externalId }),
-          },
-          clientConfig: base,
-          clientPlugins: all,
-        });
-  const config = { ...base, ...(credentials === undefined ? {} : { credentials }) };
+  const config = clientConfig(source, source.region, options.requestTimeoutMs ?? AWS_REQUEST_TIMEOUT_MS, all);
   const ecs = new ECSClient(config);
   for (const each of all) ecs.middlewareStack.use(each);
   const created: { destroy(): void }[] = [ecs];
@@ -101,6 +81,34 @@ export function createSourceClients(
   };
 }
 
+/**
+ * The config every client of a source shares: Region, endpoint override, timeouts, and — with a
+ * role_arn — credentials assumed through STS by a client that carries the same plugins.
+ */
+function clientConfig(
+  source: SourceConfig,
+  region: string | undefined,
+  requestTimeoutMs: number,
+  plugins: Pluggable<object, MetadataBearer>[],
+) {
+  const base = {
+    ...(region === undefined ? {} : { region }),
+    ...(source.endpoint === undefined ? {} : { endpoint: source.endpoint }),
+    requestHandler: { requestTimeout: requestTimeoutMs, connectionTimeout: AWS_CONNECTION_TIMEOUT_MS },
+  };
+  if (source.roleArn === undefined) return base;
+  const credentials = fromTemporaryCredentials({
+    params: {
+      RoleArn: source.roleArn,
+      RoleSessionName: ROLE_SESSION_NAME,
+      ...(source.externalId === undefined ? {} : { ExternalId: source.externalId }),
+    },
+    clientConfig: base,
+    clientPlugins: plugins,
+  });
+  return { ...base, credentials };
+}
+
 /** A long poll waits 20 s at most (SQS): the SQS client's request timeout must outlast it. */
 export const SQS_REQUEST_TIMEOUT_MS = 25_000;
 
@@ -115,27 +123,9 @@ export function createEventsClient(
 ): SQSClient {
   const plugin = countingPlugin(source.name, metrics);
   const region = source.events?.region ?? source.region;
-  const base = {
-    ...(region === undefined ? {} : { region }),
-    ...(source.endpoint === undefined ? {} : { endpoint: source.endpoint }),
-    requestHandler: { requestTimeout: SQS_REQUEST_TIMEOUT_MS, connectionTimeout: AWS_CONNECTION_TIMEOUT_MS },
-  };
-  const credentials =
-    source.roleArn === undefined
-      ? undefined
-      : fromTemporaryCredentials({
-          params: {
-            RoleArn: source.roleArn,
-            RoleSessionName: ROLE_SESSION_NAME,
-            ...(source.externalId === undefined ? {} : { ExternalId: source.externalId }),
-          },
-          clientConfig: base,
-          clientPlugins: [plugin],
-        });
   const sqs = new SQSClient({
-    ...base,
+    ...clientConfig(source, region, SQS_REQUEST_TIMEOUT_MS, [plugin]),
     maxAttempts: 1,
-    ...(credentials === undefined ? {} : { credentials }),
   });
   sqs.middlewareStack.use(plugin);
   return sqs;

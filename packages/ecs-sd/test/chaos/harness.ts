@@ -5,7 +5,6 @@
  * running, no target of a still-running task disappears, every file parses at every moment, and
  * the outputs are correct again within one refresh after the fault ends.
  */
-import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,42 +17,27 @@ import type { Config, SourceConfig } from '../../src/config/types.ts';
 import { Daemon } from '../../src/daemon/daemon.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createMetrics, type Metrics } from '../../src/metrics.ts';
+import { waitUntil as waitUntilWithin } from '../integration/helpers.ts';
+import { expectedAddresses as expectedAddressesOf } from '../support/expected-addresses.ts';
 
 /** Refresh interval of the chaos daemon: short, so a fault sees several refreshes in well under a second. */
 export const CHAOS_REFRESH_INTERVAL_MS = 30;
 
-/** Generated fleet of every chaos case: 3 clusters, mixed network modes, 90 tasks. */
-export const CHAOS_FLEET = { clusters: 3, tasks: 90, taskDefinitions: 8, hosts: 6, seed: 5 } as const;
-
-/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function waitUntil<T>(
+/** Polls `check` until it holds, for up to 15 s (chaos refreshes are slower than plain ones). */
+export function waitUntil<T>(
   check: () => T | undefined | false | Promise<T | undefined | false>,
   what: string,
   timeoutMs = 15_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs}ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  return waitUntilWithin(check, what, timeoutMs);
 }
+
+/** Generated fleet of every chaos case: 3 clusters, mixed network modes, 90 tasks. */
+export const CHAOS_FLEET = { clusters: 3, tasks: 90, taskDefinitions: 8, hosts: 6, seed: 5 } as const;
 
 /** The `host:port` targets ecs-sim's ground truth implies: opted-in running containers. */
 export function expectedAddresses(sim: Sim): string[] {
-  const out: string[] = [];
-  for (const task of sim.groundTruth().tasks) {
-    if (task.lastStatus !== 'RUNNING' || task.desiredStatus !== 'RUNNING') continue;
-    for (const container of task.containers) {
-      if (container.environment['PROMETHEUS'] !== 'true' || container.lastStatus !== 'RUNNING') continue;
-      const port = Number(container.environment['PROMETHEUS_PORT']);
-      const binding = container.ports.find((mapping) => mapping.containerPort === port);
-      if (container.address === undefined || binding?.hostPort === undefined) continue;
-      out.push(`${container.address}:${binding.hostPort}`);
-    }
-  }
-  return out.sort();
+  return expectedAddressesOf(sim.groundTruth().tasks);
 }
 
 /** Parses one file_sd file strictly: a list of `{ targets: string[], labels: {string: string} }`. */
