@@ -51,6 +51,22 @@ export interface Metrics {
   eventsStale: Counter<'source'>;
   /** 1 while a source's events queue is readable, 0 while it falls back to polling at refresh_interval. */
   eventsHealthy: Gauge<'source'>;
+  /** Events that changed the known versions: `upsert` or `remove`. */
+  eventsApplied: Counter<'source' | 'change'>;
+  /** Messages deleted from the events queue after handling. */
+  eventsDeleted: Counter<'source'>;
+  /** Deletions that failed (SQS delivers those messages again, as duplicates). */
+  eventsDeleteFailures: Counter<'source'>;
+  /** Events of clusters the source does not select. */
+  eventsIgnored: Counter<'source'>;
+  /** Events whose handling threw (left on the queue for redelivery). */
+  eventsHandlerFailures: Counter<'source'>;
+  /** Failed ReceiveMessage calls by AWS error name. */
+  eventsReceiveErrors: Counter<'source' | 'code'>;
+  /** Seconds from an event's EventBridge `time` (second precision) to its handling. */
+  eventsLag: Histogram<'source'>;
+  /** Seconds from receiving an event to the outputs holding its change (coalescing and any fetch of a missing task definition or host). */
+  eventsPublishDelay: Histogram<'source'>;
   /** Sets where the current-state gauges read from (the daemon's state). */
   setStateProvider(provider: () => MetricsState): void;
 }
@@ -132,6 +148,50 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     name: 'ecs_sd_events_healthy',
     help: '1 while the events queue of a source is readable; 0 while it falls back to polling.',
     labelNames: ['source'],
+    registers: [registry],
+  });
+  const eventsApplied = new Counter({
+    name: 'ecs_sd_events_applied_total',
+    help: 'ECS events that changed the known state of a task or container instance, by change (upsert, remove).',
+    labelNames: ['source', 'change'],
+    registers: [registry],
+  });
+  const counter = (name: string, help: string) =>
+    new Counter({ name, help, labelNames: ['source'], registers: [registry] });
+  const eventsDeleted = counter(
+    'ecs_sd_events_deleted_total',
+    'Messages deleted from the events queue after handling.',
+  );
+  const eventsDeleteFailures = counter(
+    'ecs_sd_events_delete_failures_total',
+    'Deletions from the events queue that failed (SQS delivers those messages again).',
+  );
+  const eventsIgnored = counter(
+    'ecs_sd_events_ignored_total',
+    'ECS events of clusters the source does not select (deleted).',
+  );
+  const eventsHandlerFailures = counter(
+    'ecs_sd_events_handler_failures_total',
+    'ECS events whose handling failed (left on the queue for redelivery).',
+  );
+  const eventsReceiveErrors = new Counter({
+    name: 'ecs_sd_events_receive_errors_total',
+    help: 'Failed ReceiveMessage calls on the events queue, by AWS error name.',
+    labelNames: ['source', 'code'],
+    registers: [registry],
+  });
+  const eventsLag = new Histogram({
+    name: 'ecs_sd_events_lag_seconds',
+    help: "Seconds from an ECS event's EventBridge time (second precision) to its handling.",
+    labelNames: ['source'],
+    buckets: [0.5, 1, 2, 5, 10, 30, 60, 300],
+    registers: [registry],
+  });
+  const eventsPublishDelay = new Histogram({
+    name: 'ecs_sd_events_publish_delay_seconds',
+    help: 'Seconds from receiving an ECS event to the outputs holding its change.',
+    labelNames: ['source'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
     registers: [registry],
   });
 
@@ -237,6 +297,14 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     eventsMalformed,
     eventsStale,
     eventsHealthy,
+    eventsApplied,
+    eventsDeleted,
+    eventsDeleteFailures,
+    eventsIgnored,
+    eventsHandlerFailures,
+    eventsReceiveErrors,
+    eventsLag,
+    eventsPublishDelay,
     setStateProvider(next) {
       provider = next;
     },

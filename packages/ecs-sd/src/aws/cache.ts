@@ -65,6 +65,11 @@ export class BoundedCache<K, V> {
     }
   }
 
+  /** Every value, least recently used first, without counting lookups. */
+  values(): IterableIterator<V> {
+    return this.#entries.values();
+  }
+
   /** Number of entries. */
   get size(): number {
     return this.#entries.size;

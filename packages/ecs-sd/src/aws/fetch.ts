@@ -84,10 +84,10 @@ export type ClusterFetch =
    * A snapshot of the tasks described this refresh; `keep` names the cached tasks (still listed,
    * decisions final) whose last decisions stand without deciding them again.
    */
-  | { kind: 'ok'; snapshot: ClusterSnapshot; keep: ReadonlySet<string> }
+  | { kind: 'ok'; snapshot: ClusterSnapshot; keep: ReadonlySet<string>; listed: readonly string[] }
   | { kind: 'gone' }
   /** Same tasks (all cached), same cluster tags, no services read: the last decisions still hold. */
-  | { kind: 'unchanged' };
+  | { kind: 'unchanged'; listed: readonly string[] };
 
 /**
  * Skip reasons that mean "the data was not all there", not "the task is not scrapeable": a task
@@ -205,6 +205,8 @@ interface CachedTask {
   readAt: number;
   containerInstanceArn: string | undefined;
   task?: Task;
+  /** The task's tags, when it has any: ECS events carry none, so an event's copy of the task takes these. */
+  tags?: Task['tags'];
 }
 
 /** Per-cluster caches: every key belongs to the cluster, so a removed cluster drops them all. */
@@ -221,6 +223,8 @@ interface ClusterCaches {
   listed: { arns: readonly string[]; tags: Readonly<Record<string, string>> } | undefined;
   /** Cluster tags of the last decisions: when they change, every task is decided again. */
   decidedTags: Readonly<Record<string, string>> | undefined;
+  /** Services of the last poll (only when services are read): events are decided with these. */
+  services: Map<string, Service> | undefined;
   /** Task ARNs and cluster tags whose decisions are all final: an identical listing needs no new decisions. */
   settled: { arns: ReadonlySet<string>; tags: Readonly<Record<string, string>> } | undefined;
 }
@@ -340,6 +344,7 @@ export class SourceFetcher {
         hosts: new BoundedCache('host', CLUSTER_CACHE_MAX, this.#onLookup),
         listed: undefined,
         decidedTags: undefined,
+        services: undefined,
         settled: undefined,
       };
       this.#clusters.set(clusterArn, caches);
@@ -393,7 +398,7 @@ export class SourceFetcher {
       taskArns.every((arn) => settled.arns.has(arn)) &&
       sameTags(settled.tags, cluster.tags)
     ) {
-      return { kind: 'unchanged' };
+      return { kind: 'unchanged', listed: taskArns };
     }
     for (const batch of chunk(toDescribe, DESCRIBE_TASKS_MAX)) {
       const output = await this.#call(what('describe tasks'), () =>
@@ -413,6 +418,23 @@ export class SourceFetcher {
       }
     }
 
+    const snapshot = await this.#snapshot(cluster, tasks, caches, what, keptInstances);
+    if (this.#options.includeServices) {
+      caches.services = await this.#readServices(clusterArn, what);
+      snapshot.services = caches.services;
+    }
+    return { kind: 'ok', snapshot, keep, listed: taskArns };
+  }
+
+  /** The snapshot of some tasks of a cluster: task definitions, container instances and hosts through the caches. */
+  async #snapshot(
+    cluster: ClusterRef,
+    tasks: Task[],
+    caches: ClusterCaches,
+    what: (action: string) => string,
+    keptInstances: ReadonlySet<string>,
+  ): Promise<ClusterSnapshot> {
+    const { clusterArn, clusterName } = cluster;
     const taskDefinitions = await this.#readTaskDefinitions(tasks, what);
     const containerInstances = await this.#readContainerInstances(
       clusterArn,
@@ -440,8 +462,101 @@ export class SourceFetcher {
     };
     const accountId = accountIdOf(clusterArn);
     if (accountId !== undefined) snapshot.accountId = accountId;
-    if (this.#options.includeServices) snapshot.services = await this.#readServices(clusterArn, what);
-    return { kind: 'ok', snapshot, keep };
+    return snapshot;
+  }
+
+  /** The selected cluster with this ARN as last described, if a refresh read it. */
+  clusterRef(clusterArn: string): ClusterRef | undefined {
+    for (const { cluster } of this.#clusterDescriptions.values()) {
+      if (cluster.clusterArn !== clusterArn) continue;
+      return {
+        clusterArn,
+        clusterName: cluster.clusterName ?? clusterNameOf(clusterArn),
+        tags: tagRecord(cluster.tags),
+      };
+    }
+    return undefined;
+  }
+
+  /**
+   * The snapshot of tasks that events reported, with no ECS call for what the caches know: task
+   * definitions, container instances and hosts are read only when missing, through the same caches
+   * (and rate budget) as a poll. An event's task has no tags; the tags a poll read are put back.
+   * Services are those of the last poll. Throws AwsReadError.
+   */
+  async eventSnapshot(cluster: ClusterRef, tasks: readonly Task[]): Promise<ClusterSnapshot> {
+    const caches = this.#caches(cluster.clusterArn);
+    const what = (action: string) =>
+      `${action} failed for cluster "${cluster.clusterName}" of source "${this.source.name}" (events)`;
+    const withTags = tasks.map((task) => {
+      if (task.tags !== undefined || task.taskArn === undefined) return task;
+      const tags = caches.tasks.peek(task.taskArn)?.tags;
+      return tags === undefined ? task : { ...task, tags };
+    });
+    // Instances of the cluster's other cached tasks stay in use: nothing they need is evicted.
+    const inUse = new Set<string>();
+    for (const entry of caches.tasks.values()) {
+      if (entry.containerInstanceArn !== undefined) inUse.add(entry.containerInstanceArn);
+    }
+    const snapshot = await this.#snapshot(cluster, withTags, caches, what, inUse);
+    if (caches.services !== undefined) snapshot.services = caches.services;
+    return snapshot;
+  }
+
+  /**
+   * Records the decisions of tasks that events changed, and the tasks they removed: a RUNNING task
+   * with a final decision is cached as if described now (a poll does not describe it again), and the
+   * listing an unchanged poll compares with follows the change.
+   */
+  settleEvents(
+    clusterArn: string,
+    decided: readonly { decision: TaskDecision; task: Task }[],
+    removed: Iterable<string>,
+  ): void {
+    const caches = this.#clusters.get(clusterArn);
+    if (caches === undefined) return;
+    const now = this.#now();
+    const settled = caches.settled === undefined ? undefined : new Set(caches.settled.arns);
+    let final = settled !== undefined;
+    for (const arn of removed) {
+      caches.tasks.delete(arn);
+      settled?.delete(arn);
+    }
+    for (const { decision, task } of decided) {
+      const retry = hasRetryableSkip(decision);
+      if (!decision.incomplete && decision.lastStatus === 'RUNNING' && !retry) {
+        caches.tasks.set(decision.taskArn, this.#cached(task, now));
+      } else {
+        caches.tasks.delete(decision.taskArn);
+      }
+      if (decision.incomplete || retry) final = false;
+      settled?.add(decision.taskArn);
+    }
+    caches.settled =
+      final && settled !== undefined && caches.settled !== undefined
+        ? { arns: settled, tags: caches.settled.tags }
+        : undefined;
+  }
+
+  /** Takes a container instance that an event reported (attributes, status) into the cache, or drops one that left. */
+  applyContainerInstance(clusterArn: string, instance: ContainerInstance | string): void {
+    const caches = this.#clusters.get(clusterArn);
+    if (caches === undefined) return;
+    if (typeof instance === 'string') caches.containerInstances.delete(instance);
+    else if (
+      instance.containerInstanceArn !== undefined &&
+      caches.containerInstances.peek(instance.containerInstanceArn) !== undefined
+    )
+      caches.containerInstances.set(instance.containerInstanceArn, instance);
+  }
+
+  #cached(task: Task, readAt: number): CachedTask {
+    return {
+      readAt,
+      containerInstanceArn: task.containerInstanceArn,
+      ...(this.#options.includeServices ? { task } : {}),
+      ...(task.tags !== undefined && task.tags.length > 0 ? { tags: task.tags } : {}),
+    };
   }
 
   /**
@@ -457,13 +572,8 @@ export class SourceFetcher {
       const retry = hasRetryableSkip(decision);
       if (!decision.incomplete && decision.lastStatus === 'RUNNING' && !retry) {
         const described = caches.described.get(decision.taskArn);
-        if (described !== undefined) {
-          caches.tasks.set(decision.taskArn, {
-            readAt: described.readAt,
-            containerInstanceArn: described.task.containerInstanceArn,
-            ...(this.#options.includeServices ? { task: described.task } : {}),
-          });
-        }
+        if (described !== undefined)
+          caches.tasks.set(decision.taskArn, this.#cached(described.task, described.readAt));
       } else {
         caches.tasks.delete(decision.taskArn);
       }

@@ -20,7 +20,8 @@ import type { EcsEvent } from '../events/parse.ts';
 import { TaskStore } from '../events/task-store.ts';
 import type { Metrics } from '../metrics.ts';
 import { intervalFileName, writeFileSd } from '../output/file-sd.ts';
-import { refreshSource, type SourceRefreshResult } from './refresh.ts';
+import { applyClusterEvents, type ClusterChanges } from './apply-events.ts';
+import { type RefreshContext, refreshSource, type SourceRefreshResult } from './refresh.ts';
 import { DiscoveryState } from './state.ts';
 
 /** What one refresh of every source did, for logs and the `--once` summary. */
@@ -59,15 +60,18 @@ export interface DaemonDeps {
   >;
 }
 
-/** Event mode of one source: its consumer, its store of versions, and the clusters waiting for a refresh. */
+/** Event mode of one source: its consumer, its store of versions, and the changes waiting to be applied. */
 interface SourceEvents {
   source: SourceConfig;
+  fetcher: SourceFetcher;
   client: SQSClient;
   consumer: EventConsumer;
   store: TaskStore;
   coalescer: Coalescer;
-  /** Names of clusters changed by events since the last event refresh. */
-  pending: Set<string>;
+  /** What events changed since the last apply, by clusterArn. */
+  pending: Map<string, ClusterChanges>;
+  /** Receive times of the events behind `pending`, oldest first (for the publish delay histogram). */
+  receivedAt: number[];
 }
 
 /** Options of one refresh. */
@@ -142,9 +146,10 @@ export class Daemon {
         includeServices,
       });
     });
-    for (const source of deps.config.sources) {
-      if (source.events !== undefined) this.#events.push(this.#createEvents(source, deps));
-    }
+    deps.config.sources.forEach((source, index) => {
+      if (source.events !== undefined)
+        this.#events.push(this.#createEvents(source, this.#fetchers[index]!, deps));
+    });
     const sources = deps.config.sources.map((source) => source.name);
     deps.metrics.setStateProvider(() => this.state.metricsState(sources));
   }
@@ -152,42 +157,52 @@ export class Daemon {
   /** Refreshes every source once; a call during a refresh waits for that refresh instead of overlapping it. */
   refresh(options: RefreshOptions = {}): Promise<RefreshSummary> {
     const partial = options.onlyClusters !== undefined || options.onlySources !== undefined;
+    return this.#exclusive(partial, () => this.#refresh(options));
+  }
+
+  /**
+   * Runs one refresh or event apply at a time: a full refresh asked for during another full one
+   * shares it; anything else waits for the one in flight, then runs (a partial run does not stand
+   * for a full one, and one that began before an event may miss it).
+   */
+  #exclusive(partial: boolean, run: () => Promise<RefreshSummary>): Promise<RefreshSummary> {
     if (this.#inFlight !== undefined) {
       if (!partial && !this.#inFlightPartial) return this.#inFlight;
-      // A partial refresh does not stand for a full one, and one that began before an event may miss it.
       const running = this.#inFlight;
-      return running.catch(() => undefined).then(() => (this.#closed ? running : this.refresh(options)));
+      return running
+        .catch(() => undefined)
+        .then(() => (this.#closed ? running : this.#exclusive(partial, run)));
     }
-    const run = this.#refresh(options).finally(() => {
+    const current = run().finally(() => {
       this.#inFlight = undefined;
       this.#inFlightPartial = false;
     });
-    this.#inFlight = run;
+    this.#inFlight = current;
     this.#inFlightPartial = partial;
-    return run;
+    return current;
   }
 
-  #createEvents(source: SourceConfig, deps: DaemonDeps): SourceEvents {
+  #createEvents(source: SourceConfig, fetcher: SourceFetcher, deps: DaemonDeps): SourceEvents {
     const log = deps.log.child({ component: 'events', source: source.name });
     const client = createEventsClient(source, deps.metrics);
     const labels = { source: source.name };
     const store = new TaskStore({
       selected: (clusterArn) => this.#eventCluster(source, clusterArn) !== undefined,
+      now: this.#now,
     });
+    const metrics = deps.metrics;
     const events: SourceEvents = {
       source,
+      fetcher,
       client,
       store,
-      pending: new Set(),
-      coalescer: createCoalescer(
-        () => {
-          const clusters = new Set(events.pending);
-          events.pending.clear();
-          if (clusters.size === 0 || this.#stopped) return;
-          return this.refresh({ onlySources: new Set([source.name]), onlyClusters: clusters });
-        },
-        { delayMs: 100, maxDelayMs: 1000, onError: (err) => log.warn({ err }, 'event refresh failed') },
-      ),
+      pending: new Map(),
+      receivedAt: [],
+      coalescer: createCoalescer(() => this.#flushEvents(events, log), {
+        delayMs: 100,
+        maxDelayMs: 1000,
+        onError: (err) => log.warn({ err }, 'applying events failed'),
+      }),
       consumer: new EventConsumer({
         client,
         queueUrl: source.events!.queueUrl,
@@ -199,14 +214,68 @@ export class Daemon {
         },
         onHealthChange: (health) => this.#onHealthChange(health),
         metrics: {
-          received: (count) => deps.metrics.eventsReceived.inc(labels, count),
-          malformed: (reason) => deps.metrics.eventsMalformed.inc({ ...labels, reason }),
-          stale: () => deps.metrics.eventsStale.inc(labels),
-          health: (health) => deps.metrics.eventsHealthy.set(labels, health === 'healthy' ? 1 : 0),
+          received: (count) => metrics.eventsReceived.inc(labels, count),
+          deleted: (count) => metrics.eventsDeleted.inc(labels, count),
+          deleteFailed: (count) => metrics.eventsDeleteFailures.inc(labels, count),
+          malformed: (reason) => metrics.eventsMalformed.inc({ ...labels, reason }),
+          applied: (change) => metrics.eventsApplied.inc({ ...labels, change }),
+          stale: () => metrics.eventsStale.inc(labels),
+          ignored: () => metrics.eventsIgnored.inc(labels),
+          handlerFailed: () => metrics.eventsHandlerFailures.inc(labels),
+          receiveError: (code) => metrics.eventsReceiveErrors.inc({ ...labels, code }),
+          lag: (seconds) => metrics.eventsLag.observe(labels, seconds),
+          health: (health) => metrics.eventsHealthy.set(labels, health === 'healthy' ? 1 : 0),
         },
       }),
     };
     return events;
+  }
+
+  /**
+   * Applies what events changed since the last apply, once no refresh is running: each known
+   * cluster from the events' own task copies (no ECS call for known task definitions and hosts),
+   * a cluster no poll has read yet (or whose missing pieces could not be read) by polling it.
+   */
+  #flushEvents(events: SourceEvents, log: Logger): Promise<RefreshSummary> | undefined {
+    if (events.pending.size === 0 || this.#stopped) return undefined;
+    const pending = events.pending;
+    const receivedAt = events.receivedAt;
+    events.pending = new Map();
+    events.receivedAt = [];
+    return this.#exclusive(true, async () => {
+      const context = {
+        fetcher: events.fetcher,
+        store: events.store,
+        state: this.state,
+        options: this.config.discovery,
+        log: this.#log,
+      };
+      const poll = new Set<string>();
+      const failures: string[] = [];
+      for (const [clusterArn, changes] of pending) {
+        const outcome = await applyClusterEvents(context, clusterArn, changes);
+        if (outcome.kind === 'applied') continue;
+        const name = this.#eventCluster(events.source, clusterArn) ?? clusterNameOf(clusterArn);
+        if (outcome.kind === 'failed') {
+          log.warn(
+            { err: outcome.error, cluster: name },
+            'applying events failed, polling the cluster instead',
+          );
+          failures.push(String(outcome.error));
+        }
+        poll.add(name);
+      }
+      let sources: SourceRefreshResult[] = [];
+      if (poll.size > 0) {
+        sources = [await this.#refreshSourceOf(events.fetcher, { onlyClusters: poll })];
+        failures.push(...sources.flatMap((source) => source.failures));
+      }
+      const written = await this.#publish();
+      const done = this.#now();
+      for (const at of receivedAt)
+        this.#metrics.eventsPublishDelay.observe({ source: events.source.name }, (done - at) / 1000);
+      return this.#summary(failures.length === 0, failures, sources, written);
+    });
   }
 
   /** The name of an event's cluster when the source selects it (known from polling, or by its config), else undefined. */
@@ -223,13 +292,18 @@ export class Daemon {
     return clusterSelected(source, name) ? name : undefined;
   }
 
-  /** Applies one event to the versions; a change of a selected cluster queues that cluster for an event refresh. */
+  /** Applies one event to the versions; a newer version of a task or container instance waits for the next apply. */
   #onEvent(events: SourceEvents, event: EcsEvent): 'upsert' | 'remove' | 'stale' | 'ignored-cluster' {
     const result = events.store.apply(event);
     if (result.change === 'upsert' || result.change === 'remove') {
-      // Not only `changed`: a stop of a task known only from polling (no event before) must reach the outputs too.
-      const name = this.#eventCluster(events.source, event.clusterArn);
-      if (name !== undefined) events.pending.add(name);
+      let changes = events.pending.get(event.clusterArn);
+      if (changes === undefined) {
+        changes = { taskArns: new Set(), containerInstanceArns: new Set() };
+        events.pending.set(event.clusterArn, changes);
+      }
+      if (event.kind === 'task') changes.taskArns.add(event.taskArn);
+      else changes.containerInstanceArns.add(event.containerInstanceArn);
+      events.receivedAt.push(this.#now());
     }
     return result.change;
   }
@@ -259,13 +333,7 @@ export class Daemon {
         : this.#fetchers.filter((fetcher) => options.onlySources!.has(fetcher.source.name));
     const sources = await Promise.all(
       fetchers.map((fetcher) =>
-        refreshSource({
-          fetcher,
-          state: this.state,
-          options: this.config.discovery,
-          metrics: this.#metrics,
-          log: this.#log,
-          now: this.#now,
+        this.#refreshSourceOf(fetcher, {
           ...(options.onlyClusters === undefined ? {} : { onlyClusters: options.onlyClusters }),
           // Cold start: publish each cluster as soon as it is read instead of waiting for the slowest.
           ...(options.writeOutputs === false || options.progressive !== true || this.state.ready()
@@ -293,6 +361,29 @@ export class Daemon {
       'refresh done',
     );
     return summary;
+  }
+
+  /** Polls one source (some clusters of it); in event mode the poll's versions go to the source's store. */
+  #refreshSourceOf(
+    fetcher: SourceFetcher,
+    extra: Pick<RefreshContext, 'onlyClusters' | 'onClusterUpdated'>,
+  ): Promise<SourceRefreshResult> {
+    const store = this.#events.find((events) => events.fetcher === fetcher)?.store;
+    return refreshSource({
+      fetcher,
+      state: this.state,
+      options: this.config.discovery,
+      metrics: this.#metrics,
+      log: this.#log,
+      now: this.#now,
+      ...extra,
+      ...(store === undefined
+        ? {}
+        : {
+            onClusterPolled: (clusterArn, poll) => store.observePoll(clusterArn, poll),
+            onClusterRemoved: (clusterArn) => store.dropCluster(clusterArn),
+          }),
+    });
   }
 
   /** Writes the outputs after any write in progress (so writes land in order); errors of a write reach only its caller. */

@@ -8,6 +8,7 @@ import type { ClusterSelection, SourceFetcher } from '../aws/fetch.ts';
 import { mapLimit } from '../aws/fetch.ts';
 import { discoverCluster } from '../discovery/index.ts';
 import type { DiscoveryOptions } from '../discovery/types.ts';
+import type { PolledCluster } from '../events/task-store.ts';
 import type { Metrics } from '../metrics.ts';
 import type { DiscoveryState } from './state.ts';
 
@@ -37,6 +38,10 @@ export interface RefreshContext {
   onlyClusters?: ReadonlySet<string>;
   /** Called each time one cluster's targets were replaced, so a cold start can publish cluster by cluster. */
   onClusterUpdated?: () => void;
+  /** Called with what a poll of a cluster read (event mode records the versions), before its state is updated. */
+  onClusterPolled?: (clusterArn: string, poll: PolledCluster) => void;
+  /** Called when a cluster is removed (deleted or no longer selected). */
+  onClusterRemoved?: (clusterArn: string) => void;
 }
 
 function messageOf(error: unknown): string {
@@ -72,6 +77,7 @@ export async function refreshSource(context: RefreshContext): Promise<SourceRefr
       if (!selected.has(entry.clusterArn)) {
         state.remove(source, entry.clusterArn);
         fetcher.forget(entry.clusterArn);
+        context.onClusterRemoved?.(entry.clusterArn);
         result.removed.push(entry.clusterName);
         log.info({ source, cluster: entry.clusterName }, 'cluster removed: gone or no longer selected');
       }
@@ -81,9 +87,11 @@ export async function refreshSource(context: RefreshContext): Promise<SourceRefr
 
     await mapLimit(clusters, CLUSTER_CONCURRENCY, async (cluster) => {
       try {
+        const polledAt = now();
         const fetched = await fetcher.fetchCluster(cluster);
         if (fetched.kind === 'gone') {
           fetcher.forget(cluster.clusterArn);
+          context.onClusterRemoved?.(cluster.clusterArn);
           if (state.clustersOf(source).some((entry) => entry.clusterArn === cluster.clusterArn)) {
             state.remove(source, cluster.clusterArn);
             result.removed.push(cluster.clusterName);
@@ -91,6 +99,11 @@ export async function refreshSource(context: RefreshContext): Promise<SourceRefr
           }
           return;
         }
+        context.onClusterPolled?.(cluster.clusterArn, {
+          listed: fetched.listed,
+          described: fetched.kind === 'ok' ? fetched.snapshot.tasks : [],
+          polledAt,
+        });
         if (fetched.kind === 'unchanged') {
           // Same tasks, all cached, every decision final: the last targets still hold, no CPU spent on them.
           if (state.touch(source, cluster.clusterArn, now())) result.refreshed++;

@@ -25,8 +25,9 @@ export {
   type ApplyResult,
   isContainerInstanceGone,
   isTaskGone,
-  type ReconcileOptions,
-  type ReconcileResult,
+  type ObserveResult,
+  type Pending,
+  type PolledCluster,
   TaskStore,
   type TaskStoreOptions,
 } from './task-store.ts';

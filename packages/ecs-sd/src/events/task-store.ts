@@ -1,11 +1,14 @@
 /**
- * The tasks and container instances of each selected cluster as events and polls reported them,
- * with the `version` of each. Pure and deterministic: the clock is injected, nothing does I/O.
+ * The versions of each selected cluster's tasks and container instances as events and polls
+ * reported them, and the event copies not yet applied to the targets. Pure and deterministic: the
+ * clock is injected, nothing does I/O.
  *
  * EventBridge delivers at least once and not always in order, so an event only wins over what is
  * known when its `version` is higher; a stopped task leaves a tombstone (its last version, bounded
- * in number and expiring) so that a late, older RUNNING event cannot bring it back. A polled
- * snapshot replaces a cluster's set but keeps what events reported after the poll began.
+ * in number and expiring) so that a late, older RUNNING event cannot bring it back. A poll records
+ * the versions DescribeTasks returned and forgets tasks it no longer lists, but keeps what events
+ * reported after the poll began. Only versions are kept for polled tasks: their decisions live in
+ * the discovery state, so a 10,000-task fleet costs the store a few hundred kilobytes.
  */
 import type { ContainerInstance, Task } from '@aws-sdk/client-ecs';
 import type { ContainerInstanceStateChange, EcsEvent, TaskStateChange } from './parse.ts';
@@ -23,25 +26,27 @@ export interface ApplyResult {
   version: number;
   /** The version known before (live or tombstone), if any. */
   knownVersion?: number;
-  /** True when the set of live entries changed, so outputs may change. */
-  changed: boolean;
 }
 
-/** The result of `reconcile`: how the polled snapshot and the event-fed state were merged. */
-export interface ReconcileResult {
+/** The result of `observePoll`: how a poll's versions and the event-fed versions were merged. */
+export interface ObserveResult {
   clusterArn: string;
-  /** In the poll, not known before. */
-  added: number;
-  /** Known before, replaced by the poll's newer version (an equal version is replaced silently: it adds tags). */
+  /** Described by the poll with a version newer than known (or not known before). */
   updated: number;
-  /** Known before, absent from the poll (or stopped in it) and not touched by an event since the poll began. */
+  /** Known before, neither listed nor described by the poll and not touched by an event since the poll began. */
   removed: number;
-  /** An event newer than the poll won: the event's version was kept. */
+  /** An event newer than the poll's copy won (or was written after the poll began): its copy stays pending. */
   keptNewer: number;
-  /** The poll listed a task that a newer or equal tombstone says is stopped. */
+  /** The poll described a task that a newer or equal tombstone says is stopped. */
   keptStopped: number;
-  /** True when the set of live entries changed. */
-  changed: boolean;
+}
+
+/** Event copies to apply to a cluster's targets: `take` hands each out once. */
+export interface Pending<T> {
+  /** The newest event copy of each changed task or container instance still live. */
+  upserts: T[];
+  /** ARNs that an event (or a poll) says are gone. */
+  removals: string[];
 }
 
 /** Options of `TaskStore`. */
@@ -52,15 +57,16 @@ export interface TaskStoreOptions {
   tombstoneTtlMs?: number;
   /** At most this many tombstones per cluster and kind; the oldest go first. @default 10_000 */
   maxTombstones?: number;
-  /** Milliseconds clock (store time for tombstone expiry and reconcile races). @default Date.now */
+  /** Milliseconds clock (store time for tombstone expiry and poll races). @default Date.now */
   now?: () => number;
 }
 
 interface Entry<T> {
-  value: T;
   version: number;
   /** Store time of the last write. */
   at: number;
+  /** The event's copy, until `take` hands it out; absent when the version came from a poll. */
+  value?: T;
 }
 
 interface Tombstone {
@@ -94,13 +100,17 @@ export function isContainerInstanceGone(ci: Pick<ContainerInstance, 'status'>): 
   return ci.status === 'INACTIVE';
 }
 
-/** Options of `reconcile`. */
-export interface ReconcileOptions {
-  /** Store time at which the poll began (before its first List call); later event writes win over it. */
+/** What a poll of one cluster read. */
+export interface PolledCluster {
+  /** Task ARNs ListTasks returned (desiredStatus RUNNING). */
+  listed: Iterable<string>;
+  /** Tasks DescribeTasks returned this poll (any lastStatus). */
+  described: readonly Task[];
+  /** Store time at which the poll began (before its first ListTasks call); later event writes win over it. */
   polledAt: number;
 }
 
-/** Per-cluster versioned state of tasks and container instances, fed by events and healed by polls. */
+/** Per-cluster versions of tasks and container instances, fed by events and healed by polls. */
 export class TaskStore {
   readonly #clusters = new Map<string, ClusterState>();
   readonly #selected: (clusterArn: string) => boolean;
@@ -117,51 +127,69 @@ export class TaskStore {
 
   /** Applies one event: upsert or remove when its version is newer than anything known, else `stale`. */
   apply(event: EcsEvent): ApplyResult {
-    if (!this.#selected(event.clusterArn)) {
-      return {
-        change: 'ignored-cluster',
-        kind: event.kind,
-        clusterArn: event.clusterArn,
-        arn: arnOf(event),
-        version: event.version,
-        changed: false,
-      };
-    }
+    const base = { kind: event.kind, clusterArn: event.clusterArn, version: event.version };
+    if (!this.#selected(event.clusterArn)) return { ...base, arn: arnOf(event), change: 'ignored-cluster' };
     const cluster = this.#cluster(event.clusterArn);
     return event.kind === 'task' ? this.#applyTask(cluster, event) : this.#applyInstance(cluster, event);
   }
 
-  /** Replaces a cluster's tasks with a polled snapshot (any lastStatus), keeping newer event versions. */
-  reconcile(clusterArn: string, tasks: readonly Task[], options: ReconcileOptions): ReconcileResult {
-    return this.#reconcile(clusterArn, this.#cluster(clusterArn).tasks, tasks, options, {
-      arn: (t: Task) => t.taskArn,
-      gone: isTaskGone,
-    });
+  /**
+   * Records a poll of one cluster: the versions it described (a stopped one leaves a tombstone),
+   * and forgets live tasks it neither listed nor described unless an event wrote them after the
+   * poll began. A described version at least as new as an event's drops that event's pending copy:
+   * the poll's decision already stands.
+   */
+  observePoll(clusterArn: string, poll: PolledCluster): ObserveResult {
+    const state = this.#cluster(clusterArn).tasks;
+    const now = this.#now();
+    const result: ObserveResult = { clusterArn, updated: 0, removed: 0, keptNewer: 0, keptStopped: 0 };
+    const seen = new Set<string>(poll.listed);
+    for (const task of poll.described) {
+      const arn = task.taskArn;
+      if (arn === undefined || arn === '') continue;
+      seen.add(arn);
+      const version = versionOf(task);
+      const live = state.live.get(arn);
+      if (live !== undefined && live.version > version) {
+        result.keptNewer++;
+        continue;
+      }
+      const tomb = live === undefined ? this.#tombstone(state, arn) : undefined;
+      if (tomb !== undefined && tomb.version >= version) {
+        result.keptStopped++;
+        continue;
+      }
+      if (isTaskGone(task)) {
+        state.live.delete(arn);
+        this.#bury(state, arn, version, now);
+        continue;
+      }
+      state.tombstones.delete(arn);
+      if (live === undefined || live.version < version) result.updated++;
+      state.live.set(arn, { version, at: live !== undefined && live.version === version ? live.at : now });
+    }
+    for (const [arn, entry] of state.live) {
+      if (seen.has(arn)) continue;
+      // Written after the poll began: the poll may have listed the cluster before this task existed.
+      if (entry.at >= poll.polledAt) {
+        result.keptNewer++;
+        continue;
+      }
+      state.live.delete(arn);
+      this.#bury(state, arn, entry.version, now);
+      result.removed++;
+    }
+    return result;
   }
 
-  /** Replaces a cluster's container instances with a polled snapshot, keeping newer event versions. */
-  reconcileContainerInstances(
-    clusterArn: string,
-    containerInstances: readonly ContainerInstance[],
-    options: ReconcileOptions,
-  ): ReconcileResult {
-    return this.#reconcile(
-      clusterArn,
-      this.#cluster(clusterArn).containerInstances,
-      containerInstances,
-      options,
-      { arn: (c: ContainerInstance) => c.containerInstanceArn, gone: isContainerInstanceGone },
-    );
+  /** Hands out the pending event copies of these tasks (each once) and the ones that are gone. */
+  takeTasks(clusterArn: string, taskArns: Iterable<string>): Pending<Task> {
+    return this.#take(this.#clusters.get(clusterArn)?.tasks, taskArns);
   }
 
-  /** The live tasks of a cluster (never a stopped one), sorted by taskArn. */
-  tasks(clusterArn: string): Task[] {
-    return values(this.#clusters.get(clusterArn)?.tasks);
-  }
-
-  /** The live container instances of a cluster, sorted by containerInstanceArn. */
-  containerInstances(clusterArn: string): ContainerInstance[] {
-    return values(this.#clusters.get(clusterArn)?.containerInstances);
+  /** Hands out the pending event copies of these container instances (each once) and the ones that left. */
+  takeContainerInstances(clusterArn: string, arns: Iterable<string>): Pending<ContainerInstance> {
+    return this.#take(this.#clusters.get(clusterArn)?.containerInstances, arns);
   }
 
   /** The known version of a task: live, or its tombstone's; undefined when unknown or expired. */
@@ -174,6 +202,11 @@ export class TaskStore {
     return tomb ? { version: tomb.version, stopped: true } : undefined;
   }
 
+  /** Live task ARNs of a cluster, sorted. */
+  liveTaskArns(clusterArn: string): string[] {
+    return [...(this.#clusters.get(clusterArn)?.tasks.live.keys() ?? [])].sort();
+  }
+
   /** clusterArns with state, sorted. */
   clusterArns(): string[] {
     return [...this.#clusters.keys()].sort();
@@ -182,23 +215,6 @@ export class TaskStore {
   /** Forgets a cluster (deleted, or no longer selected). */
   dropCluster(clusterArn: string): void {
     this.#clusters.delete(clusterArn);
-  }
-
-  /** taskDefinitionArns and containerInstanceArns that live tasks of a cluster refer to and `known` lacks. */
-  unresolved(
-    clusterArn: string,
-    known: { taskDefinition(arn: string): boolean; containerInstance(arn: string): boolean },
-  ): { taskDefinitionArns: string[]; containerInstanceArns: string[] } {
-    const tds = new Set<string>();
-    const cis = new Set<string>();
-    const liveCis = this.#clusters.get(clusterArn)?.containerInstances.live;
-    for (const task of this.tasks(clusterArn)) {
-      if (task.taskDefinitionArn && !known.taskDefinition(task.taskDefinitionArn))
-        tds.add(task.taskDefinitionArn);
-      const ci = task.containerInstanceArn;
-      if (ci && !liveCis?.has(ci) && !known.containerInstance(ci)) cis.add(ci);
-    }
-    return { taskDefinitionArns: [...tds].sort(), containerInstanceArns: [...cis].sort() };
   }
 
   #cluster(clusterArn: string): ClusterState {
@@ -214,16 +230,7 @@ export class TaskStore {
   }
 
   #applyTask(cluster: ClusterState, event: TaskStateChange): ApplyResult {
-    return this.#applyVersioned(
-      cluster.tasks,
-      event,
-      event.taskArn,
-      event.task,
-      isTaskGone(event.task),
-      (next, prev) =>
-        // Events carry no tags; keep the ones a poll read (tags change without a new task version).
-        next.tags === undefined && prev?.tags !== undefined ? { ...next, tags: prev.tags } : next,
-    );
+    return this.#applyVersioned(cluster.tasks, event, event.taskArn, event.task, isTaskGone(event.task));
   }
 
   #applyInstance(cluster: ClusterState, event: ContainerInstanceStateChange): ApplyResult {
@@ -233,8 +240,6 @@ export class TaskStore {
       event.containerInstanceArn,
       event.containerInstance,
       isContainerInstanceGone(event.containerInstance),
-      (next, prev) =>
-        next.tags === undefined && prev?.tags !== undefined ? { ...next, tags: prev.tags } : next,
     );
   }
 
@@ -244,7 +249,6 @@ export class TaskStore {
     arn: string,
     value: T,
     gone: boolean,
-    merge: (next: T, prev: T | undefined) => T,
   ): ApplyResult {
     const now = this.#now();
     const live = state.live.get(arn);
@@ -253,78 +257,31 @@ export class TaskStore {
     const base = { kind: event.kind, clusterArn: event.clusterArn, arn, version: event.version };
     const known = knownVersion === undefined ? {} : { knownVersion };
     if (knownVersion !== undefined && event.version <= knownVersion) {
-      return { ...base, ...known, change: 'stale', changed: false };
+      return { ...base, ...known, change: 'stale' };
     }
     if (gone) {
       state.live.delete(arn);
       this.#bury(state, arn, event.version, now);
-      return { ...base, ...known, change: 'remove', changed: live !== undefined };
+      return { ...base, ...known, change: 'remove' };
     }
     state.tombstones.delete(arn);
-    state.live.set(arn, { value: merge(value, live?.value), version: event.version, at: now });
-    return { ...base, ...known, change: 'upsert', changed: true };
+    state.live.set(arn, { value, version: event.version, at: now });
+    return { ...base, ...known, change: 'upsert' };
   }
 
-  #reconcile<T>(
-    clusterArn: string,
-    state: Versioned<T>,
-    polled: readonly T[],
-    options: ReconcileOptions,
-    how: { arn(value: T): string | undefined; gone(value: T): boolean },
-  ): ReconcileResult {
-    const now = this.#now();
-    const result: ReconcileResult = {
-      clusterArn,
-      added: 0,
-      updated: 0,
-      removed: 0,
-      keptNewer: 0,
-      keptStopped: 0,
-      changed: false,
-    };
-    const seen = new Set<string>();
-    for (const value of polled) {
-      const arn = how.arn(value);
-      if (arn === undefined || arn === '' || seen.has(arn)) continue;
-      seen.add(arn);
-      const version = versionOf(value);
+  #take<T>(state: Versioned<T> | undefined, arns: Iterable<string>): Pending<T> {
+    const pending: Pending<T> = { upserts: [], removals: [] };
+    if (state === undefined) return pending;
+    for (const arn of new Set(arns)) {
       const live = state.live.get(arn);
-      if (live && live.version > version) {
-        result.keptNewer++;
-        continue;
+      if (live === undefined) {
+        if (this.#tombstone(state, arn) !== undefined) pending.removals.push(arn);
+      } else if (live.value !== undefined) {
+        pending.upserts.push(live.value);
+        delete live.value;
       }
-      const tomb = live ? undefined : this.#tombstone(state, arn);
-      if (tomb && tomb.version >= version) {
-        result.keptStopped++;
-        continue;
-      }
-      if (how.gone(value)) {
-        if (live) {
-          state.live.delete(arn);
-          result.removed++;
-        }
-        this.#bury(state, arn, version, now);
-        continue;
-      }
-      state.tombstones.delete(arn);
-      // On an equal version the poll's copy still replaces the event's: it carries tags, events do not.
-      state.live.set(arn, { value, version, at: live && live.version === version ? live.at : now });
-      if (!live) result.added++;
-      else if (live.version < version) result.updated++;
     }
-    for (const [arn, entry] of state.live) {
-      if (seen.has(arn)) continue;
-      // Written after the poll began: the poll may have listed the cluster before this task existed.
-      if (entry.at >= options.polledAt) {
-        result.keptNewer++;
-        continue;
-      }
-      state.live.delete(arn);
-      this.#bury(state, arn, entry.version, now);
-      result.removed++;
-    }
-    result.changed = result.added + result.updated + result.removed > 0;
-    return result;
+    return pending;
   }
 
   #tombstone(state: Versioned<unknown>, arn: string): Tombstone | undefined {
@@ -353,13 +310,8 @@ function arnOf(event: EcsEvent): string {
   return event.kind === 'task' ? event.taskArn : event.containerInstanceArn;
 }
 
-/** A polled item's version; DescribeTasks and DescribeContainerInstances always give one, 0 when absent. */
+/** A polled item's version; DescribeTasks always gives one, 0 when absent. */
 function versionOf(value: unknown): number {
   const version = (value as { version?: unknown }).version;
   return typeof version === 'number' && Number.isFinite(version) ? version : 0;
-}
-
-function values<T>(state: Versioned<T> | undefined): T[] {
-  if (state === undefined) return [];
-  return [...state.live.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, e]) => e.value);
 }

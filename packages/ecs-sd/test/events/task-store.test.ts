@@ -26,61 +26,70 @@ function polled(taskArn: string, version: number, lastStatus = 'RUNNING', extra:
   };
 }
 
-const arns = (tasks: Task[]) => tasks.map((t) => t.taskArn);
+/** A poll that listed and described these tasks, begun at `polledAt`. */
+function poll(tasks: Task[], polledAt: number) {
+  return {
+    listed: tasks.filter((task) => !isTaskGone(task)).map((task) => task.taskArn!),
+    described: tasks,
+    polledAt,
+  };
+}
+
+/** What `takeTasks` hands out for these ARNs, as [arn, lastStatus, version] rows and removals. */
+function take(store: TaskStore, arns: string[] = [TASK, TASK_B, TASK_C]) {
+  const pending = store.takeTasks(CLUSTER, arns);
+  return {
+    upserts: pending.upserts.map((t) => [t.taskArn, t.lastStatus, t.version]),
+    removals: pending.removals,
+  };
+}
 
 describe('TaskStore.apply', () => {
-  test('a new task appears, a newer version replaces it', () => {
+  test('a new task appears, a newer version replaces it; take hands out the newest copy once', () => {
     const { store } = storeAt();
     const first = store.apply(taskEvent(1, 'PENDING'));
     assert.equal(first.change, 'upsert');
-    assert.equal(first.changed, true);
     assert.equal(first.knownVersion, undefined);
     const second = store.apply(taskEvent(2, 'RUNNING'));
     assert.equal(second.change, 'upsert');
     assert.equal(second.knownVersion, 1);
-    assert.deepEqual(
-      store.tasks(CLUSTER).map((t) => [t.taskArn, t.lastStatus, t.version]),
-      [[TASK, 'RUNNING', 2]],
-    );
+    assert.deepEqual(take(store), { upserts: [[TASK, 'RUNNING', 2]], removals: [] });
+    assert.deepEqual(take(store), { upserts: [], removals: [] }, 'handed out once');
+    assert.deepEqual(store.taskVersion(CLUSTER, TASK), { version: 2, stopped: false });
   });
 
   test('a duplicate event is stale and changes nothing', () => {
     const { store } = storeAt();
     store.apply(taskEvent(2));
+    take(store);
     const dup = store.apply(taskEvent(2));
     assert.equal(dup.change, 'stale');
-    assert.equal(dup.changed, false);
     assert.equal(dup.knownVersion, 2);
-    assert.equal(store.tasks(CLUSTER).length, 1);
+    assert.deepEqual(take(store), { upserts: [], removals: [] });
   });
 
   test('an older event delivered after a newer one never undoes it', () => {
     const { store } = storeAt();
     store.apply(taskEvent(3, 'RUNNING'));
     assert.equal(store.apply(taskEvent(2, 'PENDING')).change, 'stale');
-    assert.equal(store.tasks(CLUSTER)[0]?.lastStatus, 'RUNNING');
+    assert.deepEqual(take(store), { upserts: [[TASK, 'RUNNING', 3]], removals: [] });
   });
 
   test('STOPPED removes the task and a late older RUNNING event cannot resurrect it', () => {
     const { store } = storeAt();
     store.apply(taskEvent(2, 'RUNNING'));
-    const stop = store.apply(taskEvent(5, 'STOPPED'));
-    assert.equal(stop.change, 'remove');
-    assert.equal(stop.changed, true);
-    assert.deepEqual(store.tasks(CLUSTER), []);
+    assert.equal(store.apply(taskEvent(5, 'STOPPED')).change, 'remove');
     assert.equal(store.apply(taskEvent(3, 'RUNNING')).change, 'stale');
     assert.equal(store.apply(taskEvent(5, 'STOPPED')).change, 'stale');
-    assert.deepEqual(store.tasks(CLUSTER), []);
+    assert.deepEqual(take(store), { upserts: [], removals: [TASK] });
     assert.deepEqual(store.taskVersion(CLUSTER, TASK), { version: 5, stopped: true });
   });
 
   test('STOPPED arriving first (reordered) leaves a tombstone that the RUNNING events hit', () => {
     const { store } = storeAt();
-    const stop = store.apply(taskEvent(6, 'STOPPED'));
-    assert.equal(stop.change, 'remove');
-    assert.equal(stop.changed, false, 'nothing visible changed: the task was never known');
+    assert.equal(store.apply(taskEvent(6, 'STOPPED')).change, 'remove');
     for (const v of [1, 2, 3, 4, 5]) assert.equal(store.apply(taskEvent(v, 'RUNNING')).change, 'stale');
-    assert.deepEqual(store.tasks(CLUSTER), []);
+    assert.deepEqual(take(store), { upserts: [], removals: [TASK] });
   });
 
   test('desiredStatus STOPPED past RUNNING removes; desiredStatus STOPPED while RUNNING does not', () => {
@@ -94,15 +103,14 @@ describe('TaskStore.apply', () => {
     store.apply(taskEvent(2, 'RUNNING'));
     assert.equal(store.apply(taskEvent(3, 'RUNNING', { desiredStatus: 'STOPPED' })).change, 'upsert');
     assert.equal(store.apply(taskEvent(4, 'DEACTIVATING')).change, 'remove');
-    assert.deepEqual(store.tasks(CLUSTER), []);
+    assert.deepEqual(take(store), { upserts: [], removals: [TASK] });
   });
 
   test('events of a cluster that is not selected are ignored', () => {
     const { store } = storeAt();
     const r = store.apply(taskEvent(1, 'RUNNING', { clusterArn: OTHER_CLUSTER }));
     assert.equal(r.change, 'ignored-cluster');
-    assert.equal(r.changed, false);
-    assert.deepEqual(store.tasks(OTHER_CLUSTER), []);
+    assert.deepEqual(store.takeTasks(OTHER_CLUSTER, [TASK]), { upserts: [], removals: [] });
     assert.deepEqual(store.clusterArns(), []);
   });
 
@@ -113,34 +121,21 @@ describe('TaskStore.apply', () => {
     for (const order of permutations([0, 1, 2])) {
       const { store } = storeAt();
       for (const i of [...order, ...order]) store.apply(running[i]!);
-      assert.deepEqual(
-        store.tasks(CLUSTER).map((t) => t.lastStatus),
-        ['RUNNING'],
-        `order ${order.join(',')}`,
-      );
+      assert.deepEqual(take(store).upserts, [[TASK, 'RUNNING', 3]], `order ${order.join(',')}`);
     }
     for (const order of permutations([0, 1, 2, 3, 4, 5])) {
       const { store } = storeAt();
       for (const i of order) store.apply(events[i]!);
-      assert.deepEqual(store.tasks(CLUSTER), [], `order ${order.join(',')}`);
+      assert.deepEqual(take(store), { upserts: [], removals: [TASK] }, `order ${order.join(',')}`);
     }
   });
 
-  test('tags a poll read survive events, which carry none', () => {
-    const { store, clock } = storeAt();
-    const tags = [{ key: 'team', value: 'web' }];
-    store.reconcile(CLUSTER, [polled(TASK, 2, 'RUNNING', { tags })], { polledAt: clock.now });
-    store.apply(taskEvent(3));
-    assert.deepEqual(store.tasks(CLUSTER)[0]?.tags, tags);
-    assert.equal(store.tasks(CLUSTER)[0]?.version, 3);
-  });
-
-  test('tasks are listed sorted by taskArn', () => {
+  test('take hands out only the ARNs asked for, and nothing for unknown ones', () => {
     const { store } = storeAt();
-    store.apply(taskEvent(1, 'RUNNING', { taskArn: TASK_C }));
     store.apply(taskEvent(1, 'RUNNING', { taskArn: TASK_B }));
-    store.apply(taskEvent(1, 'RUNNING', { taskArn: TASK }));
-    assert.deepEqual(arns(store.tasks(CLUSTER)), [TASK, TASK_B, TASK_C].sort());
+    store.apply(taskEvent(1, 'RUNNING', { taskArn: TASK_C }));
+    assert.deepEqual(take(store, [TASK, TASK_B]), { upserts: [[TASK_B, 'RUNNING', 1]], removals: [] });
+    assert.deepEqual(take(store, [TASK_C]).upserts, [[TASK_C, 'RUNNING', 1]]);
   });
 });
 
@@ -168,114 +163,111 @@ describe('TaskStore tombstones', () => {
   });
 });
 
-describe('TaskStore.reconcile', () => {
-  test('seeds a cluster from a poll and removes tasks the next poll no longer lists', () => {
+describe('TaskStore.observePoll', () => {
+  test('records polled versions and forgets tasks the next poll no longer lists', () => {
     const { store, clock } = storeAt();
-    const first = store.reconcile(CLUSTER, [polled(TASK, 1), polled(TASK_B, 1)], { polledAt: clock.now });
-    assert.equal(first.added, 2);
-    assert.equal(first.changed, true);
+    const first = store.observePoll(CLUSTER, poll([polled(TASK, 1), polled(TASK_B, 1)], clock.now));
+    assert.equal(first.updated, 2);
+    assert.deepEqual(store.liveTaskArns(CLUSTER), [TASK, TASK_B].sort());
     clock.now += 600_000;
-    const second = store.reconcile(CLUSTER, [polled(TASK_B, 1)], { polledAt: clock.now });
+    const second = store.observePoll(CLUSTER, poll([polled(TASK_B, 1)], clock.now));
     assert.equal(second.removed, 1);
-    assert.equal(second.changed, true);
-    assert.deepEqual(arns(store.tasks(CLUSTER)), [TASK_B]);
+    assert.deepEqual(store.liveTaskArns(CLUSTER), [TASK_B]);
     // The removal leaves a tombstone: a late event of the same version does not bring the task back.
     assert.equal(store.apply(taskEvent(1, 'RUNNING', { taskArn: TASK })).change, 'stale');
   });
 
-  test('an event newer than the poll wins', () => {
+  test('a task listed but not described (cached) keeps its version', () => {
+    const { store, clock } = storeAt();
+    store.observePoll(CLUSTER, poll([polled(TASK, 4)], clock.now));
+    clock.now += 600_000;
+    const r = store.observePoll(CLUSTER, { listed: [TASK], described: [], polledAt: clock.now });
+    assert.equal(r.removed, 0);
+    assert.equal(store.apply(taskEvent(3, 'PENDING')).change, 'stale', 'an older event still loses');
+  });
+
+  test('a delayed older event after a poll read a newer version is stale', () => {
+    const { store, clock } = storeAt();
+    store.observePoll(CLUSTER, poll([polled(TASK, 3, 'RUNNING')], clock.now));
+    assert.equal(store.apply(taskEvent(2, 'PENDING')).change, 'stale');
+    assert.deepEqual(take(store), { upserts: [], removals: [] });
+  });
+
+  test('an event newer than the poll stays pending', () => {
     const { store, clock } = storeAt();
     store.apply(taskEvent(4, 'RUNNING'));
     clock.now += 10;
-    const r = store.reconcile(CLUSTER, [polled(TASK, 3, 'PENDING')], { polledAt: clock.now });
+    const r = store.observePoll(CLUSTER, poll([polled(TASK, 3, 'PENDING')], clock.now));
     assert.equal(r.keptNewer, 1);
-    assert.equal(r.changed, false);
-    assert.equal(store.tasks(CLUSTER)[0]?.version, 4);
+    assert.deepEqual(take(store).upserts, [[TASK, 'RUNNING', 4]]);
   });
 
-  test('a poll newer than the events wins', () => {
-    const { store, clock } = storeAt();
-    store.apply(taskEvent(2, 'PENDING'));
-    clock.now += 10;
-    const r = store.reconcile(CLUSTER, [polled(TASK, 3, 'RUNNING')], { polledAt: clock.now });
-    assert.equal(r.updated, 1);
-    assert.equal(store.tasks(CLUSTER)[0]?.lastStatus, 'RUNNING');
-    assert.equal(store.apply(taskEvent(3)).change, 'stale');
+  test('a poll as new as (or newer than) an event drops its pending copy: the poll’s decision stands', () => {
+    for (const version of [2, 3]) {
+      const { store, clock } = storeAt();
+      store.apply(taskEvent(2, 'RUNNING'));
+      clock.now += 10;
+      const r = store.observePoll(CLUSTER, poll([polled(TASK, version, 'RUNNING')], clock.now));
+      assert.equal(r.updated, version > 2 ? 1 : 0);
+      assert.deepEqual(take(store), { upserts: [], removals: [] }, `poll version ${version}`);
+      assert.equal(store.apply(taskEvent(version)).change, 'stale');
+    }
   });
 
   test('a stop event seen during the poll is not undone by the poll’s older RUNNING copy', () => {
     const { store, clock } = storeAt();
-    store.reconcile(CLUSTER, [polled(TASK, 2)], { polledAt: clock.now });
+    store.observePoll(CLUSTER, poll([polled(TASK, 2)], clock.now));
     clock.now += 1000;
     const polledAt = clock.now;
     clock.now += 5;
     store.apply(taskEvent(5, 'STOPPED'));
     clock.now += 5;
-    const r = store.reconcile(CLUSTER, [polled(TASK, 2)], { polledAt });
+    const r = store.observePoll(CLUSTER, poll([polled(TASK, 2)], polledAt));
     assert.equal(r.keptStopped, 1);
-    assert.deepEqual(store.tasks(CLUSTER), []);
+    assert.deepEqual(take(store), { upserts: [], removals: [TASK] });
   });
 
   test('a task an event added after the poll began is kept though the poll missed it', () => {
     const { store, clock } = storeAt();
-    store.reconcile(CLUSTER, [polled(TASK, 2)], { polledAt: clock.now });
+    store.observePoll(CLUSTER, poll([polled(TASK, 2)], clock.now));
     clock.now += 1000;
     const polledAt = clock.now;
     clock.now += 5;
     store.apply(taskEvent(1, 'RUNNING', { taskArn: TASK_B }));
-    const r = store.reconcile(CLUSTER, [polled(TASK, 2)], { polledAt });
+    const r = store.observePoll(CLUSTER, poll([polled(TASK, 2)], polledAt));
     assert.equal(r.keptNewer, 1);
-    assert.deepEqual(arns(store.tasks(CLUSTER)), [TASK, TASK_B]);
+    assert.deepEqual(store.liveTaskArns(CLUSTER), [TASK, TASK_B].sort());
+    assert.deepEqual(take(store, [TASK_B]).upserts, [[TASK_B, 'RUNNING', 1]]);
   });
 
-  test('a task an event added before the poll began is removed when the poll does not list it', () => {
+  test('a task an event added before the poll began is forgotten when the poll does not list it', () => {
     const { store, clock } = storeAt();
     store.apply(taskEvent(1, 'RUNNING', { taskArn: TASK_B }));
     clock.now += 1000;
-    const r = store.reconcile(CLUSTER, [polled(TASK, 2)], { polledAt: clock.now });
+    const r = store.observePoll(CLUSTER, poll([polled(TASK, 2)], clock.now));
     assert.equal(r.removed, 1);
-    assert.equal(r.added, 1);
-    assert.deepEqual(arns(store.tasks(CLUSTER)), [TASK]);
+    assert.deepEqual(store.liveTaskArns(CLUSTER), [TASK]);
   });
 
   test('heals events lost while the daemon was down: new tasks appear, stopped ones go', () => {
     const { store, clock } = storeAt();
-    store.reconcile(CLUSTER, [polled(TASK, 2), polled(TASK_B, 2)], { polledAt: clock.now });
+    store.observePoll(CLUSTER, poll([polled(TASK, 2), polled(TASK_B, 2)], clock.now));
     clock.now += 3_600_000;
-    const r = store.reconcile(CLUSTER, [polled(TASK, 2), polled(TASK_B, 7, 'STOPPED'), polled(TASK_C, 3)], {
-      polledAt: clock.now,
-    });
-    assert.deepEqual(
-      { added: r.added, removed: r.removed, updated: r.updated },
-      { added: 1, removed: 1, updated: 0 },
+    store.observePoll(
+      CLUSTER,
+      poll([polled(TASK, 2), polled(TASK_B, 7, 'STOPPED'), polled(TASK_C, 3)], clock.now),
     );
-    assert.deepEqual(arns(store.tasks(CLUSTER)), [TASK, TASK_C]);
+    assert.deepEqual(store.liveTaskArns(CLUSTER), [TASK, TASK_C].sort());
+    assert.deepEqual(store.taskVersion(CLUSTER, TASK_B), { version: 7, stopped: true });
   });
 
-  test('an equal version from the poll replaces the event copy silently (it adds tags)', () => {
-    const { store, clock } = storeAt();
-    store.apply(taskEvent(2));
-    clock.now += 10;
-    const tags = [{ key: 'team', value: 'web' }];
-    const r = store.reconcile(CLUSTER, [polled(TASK, 2, 'RUNNING', { tags })], { polledAt: clock.now });
-    assert.equal(r.changed, false);
-    assert.deepEqual(store.tasks(CLUSTER)[0]?.tags, tags);
-  });
-
-  test('the same task listed twice by overlapping pages counts once', () => {
-    const { store, clock } = storeAt();
-    const r = store.reconcile(CLUSTER, [polled(TASK, 2), polled(TASK, 2)], { polledAt: clock.now });
-    assert.equal(r.added, 1);
-    assert.equal(store.tasks(CLUSTER).length, 1);
-  });
-
-  test('reconciling one cluster leaves the others alone', () => {
+  test('observing one cluster leaves the others alone', () => {
     const clock = { now: 0 };
     const store = new TaskStore({ now: () => clock.now });
     store.apply(taskEvent(1, 'RUNNING', { clusterArn: OTHER_CLUSTER }));
     clock.now += 10;
-    store.reconcile(CLUSTER, [], { polledAt: clock.now });
-    assert.equal(store.tasks(OTHER_CLUSTER).length, 1);
+    store.observePoll(CLUSTER, poll([], clock.now));
+    assert.deepEqual(store.liveTaskArns(OTHER_CLUSTER), [TASK]);
     store.dropCluster(OTHER_CLUSTER);
     assert.deepEqual(store.clusterArns(), [CLUSTER]);
   });
@@ -285,53 +277,15 @@ describe('TaskStore container instances', () => {
   test('a container instance appears, leaves when INACTIVE, and an older ACTIVE event cannot bring it back', () => {
     const { store } = storeAt();
     assert.equal(store.apply(instanceEvent(10)).change, 'upsert');
-    assert.equal(store.containerInstances(CLUSTER)[0]?.containerInstanceArn, CI);
     assert.equal(store.apply(instanceEvent(12, 'DRAINING')).change, 'upsert');
+    const pending = store.takeContainerInstances(CLUSTER, [CI]);
+    assert.deepEqual(
+      pending.upserts.map((c) => [c.containerInstanceArn, c.status]),
+      [[CI, 'DRAINING']],
+    );
     assert.equal(store.apply(instanceEvent(13, 'INACTIVE')).change, 'remove');
     assert.equal(store.apply(instanceEvent(11, 'ACTIVE')).change, 'stale');
-    assert.deepEqual(store.containerInstances(CLUSTER), []);
-  });
-
-  test('reconcileContainerInstances replaces the set, keeping newer events', () => {
-    const { store, clock } = storeAt();
-    store.apply(instanceEvent(20, 'DRAINING'));
-    clock.now += 10;
-    const other = `${CI.slice(0, -4)}ffff`;
-    const r = store.reconcileContainerInstances(
-      CLUSTER,
-      [
-        { containerInstanceArn: CI, status: 'ACTIVE', version: 19 },
-        { containerInstanceArn: other, status: 'ACTIVE', version: 1 },
-      ],
-      { polledAt: clock.now },
-    );
-    assert.equal(r.keptNewer, 1);
-    assert.equal(r.added, 1);
-    assert.deepEqual(
-      store.containerInstances(CLUSTER).map((c) => [c.containerInstanceArn, c.status]),
-      [
-        [CI, 'DRAINING'],
-        [other, 'ACTIVE'],
-      ],
-    );
-  });
-
-  test('unresolved names task definitions and container instances the daemon must fetch', () => {
-    const { store } = storeAt();
-    const tdB = `${TASK_DEF.slice(0, -1)}4`;
-    store.apply(instanceEvent(10));
-    const e1 = taskEvent(1, 'RUNNING');
-    e1.task.containerInstanceArn = CI;
-    const e2 = taskEvent(1, 'RUNNING', { taskArn: TASK_B });
-    e2.task.taskDefinitionArn = tdB;
-    e2.task.containerInstanceArn = `${CI.slice(0, -4)}ffff`;
-    store.apply(e1);
-    store.apply(e2);
-    const known = { taskDefinition: (arn: string) => arn === TASK_DEF, containerInstance: () => false };
-    assert.deepEqual(store.unresolved(CLUSTER, known), {
-      taskDefinitionArns: [tdB],
-      containerInstanceArns: [`${CI.slice(0, -4)}ffff`],
-    });
+    assert.deepEqual(store.takeContainerInstances(CLUSTER, [CI]), { upserts: [], removals: [CI] });
   });
 });
 

@@ -1,22 +1,32 @@
 /**
- * Event mode against ecs-sim: the daemon long-polls the simulator's SQS queue, a task started or
- * stopped after the first refresh reaches the file_sd output long before the refresh interval, a
- * malformed message is counted and harmless, and an unreadable queue falls back to polling.
+ * Event mode against ecs-sim through the real SQS client: a task of a known task definition becomes
+ * a target (and stops being one) from its events alone, with no ECS call; duplicates and reordered
+ * deliveries end in the newest state; events of clusters not selected are ignored; events lost
+ * are healed by the reconcile poll; an unreadable queue falls back to polling.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { after, afterEach, before, describe, test } from 'node:test';
+import { RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { type Sim, startSim } from 'ecs-sim';
 import { Daemon } from '../../src/daemon/daemon.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createMetrics } from '../../src/metrics.ts';
-import { FLEET, LIFECYCLE } from '../events/sim.ts';
+import { drain, FLEET, LIFECYCLE, queueDepth, sendAll, settled, simClients } from '../events/sim.ts';
 import { metricSum, metricValue, simConfig, useTestCredentials, waitUntil } from './helpers.ts';
 
 const EVENTS_OPTIONS = { waitTimeSeconds: 1, unhealthyAfter: 3, backoffInitialMs: 20, backoffMaxMs: 100 };
+/** SQS operations: the daemon's own (ReceiveMessage, DeleteMessageBatch) and the test's. */
+const SQS_OPERATIONS = new Set([
+  'ReceiveMessage',
+  'DeleteMessageBatch',
+  'SendMessage',
+  'GetQueueAttributes',
+  'PurgeQueue',
+]);
 
 async function fileText(path: string): Promise<string> {
   try {
@@ -30,116 +40,221 @@ describe('event mode against ecs-sim', () => {
   let sim: Sim;
   let dir: string;
   let queueUrl: string;
+  let rawUrl: string;
+  let clients: ReturnType<typeof simClients>;
+  let daemon: Daemon | undefined;
   before(async () => {
     useTestCredentials();
     sim = await startSim({ port: 0, fleet: FLEET as never, throttling: false, lifecycle: LIFECYCLE });
     sim.setEventsQueue('ecs-events');
     queueUrl = `${sim.endpoint}/${sim.accountId}/ecs-events`;
+    rawUrl = `${sim.endpoint}/${sim.accountId}/ecs-raw`;
+    clients = simClients(sim);
     dir = await mkdtemp(join(tmpdir(), 'ecs-sd-events-'));
   });
+  afterEach(async () => {
+    await daemon?.stop();
+    daemon = undefined;
+    sim.faults.clear();
+    sim.setEventsQueue('ecs-events');
+  });
   after(async () => {
+    clients.destroy();
     await sim.close();
     await rm(dir, { recursive: true, force: true });
   });
 
-  function startDaemon(file: string, refreshInterval: string) {
+  /** A daemon selecting `prod` with the events queue, started and through its first refresh. */
+  async function startDaemon(file: string, refreshInterval: string, reconcileInterval = '10m') {
     const config = simConfig(
       sim.endpoint,
       `refresh_interval: ${refreshInterval}\noutput:\n  file: ${file}\n`,
-      {
-        clusters: ['prod'],
-        events: { queue_url: queueUrl, reconcile_interval: '10m' },
-      },
+      { clusters: ['prod'], events: { queue_url: queueUrl, reconcile_interval: reconcileInterval } },
     );
     const metrics = createMetrics({ defaultMetrics: false });
-    const daemon = new Daemon({ config, log: silentLogger(), metrics, eventsOptions: EVENTS_OPTIONS });
+    daemon = new Daemon({ config, log: silentLogger(), metrics, eventsOptions: EVENTS_OPTIONS });
     daemon.start();
-    return { daemon, metrics };
+    const started = daemon;
+    await waitUntil(() => started.state.ready(), 'the first refresh');
+    await waitUntil(async () => (await fileText(file)) || undefined, 'the first file_sd');
+    return { daemon: started, metrics };
   }
 
-  test('started and stopped tasks reach file_sd within seconds of a 60 s refresh interval; malformed messages are harmless', async (t) => {
+  /** ECS, EC2 and SSM calls counted by ecs-sim since its last counter reset (SQS left out). */
+  function awsCalls(): Record<string, number> {
+    return Object.fromEntries(Object.entries(sim.counters()).filter(([op]) => !SQS_OPERATIONS.has(op)));
+  }
+
+  test('a task of a known task definition becomes a target and leaves again from its events alone: no ECS call', async (t) => {
     const file = join(dir, 'events.json');
-    const { daemon, metrics } = startDaemon(file, '60s');
-    const sqs = new SQSClient({ endpoint: sim.endpoint, region: sim.region, maxAttempts: 1 });
-    try {
-      await waitUntil(() => daemon.state.ready(), 'the first refresh');
-      const initial = await waitUntil(async () => (await fileText(file)) || undefined, 'the first file_sd');
-      assert.ok((JSON.parse(initial) as unknown[]).length > 0, initial);
-      const refreshes = await metricSum(metrics, 'ecs_sd_refreshes_total');
+    const { daemon, metrics } = await startDaemon(file, '60s');
+    const refreshes = await metricSum(metrics, 'ecs_sd_refreshes_total');
+    sim.resetCounters();
 
-      await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'not json' }));
-      const [started] = sim.runTask({ cluster: 'prod', taskDefinition: 'web', launchType: 'FARGATE' });
-      assert.ok(started?.arn);
-      const t0 = Date.now();
-      await waitUntil(
-        async () => (await fileText(file)).includes(started.arn),
-        'the started task in the file_sd output',
-        10_000,
-      );
-      t.diagnostic(`started task in file_sd ${Date.now() - t0}ms after RunTask (refresh_interval 60s)`);
-      assert.equal(
-        await metricValue(metrics, 'ecs_sd_events_malformed_total', { source: 'sim', reason: 'not-json' }),
-        1,
-      );
-      assert.ok((await metricSum(metrics, 'ecs_sd_events_received_total', { source: 'sim' })) >= 2);
-      assert.equal(await metricValue(metrics, 'ecs_sd_events_healthy', { source: 'sim' }), 1);
+    await clients.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'not json' }));
+    const [started] = sim.runTask({ cluster: 'prod', taskDefinition: 'web', launchType: 'FARGATE' });
+    const [elsewhere] = sim.runTask({ cluster: 'other', taskDefinition: 'api', launchType: 'EC2' });
+    assert.ok(started?.arn && elsewhere?.arn);
+    const t0 = Date.now();
+    await waitUntil(async () => (await fileText(file)).includes(started.arn), 'the started task in file_sd');
+    t.diagnostic(`started task in file_sd ${Date.now() - t0} ms after RunTask (refresh_interval 60s)`);
+    assert.ok(daemon.state.targets().some((target) => target.labels['__meta_ecs_task_arn'] === started.arn));
+    await waitUntil(
+      async () => (await metricSum(metrics, 'ecs_sd_events_ignored_total')) > 0,
+      'the event of the cluster not selected, ignored',
+    );
+    assert.equal((await fileText(file)).includes(elsewhere.arn), false);
+    assert.equal(
+      await metricValue(metrics, 'ecs_sd_events_malformed_total', { source: 'sim', reason: 'not-json' }),
+      1,
+    );
+    assert.equal(await metricValue(metrics, 'ecs_sd_events_healthy', { source: 'sim' }), 1);
 
-      sim.stopTask(started.arn);
-      await waitUntil(
-        async () => !(await fileText(file)).includes(started.arn),
-        'the stopped task gone from the file_sd output',
-        10_000,
-      );
-      // A task known only from the first refresh (no event seen for it before its stop).
-      const polled = sim
+    sim.stopTask(started.arn);
+    await waitUntil(async () => !(await fileText(file)).includes(started.arn), 'the stopped task gone');
+    // A task known only from the first refresh (no event seen for it before its stop).
+    const polled = sim.groundTruth().tasks.find((task) => task.cluster === 'prod' && task.service === 'web');
+    assert.ok(polled && (await fileText(file)).includes(polled.taskArn));
+    sim.stopTask(polled.taskArn);
+    await waitUntil(async () => !(await fileText(file)).includes(polled.taskArn), 'a polled task gone');
+    // The web service replaces its stopped task: that one appears too, also from events.
+    await waitUntil(() => settled(sim, 'prod'), 'prod settled');
+    await waitUntil(async () => {
+      const text = await fileText(file);
+      return sim
         .groundTruth()
-        .tasks.find((task) => task.cluster === 'prod' && task.lastStatus === 'RUNNING');
-      assert.ok(polled);
-      assert.ok((await fileText(file)).includes(polled.taskArn));
-      sim.stopTask(polled.taskArn);
-      await waitUntil(
-        async () => !(await fileText(file)).includes(polled.taskArn),
-        'a polled task gone from the file_sd output after its stop events',
-        10_000,
-      );
-      // Event refreshes cover only the changed cluster of the event source; the periodic timer waits 10m.
-      assert.ok(daemon.scheduled());
-      assert.ok((await metricSum(metrics, 'ecs_sd_refreshes_total')) > refreshes);
-    } finally {
-      sqs.destroy();
-      await daemon.stop();
-    }
+        .tasks.filter(
+          (task) => task.cluster === 'prod' && task.service === 'web' && task.lastStatus === 'RUNNING',
+        )
+        .every((task) => text.includes(task.taskArn));
+    }, 'every running web task in file_sd');
+
+    assert.deepEqual(awsCalls(), {}, 'no ECS, EC2 or SSM call: the events carried the tasks');
+    assert.equal(await metricSum(metrics, 'ecs_sd_refreshes_total'), refreshes, 'no poll ran');
+    assert.ok((await metricSum(metrics, 'ecs_sd_events_applied_total')) >= 4);
+    const delays = await metrics.eventsPublishDelay.get();
+    const count = delays.values.find(
+      (value) => value.metricName === 'ecs_sd_events_publish_delay_seconds_count',
+    );
+    assert.ok((count?.value ?? 0) >= 4, 'the publish delay of each applied event is observed');
+  });
+
+  test('a task of a new task definition revision costs one DescribeTaskDefinition, nothing else', async () => {
+    const file = join(dir, 'revision.json');
+    await startDaemon(file, '60s');
+    const web = FLEET.taskDefinitions[0]!;
+    await clients.ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: 'web',
+        networkMode: 'awsvpc',
+        requiresCompatibilities: ['FARGATE'],
+        cpu: web.cpu,
+        memory: web.memory,
+        containerDefinitions: [
+          {
+            name: 'app',
+            image: 'example/web:2',
+            portMappings: [{ containerPort: 9100 }],
+            environment: [
+              { name: 'PROMETHEUS', value: 'true' },
+              { name: 'PROMETHEUS_PORT', value: '9100' },
+            ],
+          },
+        ],
+      }),
+    );
+    sim.resetCounters();
+    const [started] = sim.runTask({ cluster: 'prod', taskDefinition: 'web:2', launchType: 'FARGATE' });
+    assert.ok(started?.arn);
+    const address = await waitUntil(async () => {
+      const groups = JSON.parse((await fileText(file)) || '[]') as {
+        targets: string[];
+        labels: Record<string, string>;
+      }[];
+      return groups.find((group) => group.labels['__meta_ecs_task_arn'] === started.arn)?.targets[0];
+    }, 'the task of the new revision in file_sd');
+    assert.match(address, /:9100$/);
+    assert.deepEqual(awsCalls(), { DescribeTaskDefinition: 1 });
+  });
+
+  test('duplicates and out-of-order deliveries end in the newest state; a stopped task never comes back', async () => {
+    const file = join(dir, 'order.json');
+    const { metrics } = await startDaemon(file, '60s');
+    // ecs-sim publishes to a queue the daemon does not read; the test delivers those events itself.
+    sim.setEventsQueue('ecs-raw');
+    sim.resetCounters();
+    const [task] = sim.runTask({ cluster: 'prod', taskDefinition: 'web', launchType: 'FARGATE' });
+    assert.ok(task?.arn);
+    await waitUntil(() => settled(sim, 'prod'), 'the task RUNNING');
+    const starting = await drain(clients.sqs, rawUrl);
+    assert.ok(starting.length >= 3, `lifecycle events: ${starting.length}`);
+    // Newest first, then every one again: PROVISIONING and PENDING arrive after RUNNING, twice.
+    await sendAll(clients.sqs, queueUrl, [...starting].reverse());
+    await sendAll(clients.sqs, queueUrl, starting);
+    await waitUntil(async () => (await fileText(file)).includes(task.arn), 'the task in file_sd');
+    await waitUntil(async () => (await queueDepth(clients.sqs, queueUrl)) === 0, 'the queue drained');
+    assert.ok((await fileText(file)).includes(task.arn), 'older events did not undo RUNNING');
+    assert.ok((await metricSum(metrics, 'ecs_sd_events_stale_total')) >= starting.length);
+
+    sim.stopTask(task.arn);
+    await waitUntil(() => settled(sim, 'prod'), 'the task STOPPED');
+    const stopping = await drain(clients.sqs, rawUrl);
+    // STOPPED first, then the stop's earlier events and the whole start again.
+    await sendAll(clients.sqs, queueUrl, [...stopping].reverse());
+    await waitUntil(async () => !(await fileText(file)).includes(task.arn), 'the stopped task gone');
+    await sendAll(clients.sqs, queueUrl, [...starting, ...stopping]);
+    await waitUntil(async () => (await queueDepth(clients.sqs, queueUrl)) === 0, 'the queue drained');
+    assert.equal(
+      (await fileText(file)).includes(task.arn),
+      false,
+      'late RUNNING events did not resurrect it',
+    );
+    assert.deepEqual(awsCalls(), {}, 'no ECS call');
+  });
+
+  test('events lost (never delivered) are healed by the reconcile poll', async () => {
+    const file = join(dir, 'lost.json');
+    const { metrics } = await startDaemon(file, '60s', '2s');
+    sim.setEventsQueue('ecs-raw');
+    const [started] = sim.runTask({ cluster: 'prod', taskDefinition: 'api', launchType: 'EC2' });
+    assert.ok(started?.arn);
+    const polls = await metricSum(metrics, 'ecs_sd_refreshes_total');
+    await waitUntil(
+      async () => (await fileText(file)).includes(started.arn),
+      'the task found by a reconcile',
+    );
+    assert.ok((await metricSum(metrics, 'ecs_sd_refreshes_total')) > polls);
+    sim.stopTask(started.arn);
+    await waitUntil(
+      async () => !(await fileText(file)).includes(started.arn),
+      'the stop found by a reconcile',
+    );
   });
 
   test('an unreadable queue makes the source unhealthy and polling at refresh_interval continues', async () => {
     const file = join(dir, 'outage.json');
-    const { daemon, metrics } = startDaemon(file, '1s');
+    const { metrics } = await startDaemon(file, '1s');
     const fault = sim.faults.add({ operation: 'ReceiveMessage', kind: 'http500', rate: 1 });
-    try {
-      await waitUntil(() => daemon.state.ready(), 'the first refresh');
-      await waitUntil(
-        async () => (await metricValue(metrics, 'ecs_sd_events_healthy', { source: 'sim' })) === 0,
-        'the events source unhealthy',
-      );
-      const [started] = sim.runTask({ cluster: 'prod', taskDefinition: 'api', launchType: 'EC2' });
-      assert.ok(started?.arn);
-      await waitUntil(
-        async () => (await fileText(file)).includes(started.arn),
-        'the started task found by polling while the queue is unreadable',
-      );
-      sim.faults.remove(fault);
-      await waitUntil(
-        async () => (await metricValue(metrics, 'ecs_sd_events_healthy', { source: 'sim' })) === 1,
-        'the events source healthy again',
-      );
-      sim.stopTask(started.arn);
-      await waitUntil(
-        async () => !(await fileText(file)).includes(started.arn),
-        'the stopped task gone after recovery',
-      );
-    } finally {
-      sim.faults.remove(fault);
-      await daemon.stop();
-    }
+    await waitUntil(
+      async () => (await metricValue(metrics, 'ecs_sd_events_healthy', { source: 'sim' })) === 0,
+      'the events source unhealthy',
+    );
+    assert.ok((await metricSum(metrics, 'ecs_sd_events_receive_errors_total')) >= 3);
+    const [started] = sim.runTask({ cluster: 'prod', taskDefinition: 'api', launchType: 'EC2' });
+    assert.ok(started?.arn);
+    await waitUntil(
+      async () => (await fileText(file)).includes(started.arn),
+      'the started task found by polling while the queue is unreadable',
+    );
+    sim.faults.remove(fault);
+    await waitUntil(
+      async () => (await metricValue(metrics, 'ecs_sd_events_healthy', { source: 'sim' })) === 1,
+      'the events source healthy again',
+    );
+    sim.stopTask(started.arn);
+    await waitUntil(
+      async () => !(await fileText(file)).includes(started.arn),
+      'the stopped task gone after recovery',
+    );
   });
 });

@@ -1,0 +1,103 @@
+/**
+ * Applies the events of one cluster to the discovery state without polling: the tasks events
+ * changed are decided from the events' own copies (task definitions, container instances and hosts
+ * from the caches, fetched only when missing), the tasks events stopped are dropped, and every
+ * other decision of the cluster stands. A cluster no poll has read yet is left to a poll.
+ */
+import type { Task } from '@aws-sdk/client-ecs';
+import type { Logger } from 'pino';
+import type { SourceFetcher } from '../aws/fetch.ts';
+import { discoverCluster } from '../discovery/index.ts';
+import type { DiscoveryOptions, TaskDecision } from '../discovery/types.ts';
+import type { TaskStore } from '../events/task-store.ts';
+import type { DiscoveryState } from './state.ts';
+
+/** ARNs that events changed in one cluster since its last apply. */
+export interface ClusterChanges {
+  taskArns: Set<string>;
+  containerInstanceArns: Set<string>;
+}
+
+/** What applying one cluster's events did. */
+export type ClusterEventsOutcome =
+  /** The state was updated (or nothing visible changed): `upserts` tasks decided, `removals` dropped. */
+  | { kind: 'applied'; upserts: number; removals: number }
+  /** No poll has read the cluster yet (or its description was dropped): poll it instead. */
+  | { kind: 'needs-poll' }
+  /** Reading a missing task definition, container instance or host failed: poll it instead. */
+  | { kind: 'failed'; error: unknown };
+
+/** What applying events to a cluster needs. */
+export interface ApplyEventsContext {
+  fetcher: SourceFetcher;
+  store: TaskStore;
+  state: DiscoveryState;
+  options: DiscoveryOptions;
+  log: Logger;
+}
+
+function compareArn(a: TaskDecision, b: TaskDecision): number {
+  return a.taskArn < b.taskArn ? -1 : a.taskArn > b.taskArn ? 1 : 0;
+}
+
+/** Applies the pending events of one cluster to the state; never throws. */
+export async function applyClusterEvents(
+  context: ApplyEventsContext,
+  clusterArn: string,
+  changes: ClusterChanges,
+): Promise<ClusterEventsOutcome> {
+  const { fetcher, store, state } = context;
+  const source = fetcher.source.name;
+  const entry = state.entry(source, clusterArn);
+  const cluster = fetcher.clusterRef(clusterArn);
+  if (entry === undefined || cluster === undefined) return { kind: 'needs-poll' };
+
+  const instances = store.takeContainerInstances(clusterArn, changes.containerInstanceArns);
+  for (const instance of instances.upserts) fetcher.applyContainerInstance(clusterArn, instance);
+  for (const arn of instances.removals) fetcher.applyContainerInstance(clusterArn, arn);
+
+  const pending = store.takeTasks(clusterArn, changes.taskArns);
+  const removed = new Set(pending.removals);
+  const running: Task[] = [];
+  for (const task of pending.upserts) {
+    // A poll lists desiredStatus RUNNING only: a task being stopped leaves the targets now, as it would there.
+    if (task.desiredStatus === 'STOPPED') removed.add(task.taskArn!);
+    else running.push(task);
+  }
+  if (running.length === 0 && removed.size === 0) return { kind: 'applied', upserts: 0, removals: 0 };
+
+  let decided: TaskDecision[] = [];
+  if (running.length > 0) {
+    try {
+      decided = discoverCluster(await fetcher.eventSnapshot(cluster, running), context.options).decisions;
+    } catch (error) {
+      return { kind: 'failed', error };
+    }
+  }
+  const changed = new Set([...removed, ...decided.map((decision) => decision.taskArn)]);
+  const decisions = [
+    ...entry.decisions.filter((decision) => !changed.has(decision.taskArn)),
+    ...decided,
+  ].sort(compareArn);
+  const byArn = new Map(running.map((task) => [task.taskArn, task]));
+  fetcher.settleEvents(
+    clusterArn,
+    decided.map((decision) => ({ decision, task: byArn.get(decision.taskArn)! })),
+    removed,
+  );
+  state.update({
+    source,
+    clusterArn,
+    clusterName: entry.clusterName,
+    targets: decisions.flatMap((decision) => decision.containers.flatMap((container) => container.targets)),
+    decisions,
+    // The event path read no task list: the cluster's last successful poll stays its last success.
+    lastSuccessMs: entry.lastSuccessMs,
+  });
+  if (entry.stale) state.markStale(source, clusterArn);
+  context.log.debug(
+    { source, cluster: entry.clusterName, upserts: decided.length, removals: removed.size },
+    'events applied',
+  );
+  return { kind: 'applied', upserts: decided.length, removals: removed.size };
+}
