@@ -2,6 +2,7 @@ import { type FaultSpec, parseFaultSpec } from './faults/faults.ts';
 import { FleetError } from './fleet/errors.ts';
 import { parseGenerateSpec } from './fleet/generator.ts';
 import type { GenerateSpec } from './fleet/schema.ts';
+import { type EventDeliveryOptions, parseEventDeliverySpec } from './state/events.ts';
 import type { LifecycleOptions } from './state/world.ts';
 
 /** Parsed command line of `ecs-sim`. */
@@ -17,6 +18,7 @@ export interface CliOptions {
   region: string | undefined;
   accountId: string | undefined;
   eventsQueue: string | undefined;
+  eventDelivery: EventDeliveryOptions | undefined;
   lifecycle: Partial<LifecycleOptions>;
   help: boolean;
 }
@@ -33,6 +35,8 @@ export const USAGE = `usage: ecs-sim [flags]
   --region REGION          region in ARNs (default us-east-1)
   --account-id ID          default account id (default 123456789012)
   --events-queue NAME      publish ECS task / container instance state change events to this SQS queue
+  --event-delivery SPEC    event delivery chaos, e.g. dup=0.1,delay=0.2,max-delay=3000,drop=0.02 (rates 0..1,
+                           max-delay in ms; default all 0: every event once, in order)
   --lifecycle K=MS,...     lifecycle delays: provisioningMs, pendingMs, activatingMs, deactivatingMs,
                            stoppingMs, deprovisioningMs, stoppedRetentionMs
   --help                   show this help`;
@@ -61,6 +65,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions | { problems: 
     region: undefined,
     accountId: undefined,
     eventsQueue: undefined,
+    eventDelivery: undefined,
     lifecycle: {},
     help: false,
   };
@@ -85,6 +90,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions | { problems: 
       '--region',
       '--account-id',
       '--events-queue',
+      '--event-delivery',
       '--lifecycle',
     ];
     if (!known.includes(flag)) {
@@ -154,6 +160,12 @@ export function parseCliArgs(argv: readonly string[]): CliOptions | { problems: 
         if (/^[a-zA-Z0-9_-]{1,80}$/.test(value)) o.eventsQueue = value;
         else problems.push(`--events-queue: got ${JSON.stringify(value)}, expected an SQS queue name`);
         break;
+      case '--event-delivery': {
+        const r = parseEventDeliverySpec(value);
+        if (Array.isArray(r)) problems.push(...r.map((p) => `--event-delivery: ${p}`));
+        else o.eventDelivery = r;
+        break;
+      }
       case '--lifecycle':
         for (const part of value.split(',')) {
           const [k, v] = part.split('=');

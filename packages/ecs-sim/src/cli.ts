@@ -30,6 +30,7 @@ async function main(): Promise<number> {
       ...(parsed.region !== undefined ? { region: parsed.region } : {}),
       ...(parsed.accountId !== undefined ? { accountId: parsed.accountId } : {}),
       eventsQueue: parsed.eventsQueue,
+      eventDelivery: parsed.eventDelivery,
       lifecycle: parsed.lifecycle,
     });
   } catch (err) {

@@ -9,8 +9,13 @@ import { generateFleet } from './fleet/generator.ts';
 import { applyFleet, validateFleet } from './fleet/loader.ts';
 import type { FleetSpec, GenerateSpec } from './fleet/schema.ts';
 import { buildApp } from './server/app.ts';
-import { eventPublisher } from './state/events.ts';
-import { groundTruth, type TruthTask } from './state/ground-truth.ts';
+import {
+  EventDelivery,
+  type EventDeliveryCounts,
+  type EventDeliveryOptions,
+  eventPublisher,
+} from './state/events.ts';
+import { groundTruth, type TruthTask, truthRecorder } from './state/ground-truth.ts';
 import type { LaunchType, Task, TaskStatus } from './state/model.ts';
 import { DEFAULT_ACCOUNT_ID, DEFAULT_LIFECYCLE, type LifecycleOptions, World } from './state/world.ts';
 import { Throttler } from './throttle/buckets.ts';
@@ -41,6 +46,8 @@ export interface SimOptions {
   eventsQueue?: string | undefined;
   /** Fault rules active from the start. */
   faults?: FaultSpec[];
+  /** EventBridge → SQS delivery chaos (duplicates, delays, drops); missing keys are 0. @default every rate 0 */
+  eventDelivery?: Partial<EventDeliveryOptions> | undefined;
 }
 
 /** Input of `sim.runTask`: a cluster and task definition by name, like RunTask. */
@@ -77,6 +84,10 @@ export interface Sim {
   describeTask(taskArn: string): Record<string, unknown> | undefined;
   setTaskChaos(taskArn: string, chaos: { missing?: string[]; bindingUnassigned?: boolean } | undefined): void;
   setEventsQueue(queue: string | undefined, accountId?: string): void;
+  /** Replaces the event delivery options (missing keys are 0); throws an Error listing problems when invalid. */
+  setEventDelivery(options: Partial<EventDeliveryOptions>): EventDeliveryOptions;
+  /** Current event delivery options and counts since start. */
+  eventDelivery(): EventDeliveryOptions & { counts: EventDeliveryCounts };
   groundTruth(): { tasks: TruthTask[] };
   /** Moves the lifecycle clock forward and runs due steps. */
   advance(ms: number): void;
@@ -108,6 +119,9 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
   const faults = new Faults(seed);
   for (const f of options.faults ?? []) faults.add(f);
   const throttler = new Throttler(throttleSettings(options.throttling));
+  const delivery = new EventDelivery(seed, counters.registry);
+  if (options.eventDelivery) delivery.configure(options.eventDelivery);
+  world.listeners.add(truthRecorder());
   let latency = options.latencyMs ?? 0;
   let endpoint = '';
   const shutdown = new AbortController();
@@ -186,6 +200,8 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
       acct.eventsQueue = queue;
       if (queue) createQueue(world, acct, queue, endpoint);
     },
+    setEventDelivery: (o) => delivery.configure(o),
+    eventDelivery: () => ({ ...delivery.options, counts: delivery.counts() }),
     groundTruth: () => groundTruth(world),
     advance: (ms) => world.scheduler.advance(ms),
     settle: () => void world.scheduler.settle(),
@@ -194,6 +210,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
     },
     async close() {
       shutdown.abort();
+      delivery.close();
       world.close();
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -235,7 +252,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
     await sim.close();
     throw err;
   }
-  world.listeners.add(eventPublisher(world, () => endpoint));
+  world.listeners.add(eventPublisher(world, () => endpoint, delivery));
   for (const a of world.accounts.values()) if (a.eventsQueue) createQueue(world, a, a.eventsQueue, endpoint);
   if (options.eventsQueue) sim.setEventsQueue(options.eventsQueue);
   return sim;

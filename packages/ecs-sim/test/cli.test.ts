@@ -52,7 +52,7 @@ describe('cli', () => {
     assert.equal(r.code, 2);
     assert.deepEqual(r.stderr.trim().split('\n'), [
       '--throttle: got "sometimes", expected off, on or a scale factor > 0',
-      '--nope: unknown flag, expected one of --listen, --fleet, --generate, --throttle, --latency, --fault, --seed, --region, --account-id, --events-queue, --lifecycle, --help',
+      '--nope: unknown flag, expected one of --listen, --fleet, --generate, --throttle, --latency, --fault, --seed, --region, --account-id, --events-queue, --event-delivery, --lifecycle, --help',
       '--latency: got "-5", expected milliseconds >= 0',
       '--fault: fault kind: got "boom", expected one of throttle, http500, http503, reset, truncate, malformed, latency, access-denied, delete-between-list-and-describe',
     ]);

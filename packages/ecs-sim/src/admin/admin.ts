@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type FaultSpec, parseFaultSpec } from '../faults/faults.ts';
 import type { Sim } from '../sim.ts';
+import { validateEventDelivery } from '../state/events.ts';
+import { groundTruthJson } from '../state/ground-truth.ts';
 import type { World } from '../state/world.ts';
 import type { Counters } from './counters.ts';
 
@@ -24,7 +26,7 @@ function parse(body: string): unknown {
 
 /**
  * Admin routes under `/_sim/` (paths the AWS SDKs never use):
- * counters, metrics, ground-truth state, faults, throttling, latency, lifecycle and task chaos.
+ * counters, metrics, ground-truth state, faults, throttling, latency, lifecycle, event delivery and task chaos.
  */
 export async function handleAdmin(
   deps: AdminDeps,
@@ -62,8 +64,12 @@ export async function handleAdmin(
         res.end(text);
         return;
       }
-      case 'GET /_sim/state':
-        return json(res, 200, sim.groundTruth());
+      case 'GET /_sim/state': {
+        const text = groundTruthJson(world);
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+        res.end(text);
+        return;
+      }
       case 'GET /_sim/faults':
         return json(res, 200, { faults: sim.faults.list() });
       case 'POST /_sim/faults': {
@@ -119,6 +125,14 @@ export async function handleAdmin(
           typeof input['account'] === 'string' ? input['account'] : undefined,
         );
         return json(res, 200, {});
+      }
+      case 'GET /_sim/events/delivery':
+        return json(res, 200, sim.eventDelivery());
+      case 'POST /_sim/events/delivery': {
+        const r = validateEventDelivery(input);
+        if (Array.isArray(r)) return json(res, 400, { error: r.join('; ') });
+        sim.setEventDelivery(r);
+        return json(res, 200, sim.eventDelivery());
       }
       case 'POST /_sim/tasks/stop': {
         sim.stopTask(

@@ -24,7 +24,10 @@ export interface FaultSpec {
   rate?: number | undefined;
   /** Fail only the next N matching calls, then the rule removes itself. */
   count?: number | undefined;
-  /** Only calls scoped to this cluster (required for access-denied and delete-between-list-and-describe). */
+  /**
+   * Only calls scoped to this cluster (required for delete-between-list-and-describe; access-denied needs a cluster or
+   * an operation: without a cluster it denies every matching call, e.g. SQS ReceiveMessage).
+   */
   cluster?: string | undefined;
   /** Only calls from this account. */
   account?: string | undefined;
@@ -116,8 +119,17 @@ export function validateFault(spec: Partial<FaultSpec>): string[] {
   if (spec.kind !== undefined && !(FAULT_KINDS as readonly string[]).includes(spec.kind)) {
     problems.push(`fault kind: got ${JSON.stringify(spec.kind)}, expected one of ${FAULT_KINDS.join(', ')}`);
   }
-  if ((spec.kind === 'access-denied' || spec.kind === 'delete-between-list-and-describe') && !spec.cluster) {
+  if (spec.kind === 'delete-between-list-and-describe' && !spec.cluster) {
     problems.push(`fault kind ${spec.kind}: missing cluster, expected cluster=NAME`);
+  }
+  if (
+    spec.kind === 'access-denied' &&
+    !spec.cluster &&
+    (spec.operation === undefined || spec.operation === '' || spec.operation === '*')
+  ) {
+    problems.push(
+      `fault kind ${spec.kind}: missing cluster or operation, expected cluster=NAME or op=OPERATION`,
+    );
   }
   if (spec.rate !== undefined && !(spec.rate >= 0 && spec.rate <= 1)) {
     problems.push(`fault rate: got ${spec.rate}, expected a number from 0 to 1`);
@@ -204,6 +216,15 @@ export class Faults {
     for (const r of [...this.#rules.values()]) {
       if (r.kind !== 'access-denied' || r.cluster !== cluster) continue;
       if (this.#matches(r, { ...scope, cluster }) && this.#fire(r)) return true;
+    }
+    return false;
+  }
+
+  /** Whether an access-denied rule without a cluster fires for this whole call (any service, e.g. SQS). */
+  deniesCall(scope: CallScope): boolean {
+    for (const r of [...this.#rules.values()]) {
+      if (r.kind !== 'access-denied' || r.cluster !== undefined) continue;
+      if (this.#matches(r, scope) && this.#fire(r)) return true;
     }
     return false;
   }

@@ -143,6 +143,16 @@ function serverError(service: Service, status: 500 | 503): ApiError {
   );
 }
 
+/** The error each service returns when IAM denies a whole call. */
+function accessDenied(service: Service, operation: string, principalArn: string): ApiError {
+  const action = `${service}:${operation}`;
+  const message = `User: ${principalArn} is not authorized to perform: ${action} because no identity-based policy allows the ${action} action`;
+  if (service === 'ec2') return new ApiError('UnauthorizedOperation', message, 403);
+  if (service === 'sts') return new ApiError('AccessDenied', message, 403);
+  if (service === 'sqs') return new ApiError('AccessDeniedException', message, 403, 'AccessDenied');
+  return new ApiError('AccessDeniedException', message, 400);
+}
+
 /** Decides which service a request is for: X-Amz-Target prefix for JSON protocols, Action (and SigV4 scope) for Query. */
 function classify(req: IncomingMessage, body: string): Parsed | ApiError {
   const target = req.headers['x-amz-target'];
@@ -334,6 +344,11 @@ export function buildApp(deps: AppDeps): (req: IncomingMessage, res: ServerRespo
       if (fault === 'throttle') {
         record('faulted');
         send(res, renderError(p, throttleError(p.service), requestId));
+        return;
+      }
+      if (faults.deniesCall(callScope)) {
+        record('faulted');
+        send(res, renderError(p, accessDenied(p.service, p.operation, principalArn), requestId));
         return;
       }
       const unfiltered = input instanceof Map ? isUnfilteredUnpaginated(input) : false;

@@ -192,6 +192,10 @@ export interface Task {
   platformVersion: string | undefined;
   cpu: string;
   memory: string;
+  /** Epoch ms when lastStatus became RUNNING (ground truth for discovery latency); set by the truth recorder. */
+  runningAt?: number;
+  /** Epoch ms when the first event carrying lastStatus RUNNING was enqueued to the events queue (receivable). */
+  announcedAt?: number;
 }
 
 /** An ECS service: keeps `desiredCount` tasks of its task definition running. */
