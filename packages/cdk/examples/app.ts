@@ -53,8 +53,8 @@ export class ExampleStack extends Stack {
       cluster: monitoring,
       vpc,
       cloudMapNamespace: namespace,
-      // Polling only: ecs-sd's config does not accept `events` yet (see the README); then set eventMode: true.
-      eventMode: false,
+      // ECS events through an SQS queue per server: new tasks are scraped within seconds, polls every 10 minutes.
+      eventMode: true,
       sessionManagerAccess: true,
       ...(props.monitoringDirectory === undefined ? {} : { monitoringDirectory: props.monitoringDirectory }),
     };
