@@ -538,6 +538,27 @@ export class SourceFetcher {
         : undefined;
   }
 
+  /** True when a poll or an event apply cached this task (its tags, if any, are known). */
+  knowsTask(clusterArn: string, taskArn: string): boolean {
+    return this.#clusters.get(clusterArn)?.tasks.peek(taskArn) !== undefined;
+  }
+
+  /** DescribeTasks (with tags) of some tasks of a cluster, in batches of 100. Throws AwsReadError. */
+  async describeTasks(clusterArn: string, taskArns: readonly string[]): Promise<Task[]> {
+    const tasks: Task[] = [];
+    for (const batch of chunk(taskArns, DESCRIBE_TASKS_MAX)) {
+      const output = await this.#call(
+        `describe tasks failed for cluster "${clusterNameOf(clusterArn)}" of source "${this.source.name}" (events)`,
+        () =>
+          this.#clients.ecs.send(
+            new DescribeTasksCommand({ cluster: clusterArn, tasks: batch, include: ['TAGS'] }),
+          ),
+      );
+      tasks.push(...(output.tasks ?? []));
+    }
+    return tasks;
+  }
+
   /** Takes a container instance that an event reported (attributes, status) into the cache, or drops one that left. */
   applyContainerInstance(clusterArn: string, instance: ContainerInstance | string): void {
     const caches = this.#clusters.get(clusterArn);

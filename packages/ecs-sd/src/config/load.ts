@@ -220,6 +220,10 @@ function compileSource(
       queueUrl: source.events.queue_url,
       ...(queueRegion === undefined ? {} : { region: queueRegion }),
       reconcileIntervalMs: parseDuration(source.events.reconcile_interval)!,
+      waitTimeSeconds: parseDuration(source.events.wait_time)! / 1000,
+      unhealthyAfter: source.events.unhealthy_after,
+      publishDelayMs: parseDuration(source.events.publish_delay)!,
+      describeNewTasks: source.events.describe_new_tasks,
     };
   }
   return out;

@@ -53,6 +53,39 @@ export const EventsSchema = z.strictObject({
   reconcile_interval: duration
     .default('10m')
     .describe('time between full reconciles by polling while the queue is readable (Prometheus duration)'),
+  wait_time: duration
+    .refine(
+      (value) => {
+        const ms = parseDuration(value)!;
+        return ms >= 1000 && ms <= 20_000 && ms % 1000 === 0;
+      },
+      {
+        error: (issue) =>
+          `${show(issue.input)} is not a long poll SQS accepts, expected whole seconds from 1s to 20s`,
+      },
+    )
+    .default('20s')
+    .describe('ReceiveMessage long poll (WaitTimeSeconds), 1s to 20s in whole seconds'),
+  unhealthy_after: z
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(3)
+    .describe('consecutive failed receives before the source falls back to polling at refresh_interval'),
+  publish_delay: duration
+    .refine((value) => parseDuration(value)! <= 1000, {
+      error: (issue) =>
+        `${show(issue.input)} is too long, expected at most 1s (outputs never wait longer than 1s)`,
+    })
+    .default('100ms')
+    .describe('quiet time that ends a burst of events before the outputs are written, at most 1s'),
+  describe_new_tasks: z
+    .boolean()
+    .default(false)
+    .describe(
+      'DescribeTasks (with tags) for tasks first announced by an event, so task tags are on their targets at once; events carry no tags',
+    ),
 });
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -111,12 +144,13 @@ export const SourceSchema = z
       });
     }
     if (source.events !== undefined) {
-      const ms = parseDuration(source.events.reconcile_interval);
+      const { reconcile_interval } = source.events;
+      const ms = parseDuration(reconcile_interval);
       if (ms !== undefined && ms < MIN_REFRESH_INTERVAL_MS) {
         ctx.addIssue({
           code: 'custom',
           path: ['events', 'reconcile_interval'],
-          message: `${show(source.events.reconcile_interval)} is too short, expected at least 1s`,
+          message: `${show(reconcile_interval)} is too short, expected at least 1s`,
         });
       }
     }

@@ -32,6 +32,14 @@ export interface EventsConfig {
   /** Region of the queue (from its URL), else the source's. */
   region?: string;
   reconcileIntervalMs: number;
+  /** ReceiveMessage WaitTimeSeconds (1–20). */
+  waitTimeSeconds: number;
+  /** Consecutive failed receives before falling back to polling. */
+  unhealthyAfter: number;
+  /** Quiet time that ends a burst before the outputs are written (≤ 1 s). */
+  publishDelayMs: number;
+  /** DescribeTasks (with tags) for tasks an event announces for the first time. */
+  describeNewTasks: boolean;
 }
 
 /** file_sd outputs. */

@@ -34,6 +34,8 @@ export interface ApplyEventsContext {
   state: DiscoveryState;
   options: DiscoveryOptions;
   log: Logger;
+  /** DescribeTasks (with tags) for tasks an event announces for the first time (`events.describe_new_tasks`). */
+  describeNewTasks: boolean;
 }
 
 function compareArn(a: TaskDecision, b: TaskDecision): number {
@@ -69,7 +71,10 @@ export async function applyClusterEvents(
   let decided: TaskDecision[] = [];
   if (running.length > 0) {
     try {
-      decided = discoverCluster(await fetcher.eventSnapshot(cluster, running), context.options).decisions;
+      const tasks = context.describeNewTasks
+        ? await withNewTasksDescribed(fetcher, clusterArn, running)
+        : running;
+      decided = discoverCluster(await fetcher.eventSnapshot(cluster, tasks), context.options).decisions;
     } catch (error) {
       return { kind: 'failed', error };
     }
@@ -100,4 +105,33 @@ export async function applyClusterEvents(
     'events applied',
   );
   return { kind: 'applied', upserts: decided.length, removals: removed.size };
+}
+
+/**
+ * The tasks with those no poll or event apply has seen replaced by DescribeTasks copies (which carry
+ * tags); a described copy older than the event's keeps the event's state and takes only the tags.
+ */
+async function withNewTasksDescribed(
+  fetcher: SourceFetcher,
+  clusterArn: string,
+  tasks: readonly Task[],
+): Promise<Task[]> {
+  // Only RUNNING tasks can become targets: a PENDING one is described when its RUNNING event comes.
+  const unknown = tasks.filter(
+    (task) => task.lastStatus === 'RUNNING' && !fetcher.knowsTask(clusterArn, task.taskArn!),
+  );
+  if (unknown.length === 0) return [...tasks];
+  const described = new Map(
+    (
+      await fetcher.describeTasks(
+        clusterArn,
+        unknown.map((task) => task.taskArn!),
+      )
+    ).map((task) => [task.taskArn, task]),
+  );
+  return tasks.map((task) => {
+    const copy = described.get(task.taskArn);
+    if (copy === undefined) return task;
+    return (copy.version ?? 0) >= (task.version ?? 0) ? copy : { ...task, tags: copy.tags ?? [] };
+  });
 }

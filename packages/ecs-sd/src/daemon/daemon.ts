@@ -199,13 +199,15 @@ export class Daemon {
       pending: new Map(),
       receivedAt: [],
       coalescer: createCoalescer(() => this.#flushEvents(events, log), {
-        delayMs: 100,
+        delayMs: source.events!.publishDelayMs,
         maxDelayMs: 1000,
         onError: (err) => log.warn({ err }, 'applying events failed'),
       }),
       consumer: new EventConsumer({
         client,
         queueUrl: source.events!.queueUrl,
+        waitTimeSeconds: source.events!.waitTimeSeconds,
+        unhealthyAfter: source.events!.unhealthyAfter,
         ...deps.eventsOptions,
         log,
         onEvent: (event) => this.#onEvent(events, event),
@@ -249,6 +251,7 @@ export class Daemon {
         state: this.state,
         options: this.config.discovery,
         log: this.#log,
+        describeNewTasks: events.source.events!.describeNewTasks,
       };
       const poll = new Set<string>();
       const failures: string[] = [];

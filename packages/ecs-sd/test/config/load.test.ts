@@ -227,6 +227,10 @@ describe('sources[].events', () => {
       queueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/ecs-events',
       region: 'eu-west-1',
       reconcileIntervalMs: 600_000,
+      waitTimeSeconds: 20,
+      unhealthyAfter: 3,
+      publishDelayMs: 100,
+      describeNewTasks: false,
     });
   });
 
@@ -242,6 +246,10 @@ describe('sources[].events', () => {
       queueUrl: 'http://127.0.0.1:4566/123456789012/q',
       region: 'us-east-2',
       reconcileIntervalMs: 300_000,
+      waitTimeSeconds: 20,
+      unhealthyAfter: 3,
+      publishDelayMs: 100,
+      describeNewTasks: false,
     });
   });
 
@@ -259,8 +267,47 @@ describe('sources[].events', () => {
     assert.deepEqual(lines.sort(), [
       'sources[0].events.queue_url: "https://sqs.us-east-1.amazonaws.com/12/q" has account id "12", expected 12 digits',
       'sources[1].events.reconcile_interval: "0s" is too short, expected at least 1s',
-      'sources[2].events.queue: unknown key, expected one of queue_url, reconcile_interval',
+      'sources[2].events.queue: unknown key, expected one of queue_url, reconcile_interval, wait_time, unhealthy_after, publish_delay, describe_new_tasks',
       'sources[2].events.queue_url: missing, expected string',
+    ]);
+  });
+
+  test('takes the long poll, the failures before falling back, the publish delay and describe_new_tasks', () => {
+    const config = loadConfig({
+      fileText: [
+        'sources:',
+        '  - region: us-east-1',
+        '    events:',
+        '      queue_url: "https://sqs.us-east-1.amazonaws.com/123456789012/q"',
+        '      wait_time: 5s',
+        '      unhealthy_after: 1',
+        '      publish_delay: 250ms',
+        '      describe_new_tasks: true',
+      ].join('\n'),
+    });
+    const events = config.sources[0]?.events;
+    assert.deepEqual(
+      [events?.waitTimeSeconds, events?.unhealthyAfter, events?.publishDelayMs, events?.describeNewTasks],
+      [5, 1, 250, true],
+    );
+  });
+
+  test('rejects a long poll SQS does not accept, a publish delay over 1s and a zero failure count', () => {
+    const queue = 'queue_url: "https://sqs.us-east-1.amazonaws.com/123456789012/q"';
+    const lines = problems({
+      fileText: [
+        'sources:',
+        `  - events: { ${queue}, wait_time: 30s, unhealthy_after: 0 }`,
+        '  - name: b',
+        `    events: { ${queue}, wait_time: 1500ms, publish_delay: 2s, describe_new_tasks: "yes" }`,
+      ].join('\n'),
+    });
+    assert.deepEqual(lines.sort(), [
+      'sources[0].events.unhealthy_after: got 0, too small: expected number to be >=1',
+      'sources[0].events.wait_time: "30s" is not a long poll SQS accepts, expected whole seconds from 1s to 20s',
+      'sources[1].events.describe_new_tasks: got "yes", expected boolean',
+      'sources[1].events.publish_delay: "2s" is too long, expected at most 1s (outputs never wait longer than 1s)',
+      'sources[1].events.wait_time: "1500ms" is not a long poll SQS accepts, expected whole seconds from 1s to 20s',
     ]);
   });
 });

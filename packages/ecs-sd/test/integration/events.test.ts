@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { RegisterTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { type Sim, startSim } from 'ecs-sim';
 import { Daemon } from '../../src/daemon/daemon.ts';
@@ -65,11 +65,19 @@ describe('event mode against ecs-sim', () => {
   });
 
   /** A daemon selecting `prod` with the events queue, started and through its first refresh. */
-  async function startDaemon(file: string, refreshInterval: string, reconcileInterval = '10m') {
+  async function startDaemon(
+    file: string,
+    refreshInterval: string,
+    reconcileInterval = '10m',
+    events: Record<string, unknown> = {},
+  ) {
     const config = simConfig(
       sim.endpoint,
       `refresh_interval: ${refreshInterval}\noutput:\n  file: ${file}\n`,
-      { clusters: ['prod'], events: { queue_url: queueUrl, reconcile_interval: reconcileInterval } },
+      {
+        clusters: ['prod'],
+        events: { queue_url: queueUrl, reconcile_interval: reconcileInterval, ...events },
+      },
     );
     const metrics = createMetrics({ defaultMetrics: false });
     daemon = new Daemon({ config, log: silentLogger(), metrics, eventsOptions: EVENTS_OPTIONS });
@@ -176,6 +184,39 @@ describe('event mode against ecs-sim', () => {
     assert.match(address, /:9100$/);
     assert.deepEqual(awsCalls(), { DescribeTaskDefinition: 1 });
   });
+
+  for (const describeNewTasks of [false, true]) {
+    test(`task tags: ${describeNewTasks ? 'describe_new_tasks reads them with one DescribeTasks' : 'events carry none; a poll adds them when it describes the task again (after 10 minutes)'}`, async () => {
+      const file = join(dir, `tags-${describeNewTasks}.json`);
+      const { daemon } = await startDaemon(file, '60s', '10m', { describe_new_tasks: describeNewTasks });
+      sim.resetCounters();
+      const run = await clients.ecs.send(
+        new RunTaskCommand({
+          cluster: 'prod',
+          taskDefinition: 'web',
+          launchType: 'FARGATE',
+          tags: [{ key: 'team', value: 'payments' }],
+          networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-a'] } },
+        }),
+      );
+      const arn = run.tasks?.[0]?.taskArn;
+      assert.ok(arn);
+      await waitUntil(async () => (await fileText(file)).includes(arn), 'the tagged task in file_sd');
+      const labels = () =>
+        daemon.state.targets().find((target) => target.labels['__meta_ecs_task_arn'] === arn)?.labels ?? {};
+      const calls = awsCalls();
+      delete calls['RunTask'];
+      if (describeNewTasks) {
+        assert.equal(labels()['__meta_ecs_tag_task_team'], 'payments');
+        assert.deepEqual(calls, { DescribeTasks: 1 });
+      } else {
+        assert.equal(labels()['__meta_ecs_tag_task_team'], undefined, 'events carry no tags');
+        assert.deepEqual(calls, {});
+        await daemon.refresh();
+        assert.equal(labels()['__meta_ecs_tag_task_team'], undefined, 'a cached task is not described again');
+      }
+    });
+  }
 
   test('duplicates and out-of-order deliveries end in the newest state; a stopped task never comes back', async () => {
     const file = join(dir, 'order.json');
