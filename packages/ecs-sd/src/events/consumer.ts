@@ -225,7 +225,7 @@ export class EventConsumer {
     if (health === 'unhealthy') {
       this.#o.log?.warn(
         { queueUrl: this.#o.queueUrl, failures: this.#failures },
-        'events queue unreadable: owner falls back to polling',
+        'events queue unreadable: falling back to polling at refresh_interval',
       );
     } else {
       this.#o.log?.info({ queueUrl: this.#o.queueUrl }, 'events queue readable again');
