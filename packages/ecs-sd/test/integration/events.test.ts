@@ -9,7 +9,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { RegisterTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
+import {
+  DeregisterContainerInstanceCommand,
+  RegisterTaskDefinitionCommand,
+  RunTaskCommand,
+} from '@aws-sdk/client-ecs';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { type Sim, startSim } from 'ecs-sim';
 import { Daemon } from '../../src/daemon/daemon.ts';
@@ -56,6 +60,7 @@ describe('event mode against ecs-sim', () => {
     await daemon?.stop();
     daemon = undefined;
     sim.faults.clear();
+    sim.setEventDelivery({});
     sim.setEventsQueue('ecs-events');
   });
   after(async () => {
@@ -251,6 +256,79 @@ describe('event mode against ecs-sim', () => {
       'late RUNNING events did not resurrect it',
     );
     assert.deepEqual(awsCalls(), {}, 'no ECS call');
+  });
+
+  /** Task ARNs in a file_sd output. */
+  async function fileTaskArns(file: string): Promise<string[]> {
+    const groups = JSON.parse((await fileText(file)) || '[]') as { labels: Record<string, string> }[];
+    return [...new Set(groups.map((group) => group.labels['__meta_ecs_task_arn'] ?? ''))].sort();
+  }
+
+  /** Task ARNs of prod that a poll would list and that are RUNNING: those with targets in this fleet. */
+  function runningProd(): string[] {
+    return sim
+      .groundTruth()
+      .tasks.filter(
+        (task) =>
+          task.cluster === 'prod' && task.lastStatus === 'RUNNING' && task.desiredStatus === 'RUNNING',
+      )
+      .map((task) => task.taskArn)
+      .sort();
+  }
+
+  test('a container instance that leaves takes its tasks’ targets with it; their replacements appear', async () => {
+    const file = join(dir, 'instance.json');
+    await startDaemon(file, '60s');
+    const host = sim
+      .groundTruth()
+      .tasks.find((task) => task.cluster === 'prod' && task.containerInstanceArn !== undefined);
+    assert.ok(host?.containerInstanceArn);
+    const onHost = sim
+      .groundTruth()
+      .tasks.filter((task) => task.containerInstanceArn === host.containerInstanceArn)
+      .map((task) => task.taskArn);
+    await clients.ecs.send(
+      new DeregisterContainerInstanceCommand({
+        cluster: 'prod',
+        containerInstance: host.containerInstanceArn,
+        force: true,
+      }),
+    );
+    await waitUntil(async () => {
+      const arns = await fileTaskArns(file);
+      return settled(sim, 'prod') && onHost.every((arn) => !arns.includes(arn));
+    }, 'the tasks of the deregistered instance gone from file_sd');
+    await waitUntil(
+      async () => JSON.stringify(await fileTaskArns(file)) === JSON.stringify(runningProd()),
+      'file_sd equal to the RUNNING tasks of prod',
+    );
+  });
+
+  test('under delivery chaos (duplicates, delays that reorder, drops) the outputs equal ecs-sim after the next reconcile', async () => {
+    const file = join(dir, 'chaos.json');
+    const { metrics } = await startDaemon(file, '60s', '3s');
+    sim.setEventDelivery({ duplicateRate: 0.3, delayRate: 0.5, maxDelayMs: 400, dropRate: 0.1 });
+    const services = sim
+      .groundTruth()
+      .tasks.filter((task) => task.service === 'web' && task.lastStatus === 'RUNNING');
+    for (const task of services.slice(0, 2)) sim.stopTask(task.taskArn);
+    sim.runTask({ cluster: 'prod', taskDefinition: 'web', count: 3, launchType: 'FARGATE' });
+    sim.runTask({ cluster: 'prod', taskDefinition: 'api', count: 2, launchType: 'EC2' });
+    await waitUntil(() => settled(sim, 'prod'), 'prod settled');
+    const delivery = sim.eventDelivery().counts;
+    assert.ok(delivery.duplicated > 0 && delivery.delayed > 0, JSON.stringify(delivery));
+    const polls = await metricSum(metrics, 'ecs_sd_refreshes_total');
+    await waitUntil(
+      async () =>
+        (await metricSum(metrics, 'ecs_sd_refreshes_total')) > polls &&
+        JSON.stringify(await fileTaskArns(file)) === JSON.stringify(runningProd()),
+      'file_sd equal to the RUNNING tasks of prod after a reconcile',
+      15_000,
+    );
+    assert.ok(
+      (await metricSum(metrics, 'ecs_sd_events_stale_total')) > 0,
+      'duplicates were seen and ignored',
+    );
   });
 
   test('events lost (never delivered) are healed by the reconcile poll', async () => {
