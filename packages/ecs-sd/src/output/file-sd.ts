@@ -11,7 +11,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { INTERVALS, type Interval, type Target } from '../discovery/types.ts';
 import { EcsSdError } from '../errors.ts';
-import { toTargetGroups } from './target-groups.ts';
+import { renderTargetGroups, toTargetGroups } from './target-groups.ts';
 
 /** File formats Prometheus's file_sd reads; it picks the parser by file extension. */
 export type FileSdFormat = 'json' | 'yaml';
@@ -70,9 +70,8 @@ export function fileSdPathProblem(file: string, format: FileSdFormat): string | 
 
 /** The exact bytes of a file_sd file for these targets: sorted groups, `[]` when there are none. */
 export function renderFileSd(targets: readonly Target[], format: FileSdFormat): string {
-  const groups = toTargetGroups(targets);
-  if (format === 'yaml') return toYaml(groups);
-  return `${JSON.stringify(groups, null, 2)}\n`;
+  if (format === 'yaml') return toYaml(toTargetGroups(targets));
+  return renderTargetGroups(targets, 'file');
 }
 
 /** Every file of the layout with its content: all four interval files always, so none is ever missing. */

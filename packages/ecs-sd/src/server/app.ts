@@ -7,7 +7,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { filterTargets, parseTargetFilter } from '../output/target-filter.ts';
-import { toTargetGroups } from '../output/target-groups.ts';
+import { renderTargetGroups } from '../output/target-groups.ts';
 import { filterDecisions, parseDecisionFilter } from './decision-filter.ts';
 import type { DiscoveryView } from './view.ts';
 
@@ -98,8 +98,8 @@ export function buildApp(deps: AppDeps): RequestListener {
     const parsed = parseTargetFilter(query);
     if (!parsed.ok) return text(400, parsed.error);
     if (!view.ready()) return text(503, `${NOT_READY}, so no target list to serve yet`, retryAfter);
-    const groups = toTargetGroups(filterTargets(view.targets(), parsed.filter));
-    return json(200, groups, { 'Cache-Control': 'no-store' });
+    const body = `${renderTargetGroups(filterTargets(view.targets(), parsed.filter), 'compact')}\n`;
+    return { status: 200, body, contentType: 'application/json', headers: { 'Cache-Control': 'no-store' } };
   }
 
   function tasks(query: URLSearchParams): Reply {
