@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { toTargetGroups } from '../../src/output/target-groups.ts';
+import { renderTargetGroups, toTargetGroups } from '../../src/output/target-groups.ts';
 import { target } from './fixtures.ts';
 
 test('one group per distinct label set, with sorted label names', () => {
@@ -60,4 +60,23 @@ test('an __address__ label never reaches the group labels', () => {
 
 test('no targets give an empty list', () => {
   assert.deepEqual(toTargetGroups([]), []);
+});
+
+test('the rendered bytes are exactly JSON.stringify of the groups, also after targets change and for shared label sets', () => {
+  const shared = (ip: string) => ({
+    ...target({ taskId: 'same', ip }),
+    labels: { job: 'web', team: 'a "quoted" \\ label' },
+  });
+  const first = [
+    target({ taskId: 't2', ip: '10.0.0.2' }),
+    target({ taskId: 't1', ip: '10.0.0.1' }),
+    shared('10.0.0.9:1'),
+    shared('10.0.0.8:1'),
+  ];
+  const second = [first[0]!, target({ taskId: 't3', ip: '10.0.0.3' }), shared('10.0.0.7:1')];
+  for (const targets of [first, second, first, [], [first[1]!]]) {
+    const groups = toTargetGroups(targets);
+    assert.equal(renderTargetGroups(targets, 'file'), `${JSON.stringify(groups, null, 2)}\n`);
+    assert.equal(renderTargetGroups(targets, 'compact'), JSON.stringify(groups));
+  }
 });
