@@ -13,6 +13,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const BENCHES: Record<string, string> = {
   sim: 'packages/ecs-sim/bench/sim.bench.ts',
   sd: 'packages/ecs-sd/bench/discovery.bench.ts',
+  events: 'packages/ecs-sd/bench/events.bench.ts',
 };
 
 const wanted = process.argv.slice(2);

@@ -13,37 +13,39 @@
  * The 100,000-task fleet takes several minutes within the default rate budget (a steady refresh is
  * ~1,000 ListTasks calls at 10 per second): it runs only when named or with ECS_SD_BENCH_100K=1.
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config/load.ts';
 import { Daemon } from '../src/daemon/daemon.ts';
 import { silentLogger } from '../src/log.ts';
-import { createMetrics, type Metrics } from '../src/metrics.ts';
+import { createMetrics } from '../src/metrics.ts';
 import { expectedAddresses } from '../test/support/expected-addresses.ts';
+import {
+  admin,
+  ask,
+  churnCandidates,
+  compareTargets,
+  FLEETS,
+  type FleetSpec,
+  floorOf,
+  metricSum,
+  operationsOf,
+  PAGE,
+  pickEvenly,
+  row,
+  simCalls,
+  startSimProcess,
+  stopTasks,
+  type TruthTask,
+  total,
+  truth,
+  useBenchCredentials,
+} from './support.ts';
 
-/** A benchmark fleet: what ecs-sim generates. */
-interface FleetSpec {
-  name: string;
-  clusters: number;
-  tasks: number;
-  taskDefinitions?: number;
-  hosts?: number;
-}
-
-/** The fleets of the issue; 100k is opt-in. */
-const FLEETS: readonly FleetSpec[] = [
-  { name: '1k', clusters: 5, tasks: 1_000 },
-  { name: '10k', clusters: 10, tasks: 10_000, taskDefinitions: 500, hosts: 200 },
-  { name: '100k', clusters: 50, tasks: 100_000 },
-];
-
-/** Latency ecs-sim adds to every call (ms). */
-const LATENCY_MS = 30;
 /** Share of running service tasks stopped (and replaced by their services) before the churn refresh. */
 const CHURN_FRACTION = 0.05;
 /**
@@ -51,26 +53,8 @@ const CHURN_FRACTION = 0.05;
  * enough for ecs-sd's budget (50 tokens at 10/s) and AWS's bucket (100 at 20/s) to refill.
  */
 const IDLE_BETWEEN_REFRESHES_MS = 5_000;
-/** ListTasks returns at most 100 task ARNs per page; DescribeTasks takes at most 100 tasks. */
-const PAGE = 100;
 
 const SELF = fileURLToPath(import.meta.url);
-const SIM_CLI = fileURLToPath(new URL('../../ecs-sim/src/cli.ts', import.meta.url));
-
-/** One task of ecs-sim's ground truth (the fields the bench reads). */
-interface TruthTask {
-  cluster: string;
-  taskArn: string;
-  service: string | undefined;
-  lastStatus: string;
-  desiredStatus: string;
-  containers: {
-    lastStatus: string;
-    address: string | undefined;
-    ports: { containerPort: number; hostPort: number | undefined }[];
-    environment: Record<string, string>;
-  }[];
-}
 
 /** What one measured refresh did. */
 interface PhaseResult {
@@ -100,106 +84,6 @@ interface FleetResult {
   heapAfterGcMiB: number;
 }
 
-// ---------------------------------------------------------------- ecs-sim in a child process
-
-/** Starts ecs-sim's CLI on an ephemeral loopback port and resolves with its endpoint. */
-async function startSimProcess(fleet: FleetSpec): Promise<{ endpoint: string; child: ChildProcess }> {
-  const generate = [
-    `clusters=${fleet.clusters}`,
-    `tasks=${fleet.tasks}`,
-    ...(fleet.taskDefinitions === undefined ? [] : [`taskDefinitions=${fleet.taskDefinitions}`]),
-    ...(fleet.hosts === undefined ? [] : [`hosts=${fleet.hosts}`]),
-    'seed=7',
-  ].join(',');
-  const child = spawn(
-    process.execPath,
-    [
-      '--max-old-space-size=4096',
-      SIM_CLI,
-      '--listen',
-      '127.0.0.1:0',
-      '--generate',
-      generate,
-      '--latency',
-      String(LATENCY_MS),
-      '--throttle',
-      'on',
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const lines = createInterface({ input: child.stdout! });
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`ecs-sim exited with code ${code} before listening`)));
-    lines.on('line', (line) => {
-      const match = /listening on (http:\/\/\S+)/.exec(line);
-      if (match !== null) resolve(match[1]!);
-    });
-  });
-  child.removeAllListeners('exit');
-  return { endpoint, child };
-}
-
-async function admin<T>(endpoint: string, method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${endpoint}/_sim/${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`ecs-sim ${method} /_sim/${path}: got HTTP ${response.status}: ${text}`);
-  return JSON.parse(text) as T;
-}
-
-/** Calls per operation since the last reset, summed over accounts. */
-async function simCalls(endpoint: string): Promise<{ calls: Record<string, number>; throttled: number }> {
-  const snapshot = await admin<Record<string, Record<string, { calls: number; throttled: number }>>>(
-    endpoint,
-    'GET',
-    'counters',
-  );
-  const calls: Record<string, number> = {};
-  let throttled = 0;
-  for (const operations of Object.values(snapshot)) {
-    for (const [operation, counts] of Object.entries(operations)) {
-      calls[operation] = (calls[operation] ?? 0) + counts.calls;
-      throttled += counts.throttled;
-    }
-  }
-  return { calls, throttled };
-}
-
-async function truth(endpoint: string): Promise<TruthTask[]> {
-  return (await admin<{ tasks: TruthTask[] }>(endpoint, 'GET', 'state')).tasks;
-}
-
-// ---------------------------------------------------------------- floor and correctness
-
-/** Σ⌈tasks ListTasks returns per cluster / 100⌉ (at least one page per cluster) + 1 ListClusters. */
-function floorOf(tasks: readonly TruthTask[], clusters: number): number {
-  const perCluster = new Map<string, number>();
-  for (const task of tasks) {
-    if (task.desiredStatus === 'RUNNING')
-      perCluster.set(task.cluster, (perCluster.get(task.cluster) ?? 0) + 1);
-  }
-  let pages = 0;
-  for (const count of perCluster.values()) pages += Math.max(1, Math.ceil(count / PAGE));
-  pages += clusters - perCluster.size;
-  return pages + 1;
-}
-
-/** The targets ecs-sim's truth implies: opted-in (PROMETHEUS=true) running containers at address:port. */
-
-function compareTargets(addresses: readonly string[], expected: readonly string[]): string {
-  const actual = [...addresses].sort();
-  if (actual.length === expected.length && actual.every((address, index) => address === expected[index]))
-    return '';
-  const want = new Set(expected);
-  const got = new Set(actual);
-  const missing = expected.filter((address) => !got.has(address));
-  const extra = actual.filter((address) => !want.has(address));
-  return `${actual.length} targets, expected ${expected.length}; missing ${missing.length} (${missing.slice(0, 3).join(' ')}), unexpected ${extra.length} (${extra.slice(0, 3).join(' ')})`;
-}
-
 // ---------------------------------------------------------------- the daemon (child process)
 
 /** What the daemon child answers to one `refresh` command. */
@@ -223,8 +107,7 @@ interface StopReply {
 
 /** The daemon child: one Daemon at `endpoint`, refreshed when the parent says so; nothing else in this process. */
 async function runDaemonChild(endpoint: string): Promise<void> {
-  process.env['AWS_ACCESS_KEY_ID'] = 'AKIDECSSDBENCH';
-  process.env['AWS_SECRET_ACCESS_KEY'] = 'ecs-sd-bench-secret';
+  useBenchCredentials();
   // The file_sd outputs are written as in production (prometheus-ecs-sd directory layout).
   const outputs = await mkdtemp(join(tmpdir(), 'ecs-sd-bench-'));
   const config = loadConfig({
@@ -269,45 +152,15 @@ async function runDaemonChild(endpoint: string): Promise<void> {
   });
 }
 
-/** Sends one command to the daemon child and resolves with its answer. */
-function ask<T>(child: ChildProcess, cmd: 'refresh' | 'stop'): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onExit = (code: number | null) => reject(new Error(`daemon child exited with code ${code}`));
-    child.once('exit', onExit);
-    child.once('message', (reply) => {
-      child.off('exit', onExit);
-      resolve(reply as T);
-    });
-    child.send({ cmd });
-  });
-}
-
 // ---------------------------------------------------------------- one fleet (parent process)
-
-async function metricSum(metrics: Metrics, name: string): Promise<number> {
-  const metric = metrics.registry.getSingleMetric(name);
-  if (metric === undefined) return 0;
-  return (await metric.get()).values.reduce((sum, value) => sum + value.value, 0);
-}
 
 /** Stops CHURN_FRACTION of the running service tasks (their services start replacements) and settles. */
 async function churn(endpoint: string, tasks: readonly TruthTask[]): Promise<Map<string, number>> {
-  const candidates = tasks.filter(
-    (task) => task.service !== undefined && task.lastStatus === 'RUNNING' && task.desiredStatus === 'RUNNING',
-  );
   const count = Math.round(tasks.filter((task) => task.desiredStatus === 'RUNNING').length * CHURN_FRACTION);
-  const step = candidates.length / count;
-  const stopped = Array.from({ length: count }, (_, index) => candidates[Math.floor(index * step)]!);
+  const stopped = pickEvenly(churnCandidates(tasks), count);
   const perCluster = new Map<string, number>();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 16 }, async () => {
-      while (next < stopped.length) {
-        const task = stopped[next++]!;
-        await admin(endpoint, 'POST', 'tasks/stop', { taskArn: task.taskArn, reason: 'bench churn' });
-        perCluster.set(task.cluster, (perCluster.get(task.cluster) ?? 0) + 1);
-      }
-    }),
+  await stopTasks(endpoint, stopped, (task) =>
+    perCluster.set(task.cluster, (perCluster.get(task.cluster) ?? 0) + 1),
   );
   await admin(endpoint, 'POST', 'settle');
   return perCluster;
@@ -324,7 +177,7 @@ async function runFleet(fleet: FleetSpec): Promise<FleetResult> {
     const measure = async (phase: PhaseResult['phase'], churned: Map<string, number>) => {
       const floor = floorOf(await truth(endpoint), fleet.clusters);
       await admin(endpoint, 'POST', 'counters/reset');
-      const reply = await ask<RefreshReply>(daemon, 'refresh');
+      const reply = await ask<RefreshReply>(daemon, { cmd: 'refresh' });
       const { calls, throttled } = await simCalls(endpoint);
       const expected = expectedAddresses(await truth(endpoint));
       const mismatch =
@@ -359,7 +212,7 @@ async function runFleet(fleet: FleetSpec): Promise<FleetResult> {
     const churned = await churn(endpoint, await truth(endpoint));
     await new Promise((resolve) => setTimeout(resolve, IDLE_BETWEEN_REFRESHES_MS));
     await measure('5% churn', churned);
-    const memory = await ask<StopReply>(daemon, 'stop');
+    const memory = await ask<StopReply>(daemon, { cmd: 'stop' });
     return { fleet, phases, ...memory };
   } finally {
     if (daemon.exitCode === null) {
@@ -373,33 +226,11 @@ async function runFleet(fleet: FleetSpec): Promise<FleetResult> {
 
 // ---------------------------------------------------------------- report
 
-function total(calls: Record<string, number>): number {
-  return Object.values(calls).reduce((sum, count) => sum + count, 0);
-}
-
-/** Operations in the order of a refresh. */
-const OPERATIONS = [
-  'ListClusters',
-  'DescribeClusters',
-  'ListTasks',
-  'DescribeTasks',
-  'DescribeTaskDefinition',
-  'DescribeContainerInstances',
-  'DescribeInstances',
-  'DescribeInstanceInformation',
-  'ListServices',
-  'DescribeServices',
-];
-
 /** A markdown table of one fleet: calls by operation per phase, then time, memory and correctness. */
 export function formatFleet(result: FleetResult): string {
   const { fleet, phases } = result;
   const head = `### ${fleet.tasks.toLocaleString('en-US')} tasks / ${fleet.clusters} clusters${fleet.taskDefinitions === undefined ? '' : ` / ${fleet.taskDefinitions} task definitions`}${fleet.hosts === undefined ? '' : ` / ${fleet.hosts} hosts`}`;
-  const operations = [
-    ...OPERATIONS,
-    ...new Set(phases.flatMap((phase) => Object.keys(phase.calls)).filter((op) => !OPERATIONS.includes(op))),
-  ].filter((operation) => phases.some((phase) => (phase.calls[operation] ?? 0) > 0));
-  const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+  const operations = operationsOf(phases.map((phase) => phase.calls));
   const lines = [
     head,
     '',
