@@ -60,6 +60,8 @@ import {
 const FLEET = FLEETS.find((fleet) => fleet.name === '10k')!;
 /** Minutes of each measured window (event mode, polling mode). */
 const MINUTES = Number(process.env['ECS_SD_BENCH_EVENTS_MINUTES'] ?? '3');
+/** Phases to run (`ECS_SD_BENCH_EVENTS_PHASES=chaos`, comma-separated); calls per hour need events and polling. */
+const PHASES = new Set((process.env['ECS_SD_BENCH_EVENTS_PHASES'] ?? 'events,polling,chaos').split(','));
 /** Minutes of the chaos run: long enough for a 30 s outage in the middle, short enough for the ~12 minute budget. */
 const CHAOS_MINUTES = Math.min(MINUTES, 2);
 /** Share of running service tasks stopped per minute. */
@@ -400,6 +402,32 @@ function watchOutputs(daemon: DaemonChild, families: ReadonlySet<string>): Outpu
   };
 }
 
+/** The task ARNs in the file_sd files on disk now. */
+async function fileSdTaskArns(directory: string): Promise<Set<string>> {
+  const arns = new Set<string>();
+  for (const name of (await readdir(directory)).filter((entry) => FILE_SD.test(entry))) {
+    const text = await readFile(join(directory, name), 'utf8').catch(() => '');
+    for (const arn of taskArnsOf(text)) arns.add(arn);
+  }
+  return arns;
+}
+
+/** Waits until the watchers have read every file_sd file (not just the first one written) and one http_sd answer. */
+async function outputsRead(daemon: DaemonChild, outputs: OutputWatch): Promise<void> {
+  await waitUntil(
+    'both outputs read',
+    async () => {
+      const onDisk = await fileSdTaskArns(daemon.outputs);
+      return (
+        onDisk.size > 0 &&
+        [...onDisk].every((arn) => outputs.file.current.has(arn)) &&
+        outputs.http.current.size > 0
+      );
+    },
+    { timeoutMs: 60_000 },
+  );
+}
+
 /** Every address of the file_sd files and of http_sd, fully parsed, for the exact comparison with truth. */
 async function outputAddresses(daemon: DaemonChild): Promise<{ file: string[]; http: string[] }> {
   const addressesOf = (text: string) =>
@@ -555,9 +583,7 @@ async function eventMode(
     const started = Date.now();
     await ask(daemon.child, { cmd: 'ready' });
     const coldStartMs = Date.now() - started;
-    await waitUntil('both outputs', () => outputs.file.current.size > 0 && outputs.http.current.size > 0, {
-      timeoutMs: 60_000,
-    });
+    await outputsRead(daemon, outputs);
     await waitForQuiet(endpoint);
     log(`event mode: cold start ${(coldStartMs / 1000).toFixed(1)} s; churning for ${MINUTES} min`);
     await admin(endpoint, 'POST', 'counters/reset');
@@ -676,6 +702,8 @@ interface ChaosResult {
   delivery: Record<string, number>;
   reconcileObserved: boolean;
   mismatch: { file: string; http: string };
+  /** For tasks missing from file_sd outside the outage: seconds from announced to first seen in file_sd. */
+  lateFile: { count: number; p50: number; max: number; never: number };
 }
 
 /** One sample: tasks announced more than 2 s ago without a target, targets of tasks stopped more than 3 s ago. */
@@ -725,9 +753,7 @@ async function chaos(
   const outputs = watchOutputs(daemon, families);
   try {
     await ask(daemon.child, { cmd: 'ready' });
-    await waitUntil('both outputs', () => outputs.file.current.size > 0 && outputs.http.current.size > 0, {
-      timeoutMs: 60_000,
-    });
+    await outputsRead(daemon, outputs);
     const runStart = Date.now();
     const runEnd = runStart + CHAOS_MINUTES * 60_000;
     const outageStart = runStart + (runEnd - runStart - OUTAGE_MS) / 2;
@@ -751,6 +777,7 @@ async function chaos(
     const firstViolation = new Map<Violation, Map<string, Period>>(
       VIOLATIONS.map((kind) => [kind, new Map()]),
     );
+    const announced = new Map<string, number>();
     let unhealthyAt: number | undefined;
     let healthyAgainAt: number | undefined;
     let refreshesAtUnhealthy = 0;
@@ -763,7 +790,10 @@ async function chaos(
         http: outputs.http.current,
         httpCovers: outputs.http.covers,
       };
-      const found = sampleViolations(await truth(endpoint), seen, stops, at);
+      const tasks = await truth(endpoint);
+      for (const task of tasks)
+        if (task.announcedAt !== undefined) announced.set(task.taskArn, task.announcedAt);
+      const found = sampleViolations(tasks, seen, stops, at);
       const period: Period =
         at < outageStart ? 'before' : at < outageEnd + CHAOS_REFRESH_S * 1000 ? 'outage' : 'after';
       samples[period]++;
@@ -831,10 +861,20 @@ async function chaos(
         return [kind, byPeriod];
       }),
     ) as Record<Violation, Record<Period, number>>;
+    const late: number[] = [];
+    let never = 0;
+    for (const [arn, period] of firstViolation.get('missing file_sd')!) {
+      if (period === 'outage') continue;
+      const seenAt = outputs.file.firstSeen.get(arn);
+      if (seenAt === undefined) never++;
+      else late.push(seenAt - announced.get(arn)!);
+    }
+    late.sort((a, b) => a - b);
     return {
       runMs: runEnd - runStart,
       samples,
       violations,
+      lateFile: { count: late.length, p50: percentile(late, 0.5), max: late.at(-1) ?? Number.NaN, never },
       unhealthyAfterMs: unhealthyAt === undefined ? undefined : unhealthyAt - outageStart,
       healthyAgainAfterMs: healthyAgainAt === undefined ? undefined : healthyAgainAt - outageEnd,
       fallbackRefreshes,
@@ -945,7 +985,18 @@ function formatCalls(events: EventModeResult, polling: PollingModeResult): strin
       fmt(sum(pollHour, discovery)),
     ]),
     '',
-    `Polling ÷ event mode: **${ratioAll.toFixed(2)}×** all calls (target ≥ ${RATIO_TARGET}×: ${met(ratioAll >= RATIO_TARGET)}); ${ratioDiscovery.toFixed(2)}× counting only the rate-limited ECS/EC2/SSM reads (${met(ratioDiscovery >= RATIO_TARGET)}).`,
+    `Polling ÷ event mode, counting the rate-limited ECS/EC2/SSM reads (what shares the account's limits with CI/CD and the console): **${ratioDiscovery.toFixed(2)}×** (target ≥ ${RATIO_TARGET}×: ${met(ratioDiscovery >= RATIO_TARGET)}). Counting SQS calls too (SQS has its own quota, $0.40 per million requests): ${ratioAll.toFixed(2)}×.`,
+    '',
+    `The full reconcile costs about one polling refresh, so with reconcile_interval R the ratio is bounded by 60 s polls ÷ (60 min / R) reconciles. From the same measurements: ${[
+      10, 20, 30, 60,
+    ]
+      .map((minutes) => {
+        const eventDiscovery =
+          sum((operation) => (events.calls[operation] ?? 0) * perHour, discovery) +
+          total(discoveryCalls(events.reconcileCalls)) * (60 / minutes);
+        return `${minutes} min ${(sum(pollHour, discovery) / eventDiscovery).toFixed(1)}×`;
+      })
+      .join(', ')}.`,
   ];
 }
 
@@ -972,6 +1023,7 @@ function formatChaos(result: ChaosResult): string[] {
     '',
     `Fallback: the events source turned ${after(result.unhealthyAfterMs, 'unhealthy')} the outage began; ${result.fallbackRefreshes} refreshes while unhealthy; ${after(result.healthyAgainAfterMs, 'healthy again')} it ended.`,
     `Violations: **${all}** in all, ${outside} outside the outage (expect 0: ${outside === 0 ? 'yes' : 'no'}).`,
+    `Tasks missing from file_sd outside the outage: ${result.lateFile.count} appeared later (announced to first seen in file_sd: p50 ${seconds(result.lateFile.p50)}, max ${seconds(result.lateFile.max)}), ${result.lateFile.never} never appeared.`,
     `Equal after reconcile: **${equal ? 'yes' : 'no'}**${result.reconcileObserved ? '' : ' (no reconcile observed)'}${result.mismatch.file === '' ? '' : `; file_sd: ${result.mismatch.file}`}${result.mismatch.http === '' ? '' : `; http_sd: ${result.mismatch.http}`}`,
   ];
 }
@@ -991,24 +1043,27 @@ async function main(): Promise<number> {
   try {
     const fleet = await truth(endpoint);
     const families = sampleFamilies(fleet);
-    const events = await eventMode(endpoint, families, log);
-    const polling = await pollingMode(endpoint, log);
-    const chaosResult = await chaos(endpoint, families, log);
+    const events = PHASES.has('events') ? await eventMode(endpoint, families, log) : undefined;
+    const polling = PHASES.has('polling') ? await pollingMode(endpoint, log) : undefined;
+    const chaosResult = PHASES.has('chaos') ? await chaos(endpoint, families, log) : undefined;
     const head = `### Event mode: ${FLEET.tasks.toLocaleString('en-US')} tasks / ${FLEET.clusters} clusters / ${FLEET.taskDefinitions} task definitions / ${FLEET.hosts} hosts, ${CHURN_PER_MINUTE * 100}% churn per minute (a batch every ${CHURN_BATCH_MS / 1000} s)`;
     const lines = [
       head,
       '',
-      `Window: ${MINUTES} min per mode (ECS_SD_BENCH_EVENTS_MINUTES). Event-mode cold start ${seconds(events.coldStartMs)}.`,
+      `Window: ${MINUTES} min per mode (ECS_SD_BENCH_EVENTS_MINUTES).${events === undefined ? '' : ` Event-mode cold start ${seconds(events.coldStartMs)}.`}`,
       '',
-      ...formatLatency(events, families.size, new Set(fleet.map((task) => task.family)).size),
+      ...(events === undefined
+        ? []
+        : formatLatency(events, families.size, new Set(fleet.map((task) => task.family)).size)),
       '',
-      ...formatCalls(events, polling),
+      ...(events === undefined || polling === undefined ? [] : formatCalls(events, polling)),
       '',
-      ...formatChaos(chaosResult),
+      ...(chaosResult === undefined ? [] : formatChaos(chaosResult)),
     ];
     process.stdout.write(`\n${lines.join('\n')}\n`);
     const equal =
-      chaosResult.reconcileObserved && chaosResult.mismatch.file === '' && chaosResult.mismatch.http === '';
+      chaosResult === undefined ||
+      (chaosResult.reconcileObserved && chaosResult.mismatch.file === '' && chaosResult.mismatch.http === '');
     return equal ? 0 : 1;
   } catch (error) {
     process.stderr.write(`events bench failed: ${(error as Error).stack}\n`);

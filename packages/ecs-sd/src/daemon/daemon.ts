@@ -24,6 +24,13 @@ import { applyClusterEvents, type ClusterChanges } from './apply-events.ts';
 import { type RefreshContext, refreshSource, type SourceRefreshResult } from './refresh.ts';
 import { DiscoveryState } from './state.ts';
 
+/**
+ * Receive loops per events queue: a deployment of hundreds of tasks emits thousands of events at
+ * once, and one loop reads at most 10 per round trip. Two halve that drain; an idle queue costs
+ * two long polls per wait_time instead of one.
+ */
+export const EVENT_RECEIVERS = 2;
+
 /** What one refresh of every source did, for logs and the `--once` summary. */
 export interface RefreshSummary {
   /** True when every source and every cluster was read successfully. */
@@ -206,6 +213,7 @@ export class Daemon {
       consumer: new EventConsumer({
         client,
         queueUrl: source.events!.queueUrl,
+        receivers: EVENT_RECEIVERS,
         waitTimeSeconds: source.events!.waitTimeSeconds,
         unhealthyAfter: source.events!.unhealthyAfter,
         ...deps.eventsOptions,

@@ -72,6 +72,11 @@ export interface EventConsumerOptions {
   waitTimeSeconds?: number;
   /** @default 10 (the SQS maximum) */
   maxMessages?: number;
+  /**
+   * Receive loops running at once: one ReceiveMessage returns at most 10 messages, so a burst of
+   * thousands of events (a large deployment) drains that many times faster. @default 1
+   */
+  receivers?: number;
   /** Consecutive receive failures that make the consumer unhealthy. @default 3 */
   unhealthyAfter?: number;
   /** First backoff after a receive failure. @default 1000 */
@@ -100,6 +105,7 @@ type Settings = EventConsumerOptions & Required<Pick<EventConsumerOptions, Defau
 type DefaultedOption =
   | 'waitTimeSeconds'
   | 'maxMessages'
+  | 'receivers'
   | 'unhealthyAfter'
   | 'backoffInitialMs'
   | 'backoffMaxMs'
@@ -126,10 +132,15 @@ export class EventConsumer {
     if (!Number.isInteger(maxMessages) || maxMessages < 1 || maxMessages > SQS_MAX_MESSAGES) {
       throw new RangeError(`maxMessages is ${maxMessages}, expected an integer from 1 to 10`);
     }
+    const receivers = options.receivers ?? 1;
+    if (!Number.isInteger(receivers) || receivers < 1) {
+      throw new RangeError(`receivers is ${receivers}, expected an integer of at least 1`);
+    }
     this.#o = {
       ...options,
       waitTimeSeconds,
       maxMessages,
+      receivers,
       unhealthyAfter: Math.max(1, options.unhealthyAfter ?? 3),
       backoffInitialMs: options.backoffInitialMs ?? 1000,
       backoffMaxMs: options.backoffMaxMs ?? 30_000,
@@ -161,9 +172,12 @@ export class EventConsumer {
   /** Starts the loop; a second call is a no-op. */
   start(): void {
     if (this.#loop || this.#abort.signal.aborted) return;
-    this.#loop = this.#run().finally(() => {
-      this.#loop = undefined;
-    });
+    const loops = Array.from({ length: this.#o.receivers }, () => this.#run());
+    this.#loop = Promise.all(loops)
+      .then(() => undefined)
+      .finally(() => {
+        this.#loop = undefined;
+      });
   }
 
   /** Aborts the long poll in flight and resolves when the loop has ended; handled messages are deleted first. */

@@ -12,6 +12,7 @@ import { createCoalescer } from '../../src/events/coalesce.ts';
 import { backoffDelay, EventConsumer, type EventConsumerOptions } from '../../src/events/consumer.ts';
 import { type EcsEvent, parseMessage, type TaskStateChange } from '../../src/events/parse.ts';
 import { type ApplyResult, TaskStore } from '../../src/events/task-store.ts';
+import { taskBody } from './fixtures.ts';
 import {
   clusterArn,
   countingMetrics,
@@ -353,6 +354,37 @@ describe('EventConsumer against ecs-sim (real SQS client)', () => {
     await waitUntil('unhealthy', () => consumer?.health === 'unhealthy');
     assert.equal(counts.receiveErrors[0], 'QueueDoesNotExist');
     assert.equal((consumer?.lastError as Error | undefined)?.name, 'QueueDoesNotExist');
+  });
+
+  test('two receivers read a burst together: every message handled once, both long polls stop promptly', async () => {
+    const handled = new Map<string, number>();
+    const bodies = Array.from({ length: 40 }, (_, i) =>
+      JSON.stringify({ ...JSON.parse(taskBody({ version: i + 1 })), id: `burst-${i}` }),
+    );
+    await sendAll(clients.sqs, queueUrl, bodies);
+    consumer = new EventConsumer({
+      client: clients.sqs,
+      queueUrl,
+      receivers: 2,
+      waitTimeSeconds: 20,
+      onEvent: (event) => {
+        handled.set(event.id, (handled.get(event.id) ?? 0) + 1);
+        return 'stale';
+      },
+    });
+    consumer.start();
+    await waitUntil('every message handled', () => handled.size === bodies.length);
+    const queue = sim.world.accounts.get(sim.accountId)?.queues.get('ecs-events');
+    await waitUntil('two long polls waiting in the queue', () => (queue?.waiters.size ?? 0) === 2);
+    const t0 = Date.now();
+    await consumer.stop();
+    assert.ok(Date.now() - t0 < 1000);
+    assert.deepEqual([...new Set(handled.values())], [1], 'no message handled twice');
+    assert.equal(await queueDepth(clients.sqs, queueUrl), 0, 'every handled message deleted');
+    assert.throws(
+      () => new EventConsumer({ client: clients.sqs, queueUrl, receivers: 0, onEvent: () => 'stale' }),
+      /receivers is 0, expected an integer of at least 1/,
+    );
   });
 
   test('stop() ends a 20 s long poll promptly', async () => {
