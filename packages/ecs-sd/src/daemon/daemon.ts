@@ -81,6 +81,12 @@ interface SourceEvents {
   receivedAt: number[];
 }
 
+/**
+ * Why outputs are written: `ready` (the state is ready; otherwise nothing is written), `complete`
+ * (the first complete refresh, about to mark it ready), `progressive` (a cold start's clusters so far).
+ */
+type PublishWhen = 'ready' | 'complete' | 'progressive';
+
 /** Options of one refresh. */
 export interface RefreshOptions {
   /** Only these cluster names (explain); undefined: every selected cluster. */
@@ -349,17 +355,19 @@ export class Daemon {
           // Cold start: publish each cluster as soon as it is read instead of waiting for the slowest.
           ...(options.writeOutputs === false || options.progressive !== true || this.state.ready()
             ? {}
-            : { onClusterUpdated: () => void this.#publish(true).catch(() => {}) }),
+            : { onClusterUpdated: () => void this.#publish('progressive').catch(() => {}) }),
         }),
       ),
     );
     const failures = sources.flatMap((source) => source.failures);
     const complete = failures.length === 0;
-    if (complete && !this.state.ready() && options.onlySources === undefined) {
+    const first = complete && !this.state.ready() && options.onlySources === undefined;
+    // Ready only once file_sd holds every cluster too: a probe (or a test) that sees ready finds both outputs whole.
+    const written = options.writeOutputs === false ? [] : await this.#publish(first ? 'complete' : 'ready');
+    if (first) {
       this.state.markReady();
       this.#log.info({ clusters: this.state.clusters().length }, 'first complete refresh: ready');
     }
-    const written = options.writeOutputs === false ? [] : await this.#publish();
     const summary = this.#summary(complete, failures, sources, written);
     this.#log.debug(
       {
@@ -398,19 +406,24 @@ export class Daemon {
   }
 
   /** Writes the outputs after any write in progress (so writes land in order); errors of a write reach only its caller. */
-  #publish(progressive = false): Promise<string[]> {
-    const next = this.#published.catch(() => []).then(() => this.#writeOutputs(progressive));
+  #publish(when: PublishWhen = 'ready'): Promise<string[]> {
+    const next = this.#published.catch(() => []).then(() => this.#writeOutputs(when));
     this.#published = next;
     return next;
   }
 
   /**
-   * Writes the file_sd outputs from the state, never a cluster's partial targets: after the first
-   * complete refresh, or (`progressive`, a cold start) the clusters read so far, at least one.
+   * Writes the file_sd outputs from the state, never a cluster's partial targets: once ready (or by
+   * the first complete refresh, just before it marks the state ready), or (`progressive`, a cold
+   * start) the clusters read so far, at least one.
    */
-  async #writeOutputs(progressive: boolean): Promise<string[]> {
+  async #writeOutputs(when: PublishWhen): Promise<string[]> {
     const { directory, file, format } = this.config.output;
-    if (!this.state.ready() && !(progressive && this.state.clusters().length > 0)) return [];
+    const allowed =
+      this.state.ready() ||
+      when === 'complete' ||
+      (when === 'progressive' && this.state.clusters().length > 0);
+    if (!allowed) return [];
     if (directory === undefined && file === undefined) return [];
     // Rendering every target to compare it with the files costs CPU at scale: skip it while nothing changed.
     const version = this.state.version;
