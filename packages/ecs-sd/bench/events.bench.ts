@@ -97,8 +97,11 @@ const OUTAGE_MS = 30_000;
 const SAMPLE_MS = 2_000;
 /** A task announced (first RUNNING event enqueued) longer ago than this must have its target. */
 const ANNOUNCED_GRACE_MS = 2_000;
-/** A task stopped longer ago than this must have no target. */
-const STOPPED_GRACE_MS = 3_000;
+/**
+ * A task stopped longer ago than this must have no target: the stop's events may be delayed by up to
+ * the chaos delivery's maxDelayMs (3 s) before they are announced, plus the 2 s of the latency target.
+ */
+const STOPPED_GRACE_MS = 5_000;
 /** SQS operations: the queue's own calls, not under ECS's or EC2's rate limits. */
 const SQS_OPERATIONS = new Set([
   'ReceiveMessage',

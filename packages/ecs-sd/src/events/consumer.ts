@@ -81,7 +81,10 @@ export interface EventConsumerOptions {
   unhealthyAfter?: number;
   /** First backoff after a receive failure. @default 1000 */
   backoffInitialMs?: number;
-  /** Backoff cap. @default 30000 */
+  /**
+   * Backoff cap. A receive is cheap and the outputs wait for the queue, so the cap is short: after
+   * an outage the consumer reads again within seconds. @default 5000
+   */
   backoffMaxMs?: number;
   /** Jitter source in [0, 1). @default Math.random */
   random?: () => number;
@@ -143,7 +146,7 @@ export class EventConsumer {
       receivers,
       unhealthyAfter: Math.max(1, options.unhealthyAfter ?? 3),
       backoffInitialMs: options.backoffInitialMs ?? 1000,
-      backoffMaxMs: options.backoffMaxMs ?? 30_000,
+      backoffMaxMs: options.backoffMaxMs ?? 5_000,
       random: options.random ?? Math.random,
       now: options.now ?? Date.now,
     };
