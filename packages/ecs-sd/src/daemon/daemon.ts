@@ -123,6 +123,10 @@ export class Daemon {
   /** True while the refresh in flight covers only some sources or clusters. */
   #inFlightPartial = false;
   readonly #events: SourceEvents[] = [];
+  /** Per cluster (source and ARN), the end of the last poll or event apply queued for it. */
+  readonly #clusterLocks = new Map<string, Promise<void>>();
+  /** Event applies in progress, awaited by stop(). */
+  readonly #flushes = new Set<Promise<RefreshSummary>>();
   #timer: NodeJS.Timeout | undefined;
   #tick: (() => void) | undefined;
   #stopped = true;
@@ -248,9 +252,10 @@ export class Daemon {
   }
 
   /**
-   * Applies what events changed since the last apply, once no refresh is running: each known
-   * cluster from the events' own task copies (no ECS call for known task definitions and hosts),
-   * a cluster no poll has read yet (or whose missing pieces could not be read) by polling it.
+   * Applies what events changed since the last apply: each known cluster from the events' own task
+   * copies (no ECS call for known task definitions and hosts), while no poll reads that cluster (a
+   * poll of other clusters, e.g. a 10,000-task reconcile, does not hold events back); a cluster no
+   * poll has read yet (or whose missing pieces could not be read) by polling it.
    */
   #flushEvents(events: SourceEvents, log: Logger): Promise<RefreshSummary> | undefined {
     if (events.pending.size === 0 || this.#stopped) return undefined;
@@ -258,7 +263,7 @@ export class Daemon {
     const receivedAt = events.receivedAt;
     events.pending = new Map();
     events.receivedAt = [];
-    return this.#exclusive(true, async () => {
+    const flush = (async () => {
       const context = {
         fetcher: events.fetcher,
         store: events.store,
@@ -270,7 +275,10 @@ export class Daemon {
       const poll = new Set<string>();
       const failures: string[] = [];
       for (const [clusterArn, changes] of pending) {
-        const outcome = await applyClusterEvents(context, clusterArn, changes);
+        if (this.#closed) break;
+        const outcome = await this.#withCluster(events.source.name, clusterArn, () =>
+          applyClusterEvents(context, clusterArn, changes),
+        );
         if (outcome.kind === 'applied') continue;
         const name = this.#eventCluster(events.source, clusterArn) ?? clusterNameOf(clusterArn);
         if (outcome.kind === 'failed') {
@@ -283,16 +291,42 @@ export class Daemon {
         poll.add(name);
       }
       let sources: SourceRefreshResult[] = [];
-      if (poll.size > 0) {
-        sources = [await this.#refreshSourceOf(events.fetcher, { onlyClusters: poll })];
-        failures.push(...sources.flatMap((source) => source.failures));
+      if (poll.size > 0 && !this.#closed) {
+        const summary = await this.refresh({
+          onlySources: new Set([events.source.name]),
+          onlyClusters: poll,
+        });
+        sources = summary.sources;
+        failures.push(...summary.failures);
       }
       const written = await this.#publish();
       const done = this.#now();
       for (const at of receivedAt)
         this.#metrics.eventsPublishDelay.observe({ source: events.source.name }, (done - at) / 1000);
       return this.#summary(failures.length === 0, failures, sources, written);
+    })();
+    this.#flushes.add(flush);
+    void flush.catch(() => {}).finally(() => this.#flushes.delete(flush));
+    return flush;
+  }
+
+  /**
+   * Runs `fn` when no poll or event apply of this cluster is running, and holds the cluster until
+   * it ends: a poll's state update and an event apply of one cluster never interleave.
+   */
+  #withCluster<T>(source: string, clusterArn: string, fn: () => Promise<T>): Promise<T> {
+    const key = `${source}\u0000${clusterArn}`;
+    const before = this.#clusterLocks.get(key) ?? Promise.resolve();
+    const run = before.then(fn);
+    const held = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#clusterLocks.set(key, held);
+    void held.then(() => {
+      if (this.#clusterLocks.get(key) === held) this.#clusterLocks.delete(key);
     });
+    return run;
   }
 
   /** The name of an event's cluster when the source selects it (known from polling, or by its config), else undefined. */
@@ -390,6 +424,7 @@ export class Daemon {
     const store = this.#events.find((events) => events.fetcher === fetcher)?.store;
     return refreshSource({
       fetcher,
+      lock: (clusterArn, fn) => this.#withCluster(fetcher.source.name, clusterArn, fn),
       state: this.state,
       options: this.config.discovery,
       metrics: this.#metrics,
@@ -520,6 +555,7 @@ export class Daemon {
     // Calls waiting for a token fail at once, so a refresh in flight ends now, keeping its last targets.
     if (this.#ownsBudgets) this.budgets.close();
     await this.#inFlight?.catch(() => {});
+    await Promise.all([...this.#flushes].map((flush) => flush.catch(() => {})));
     await this.#published.catch(() => {});
     for (const clients of this.#clients) clients.destroy();
   }

@@ -42,6 +42,8 @@ export interface RefreshContext {
   onClusterPolled?: (clusterArn: string, poll: PolledCluster) => void;
   /** Called when a cluster is removed (deleted or no longer selected). */
   onClusterRemoved?: (clusterArn: string) => void;
+  /** Runs a cluster's read and state update exclusively (event mode applies events to the same cluster). */
+  lock?: <T>(clusterArn: string, fn: () => Promise<T>) => Promise<T>;
 }
 
 function messageOf(error: unknown): string {
@@ -85,75 +87,78 @@ export async function refreshSource(context: RefreshContext): Promise<SourceRefr
     for (const id of selection.missing)
       log.warn({ source, cluster: id }, 'configured cluster does not exist');
 
-    await mapLimit(clusters, CLUSTER_CONCURRENCY, async (cluster) => {
-      try {
-        const polledAt = now();
-        const fetched = await fetcher.fetchCluster(cluster);
-        if (fetched.kind === 'gone') {
-          fetcher.forget(cluster.clusterArn);
-          context.onClusterRemoved?.(cluster.clusterArn);
-          if (state.clustersOf(source).some((entry) => entry.clusterArn === cluster.clusterArn)) {
-            state.remove(source, cluster.clusterArn);
-            result.removed.push(cluster.clusterName);
-            log.info({ source, cluster: cluster.clusterName }, 'cluster removed: ClusterNotFoundException');
-          }
-          return;
-        }
-        context.onClusterPolled?.(cluster.clusterArn, {
-          listed: fetched.listed,
-          described: fetched.kind === 'ok' ? fetched.snapshot.tasks : [],
-          polledAt,
-        });
-        if (fetched.kind === 'unchanged') {
-          // Same tasks, all cached, every decision final: the last targets still hold, no CPU spent on them.
-          if (state.touch(source, cluster.clusterArn, now())) result.refreshed++;
-          else fetcher.forget(cluster.clusterArn);
-          return;
-        }
-        const discovery = discoverCluster(fetched.snapshot, options);
-        let { decisions, targets } = discovery;
-        if (fetched.keep.size > 0) {
-          // Cached tasks were not described again: their last decisions (and targets) stand.
-          const kept = (state.entry(source, cluster.clusterArn)?.decisions ?? []).filter((decision) =>
-            fetched.keep.has(decision.taskArn),
-          );
-          if (kept.length !== fetched.keep.size) {
+    const exclusive = context.lock ?? (<T>(_clusterArn: string, fn: () => Promise<T>) => fn());
+    await mapLimit(clusters, CLUSTER_CONCURRENCY, (cluster) =>
+      exclusive(cluster.clusterArn, async () => {
+        try {
+          const polledAt = now();
+          const fetched = await fetcher.fetchCluster(cluster);
+          if (fetched.kind === 'gone') {
             fetcher.forget(cluster.clusterArn);
-            throw new Error(
-              `cached tasks of cluster "${cluster.clusterName}" have no last decision: got ${kept.length}, expected ${fetched.keep.size}; the cluster is read afresh next refresh`,
-            );
+            context.onClusterRemoved?.(cluster.clusterArn);
+            if (state.clustersOf(source).some((entry) => entry.clusterArn === cluster.clusterArn)) {
+              state.remove(source, cluster.clusterArn);
+              result.removed.push(cluster.clusterName);
+              log.info({ source, cluster: cluster.clusterName }, 'cluster removed: ClusterNotFoundException');
+            }
+            return;
           }
-          decisions = [...kept, ...discovery.decisions].sort((a, b) =>
-            a.taskArn < b.taskArn ? -1 : a.taskArn > b.taskArn ? 1 : 0,
+          context.onClusterPolled?.(cluster.clusterArn, {
+            listed: fetched.listed,
+            described: fetched.kind === 'ok' ? fetched.snapshot.tasks : [],
+            polledAt,
+          });
+          if (fetched.kind === 'unchanged') {
+            // Same tasks, all cached, every decision final: the last targets still hold, no CPU spent on them.
+            if (state.touch(source, cluster.clusterArn, now())) result.refreshed++;
+            else fetcher.forget(cluster.clusterArn);
+            return;
+          }
+          const discovery = discoverCluster(fetched.snapshot, options);
+          let { decisions, targets } = discovery;
+          if (fetched.keep.size > 0) {
+            // Cached tasks were not described again: their last decisions (and targets) stand.
+            const kept = (state.entry(source, cluster.clusterArn)?.decisions ?? []).filter((decision) =>
+              fetched.keep.has(decision.taskArn),
+            );
+            if (kept.length !== fetched.keep.size) {
+              fetcher.forget(cluster.clusterArn);
+              throw new Error(
+                `cached tasks of cluster "${cluster.clusterName}" have no last decision: got ${kept.length}, expected ${fetched.keep.size}; the cluster is read afresh next refresh`,
+              );
+            }
+            decisions = [...kept, ...discovery.decisions].sort((a, b) =>
+              a.taskArn < b.taskArn ? -1 : a.taskArn > b.taskArn ? 1 : 0,
+            );
+            targets = [
+              ...kept.flatMap((decision) => decision.containers.flatMap((container) => container.targets)),
+              ...discovery.targets,
+            ];
+          }
+          fetcher.settle(cluster.clusterArn, decisions);
+          state.update({
+            source,
+            clusterArn: cluster.clusterArn,
+            clusterName: cluster.clusterName,
+            targets,
+            decisions,
+            lastSuccessMs: now(),
+          });
+          // A zero series per cluster, so dashboards and rate() see "no failures" rather than no data.
+          metrics.refreshFailures.inc({ source, cluster: cluster.clusterName }, 0);
+          result.refreshed++;
+          context.onClusterUpdated?.();
+        } catch (error) {
+          metrics.refreshFailures.inc({ source, cluster: cluster.clusterName });
+          state.markStale(source, cluster.clusterArn);
+          result.failures.push(messageOf(error));
+          log.warn(
+            { err: error, source, cluster: cluster.clusterName },
+            'cluster refresh failed, keeping its last targets',
           );
-          targets = [
-            ...kept.flatMap((decision) => decision.containers.flatMap((container) => container.targets)),
-            ...discovery.targets,
-          ];
         }
-        fetcher.settle(cluster.clusterArn, decisions);
-        state.update({
-          source,
-          clusterArn: cluster.clusterArn,
-          clusterName: cluster.clusterName,
-          targets,
-          decisions,
-          lastSuccessMs: now(),
-        });
-        // A zero series per cluster, so dashboards and rate() see "no failures" rather than no data.
-        metrics.refreshFailures.inc({ source, cluster: cluster.clusterName }, 0);
-        result.refreshed++;
-        context.onClusterUpdated?.();
-      } catch (error) {
-        metrics.refreshFailures.inc({ source, cluster: cluster.clusterName });
-        state.markStale(source, cluster.clusterArn);
-        result.failures.push(messageOf(error));
-        log.warn(
-          { err: error, source, cluster: cluster.clusterName },
-          'cluster refresh failed, keeping its last targets',
-        );
-      }
-    });
+      }),
+    );
     return result;
   } finally {
     endTimer();

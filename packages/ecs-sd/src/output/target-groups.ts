@@ -97,7 +97,8 @@ export function renderTargetGroups(targets: readonly Target[], style: GroupsStyl
   const parts = group(targets).map((entry) => {
     if (entry.only === undefined) return serialize(entry, style);
     const cache = derive(entry.only).rendered;
-    return (cache[style] ??= serialize(entry, style));
+    cache[style] ??= serialize(entry, style);
+    return cache[style];
   });
   if (style === 'compact') return `[${parts.join(',')}]`;
   return parts.length === 0 ? '[]\n' : `[\n${parts.join(',\n')}\n]\n`;

@@ -75,12 +75,13 @@ describe('event mode against ecs-sim', () => {
     refreshInterval: string,
     reconcileInterval = '10m',
     events: Record<string, unknown> = {},
+    clusters: string[] = ['prod'],
   ) {
     const config = simConfig(
       sim.endpoint,
       `refresh_interval: ${refreshInterval}\noutput:\n  file: ${file}\n`,
       {
-        clusters: ['prod'],
+        clusters,
         events: { queue_url: queueUrl, reconcile_interval: reconcileInterval, ...events },
       },
     );
@@ -329,6 +330,26 @@ describe('event mode against ecs-sim', () => {
       (await metricSum(metrics, 'ecs_sd_events_stale_total')) > 0,
       'duplicates were seen and ignored',
     );
+  });
+
+  test('a slow poll of another cluster does not hold events back', async () => {
+    const file = join(dir, 'slow-poll.json');
+    const { daemon } = await startDaemon(file, '60s', '10m', {}, ['prod', 'other']);
+    sim.faults.add({ operation: 'ListTasks', kind: 'latency', latencyMs: 4000, cluster: 'other' });
+    let polled = false;
+    const poll = daemon.refresh().then(() => {
+      polled = true;
+    });
+    const [started] = sim.runTask({ cluster: 'prod', taskDefinition: 'web', launchType: 'FARGATE' });
+    assert.ok(started?.arn);
+    await waitUntil(async () => (await fileText(file)).includes(started.arn), 'the started task in file_sd');
+    assert.equal(
+      polled,
+      false,
+      'the task became a target while the full poll was still reading the other cluster',
+    );
+    await poll;
+    assert.ok((await fileText(file)).includes(started.arn), 'the poll kept the task events added');
   });
 
   test('events lost (never delivered) are healed by the reconcile poll', async () => {
