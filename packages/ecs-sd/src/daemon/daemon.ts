@@ -171,26 +171,19 @@ export class Daemon {
     deps.metrics.setStateProvider(() => this.state.metricsState(sources));
   }
 
-  /** Refreshes every source once; a call during a refresh waits for that refresh instead of overlapping it. */
+  /**
+   * Refreshes every source once, one refresh at a time: a full refresh asked for during another
+   * full one shares it; anything else waits for the one in flight, then runs (a partial refresh does
+   * not stand for a full one, and one that began before an event may miss it).
+   */
   refresh(options: RefreshOptions = {}): Promise<RefreshSummary> {
     const partial = options.onlyClusters !== undefined || options.onlySources !== undefined;
-    return this.#exclusive(partial, () => this.#refresh(options));
-  }
-
-  /**
-   * Runs one refresh or event apply at a time: a full refresh asked for during another full one
-   * shares it; anything else waits for the one in flight, then runs (a partial run does not stand
-   * for a full one, and one that began before an event may miss it).
-   */
-  #exclusive(partial: boolean, run: () => Promise<RefreshSummary>): Promise<RefreshSummary> {
     if (this.#inFlight !== undefined) {
       if (!partial && !this.#inFlightPartial) return this.#inFlight;
       const running = this.#inFlight;
-      return running
-        .catch(() => undefined)
-        .then(() => (this.#closed ? running : this.#exclusive(partial, run)));
+      return running.catch(() => undefined).then(() => (this.#closed ? running : this.refresh(options)));
     }
-    const current = run().finally(() => {
+    const current = this.#refresh(options).finally(() => {
       this.#inFlight = undefined;
       this.#inFlightPartial = false;
     });
