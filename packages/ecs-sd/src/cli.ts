@@ -16,6 +16,7 @@ import { loadConfig } from './config/load.ts';
 import type { Config } from './config/types.ts';
 import type { TaskDecision } from './discovery/types.ts';
 import { ConfigError, DiscoveryFailedError, exitCodeFor, UsageError } from './errors.ts';
+import { parseListenAddress } from './lib/listen-address.ts';
 import { createLogger } from './log.ts';
 
 // The daemon, the web app and the AWS SDK load lazily: --help, --version and check-config stay fast.
@@ -82,17 +83,11 @@ async function configFrom(line: CommandLine): Promise<Config> {
   });
 }
 
-/** Splits `host:port`, `:port` or `[v6]:port` for listen(); an empty host means every interface. */
-export function parseListenAddress(address: string): { host?: string; port: number } {
-  const colon = address.lastIndexOf(':');
-  let host = address.slice(0, colon);
-  const port = Number(address.slice(colon + 1));
-  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
-  return host === '' ? { port } : { host, port };
-}
-
 function listen(server: Server | HttpsServer, address: string): Promise<AddressInfo> {
-  const { host, port } = parseListenAddress(address);
+  const parsed = parseListenAddress(address);
+  // The config was validated: this only guards a caller that built one by hand.
+  if (!parsed.ok) throw new ConfigError([`web.listen_address: ${parsed.message}`]);
+  const { host, port } = parsed.value;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen({ port, ...(host === undefined ? {} : { host }) }, () => {

@@ -19,6 +19,7 @@ export { Daemon, type DaemonDeps, formatSummary, type RefreshSummary } from './d
 export { DiscoveryState } from './daemon/state.ts';
 export { formatDecision } from './discovery/index.ts';
 export { AwsReadError, ConfigError, EcsSdError, exitCodeFor, UsageError } from './errors.ts';
+export { compilePattern, type Pattern } from './lib/pattern.ts';
 export { createLogger, silentLogger, toLogfmt } from './log.ts';
 export { createMetrics, type Metrics } from './metrics.ts';
 export { buildApp } from './server/app.ts';

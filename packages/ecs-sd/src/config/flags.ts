@@ -84,7 +84,7 @@ export const FLAGS: readonly FlagSpec[] = [
     target: { kind: 'config', path: ['refresh_interval'] },
     placeholder: 'DURATION',
     default: '60s',
-    help: 'time between refreshes, e.g. 30s, 2m',
+    help: 'time between refreshes, e.g. 30s, 2m (1s to 24h)',
   },
   {
     name: 'output.directory',

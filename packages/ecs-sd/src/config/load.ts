@@ -172,10 +172,6 @@ function parseYaml(text: string, fileName: string): unknown {
   return document.toJS() ?? {};
 }
 
-function anchored(source: string): RegExp {
-  return new RegExp(`^(?:${source})$`);
-}
-
 function compileRule(rule: ConfigFile['discovery']['rules'][number], defaultPath: string): Rule {
   const out: Rule = {
     name: rule.name,
@@ -184,16 +180,16 @@ function compileRule(rule: ConfigFile['discovery']['rules'][number], defaultPath
     scheme: rule.scheme,
     labels: { ...rule.labels },
   };
-  if (rule.cluster !== undefined) out.cluster = anchored(rule.cluster);
-  if (rule.service !== undefined) out.service = anchored(rule.service);
-  if (rule.family !== undefined) out.family = anchored(rule.family);
-  if (rule.task_definition_arn !== undefined) out.taskDefinitionArn = anchored(rule.task_definition_arn);
-  if (rule.container !== undefined) out.container = anchored(rule.container);
+  if (rule.cluster !== undefined) out.cluster = rule.cluster;
+  if (rule.service !== undefined) out.service = rule.service;
+  if (rule.family !== undefined) out.family = rule.family;
+  if (rule.task_definition_arn !== undefined) out.taskDefinitionArn = rule.task_definition_arn;
+  if (rule.container !== undefined) out.container = rule.container;
   if (rule.docker_label !== undefined) {
     out.dockerLabel =
       rule.docker_label.value === undefined
         ? { name: rule.docker_label.name }
-        : { name: rule.docker_label.name, value: anchored(rule.docker_label.value) };
+        : { name: rule.docker_label.name, value: rule.docker_label.value };
   }
   if (rule.job !== undefined) out.job = rule.job;
   if (rule.interval !== undefined) out.interval = rule.interval;
@@ -211,8 +207,8 @@ function compileSource(
   if (source.external_id !== undefined) out.externalId = source.external_id;
   if (source.endpoint !== undefined) out.endpoint = source.endpoint;
   if (source.clusters !== undefined) out.clusters = [...source.clusters];
-  if (source.cluster_include !== undefined) out.clusterInclude = anchored(source.cluster_include);
-  if (source.cluster_exclude !== undefined) out.clusterExclude = anchored(source.cluster_exclude);
+  if (source.cluster_include !== undefined) out.clusterInclude = source.cluster_include;
+  if (source.cluster_exclude !== undefined) out.clusterExclude = source.cluster_exclude;
   if (source.events !== undefined) {
     const parsed = parseQueueUrl(source.events.queue_url);
     const queueRegion = (parsed.ok ? parsed.value.region : undefined) ?? region;
@@ -229,7 +225,7 @@ function compileSource(
   return out;
 }
 
-/** Compiles a validated config file into the runtime `Config` (regexes anchored and compiled once). */
+/** Compiles a validated config file into the runtime `Config` (regexes are `Pattern`s already, compiled once by the schema). */
 export function compileConfig(file: ConfigFile, defaultRegion?: string): Config {
   const sources = file.sources.length > 0 ? file.sources : [{}];
   return {
@@ -243,10 +239,7 @@ export function compileConfig(file: ConfigFile, defaultRegion?: string): Config 
         rules: file.discovery.conventions.rules,
       },
       rules: file.discovery.rules.map((rule) => compileRule(rule, file.discovery.default_path)),
-      dockerLabelAllowlist:
-        file.discovery.docker_label_allowlist === null
-          ? null
-          : anchored(file.discovery.docker_label_allowlist),
+      dockerLabelAllowlist: file.discovery.docker_label_allowlist,
       defaultInterval: file.discovery.default_interval,
       defaultPath: file.discovery.default_path,
     },
@@ -276,9 +269,9 @@ function compileRateBudget(budget: ConfigFile['rate_budget']): Config['rateBudge
   return { scale: budget.scale, overrides };
 }
 
-/** Freezes an object graph in place (RegExps are left as they are: non-global ones are never written). */
+/** Freezes an object graph in place (a `Pattern` freezes itself; its engine state stays private and mutable). */
 export function deepFreeze<T>(value: T): T {
-  if (typeof value !== 'object' || value === null || value instanceof RegExp || Object.isFrozen(value)) {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) {
     return value;
   }
   for (const child of Object.values(value)) deepFreeze(child);

@@ -7,7 +7,9 @@ import { z } from 'zod';
 import { AWS_BUCKETS, DEFAULT_BUDGET_SCALE, RATE_CATEGORIES, type RateCategory } from '../aws/rate-budget.ts';
 import { INTERVALS } from '../discovery/types.ts';
 import { parseQueueUrl } from '../events/queue-url.ts';
-import { parseDuration } from './duration.ts';
+import { parseListenAddress } from '../lib/listen-address.ts';
+import { compilePattern, type Pattern } from '../lib/pattern.ts';
+import { type DurationBounds, durationProblem } from './duration.ts';
 
 function show(value: unknown): string {
   return value === undefined ? 'nothing' : JSON.stringify(value);
@@ -15,25 +17,29 @@ function show(value: unknown): string {
 
 /** Smallest refresh interval accepted: ECS read APIs refill 20 tokens per second per account and Region. */
 export const MIN_REFRESH_INTERVAL_MS = 1000;
+/** Longest refresh_interval and reconcile_interval: targets a day old are as good as none. */
+export const MAX_REFRESH_INTERVAL_MS = 86_400_000;
+/** Longest value of a duration key that sets no bounds of its own (far below Node's 24.8-day timer limit). */
+export const MAX_DURATION_MS = 86_400_000;
 
-const regex = z.string().superRefine((value, ctx) => {
-  try {
-    new RegExp(value);
-  } catch (error) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `${show(value)} is not a valid regular expression (${(error as Error).message}), expected a JavaScript regular expression`,
-    });
-  }
+/** A user regex, compiled once into an anchored RE2 `Pattern` (Prometheus semantics); unsupported syntax is a problem. */
+const regex = z.string().transform((value, ctx): Pattern => {
+  const compiled = compilePattern(value);
+  if (compiled.ok) return compiled.value;
+  ctx.addIssue({ code: 'custom', message: compiled.message });
+  return z.NEVER;
 });
 
-const duration = z.custom<string | number>(
-  (value) => (typeof value === 'string' || typeof value === 'number') && parseDuration(value) !== undefined,
-  {
-    error: (issue) =>
-      `${show(issue.input)} is not a duration, expected e.g. 30s, 1m, 1h30m or a number of seconds`,
-  },
-);
+/** A duration key (Prometheus notation or seconds) within its bounds; every duration key has a maximum. */
+export function durationWithin(bounds: DurationBounds) {
+  return z.custom<string | number>().superRefine((value, ctx) => {
+    const problem = durationProblem(value, bounds);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  });
+}
+
+/** A duration key without bounds of its own: at most `MAX_DURATION_MS` (prefer `durationWithin` with the key's own). */
+export const duration = durationWithin({ max: MAX_DURATION_MS });
 
 const interval = z.enum(INTERVALS);
 
@@ -50,20 +56,13 @@ export const EventsSchema = z.strictObject({
     .describe(
       'SQS queue URL an EventBridge rule for ECS Task/Container Instance State Change feeds; its Region is used for the SQS client',
     ),
-  reconcile_interval: duration
+  reconcile_interval: durationWithin({ min: MIN_REFRESH_INTERVAL_MS, max: MAX_REFRESH_INTERVAL_MS })
     .default('10m')
-    .describe('time between full reconciles by polling while the queue is readable (Prometheus duration)'),
-  wait_time: duration
-    .refine(
-      (value) => {
-        const ms = parseDuration(value)!;
-        return ms >= 1000 && ms <= 20_000 && ms % 1000 === 0;
-      },
-      {
-        error: (issue) =>
-          `${show(issue.input)} is not a long poll SQS accepts, expected whole seconds from 1s to 20s`,
-      },
-    )
+    .describe(
+      'time between full reconciles by polling while the queue is readable (Prometheus duration), 1s to 24h',
+    ),
+  // ReceiveMessage accepts WaitTimeSeconds 0 to 20; 0 would be short polling.
+  wait_time: durationWithin({ min: 1000, max: 20_000, wholeSeconds: true })
     .default('20s')
     .describe('ReceiveMessage long poll (WaitTimeSeconds), 1s to 20s in whole seconds'),
   unhealthy_after: z
@@ -73,11 +72,7 @@ export const EventsSchema = z.strictObject({
     .max(100)
     .default(3)
     .describe('consecutive failed receives before the source falls back to polling at refresh_interval'),
-  publish_delay: duration
-    .refine((value) => parseDuration(value)! <= 1000, {
-      error: (issue) =>
-        `${show(issue.input)} is too long, expected at most 1s (outputs never wait longer than 1s)`,
-    })
+  publish_delay: durationWithin({ max: 1000 })
     .default('100ms')
     .describe('quiet time that ends a burst of events before the outputs are written, at most 1s'),
   describe_new_tasks: z
@@ -142,17 +137,6 @@ export const SourceSchema = z
         path: ['external_id'],
         message: 'external_id is set without role_arn, expected role_arn too',
       });
-    }
-    if (source.events !== undefined) {
-      const { reconcile_interval } = source.events;
-      const ms = parseDuration(reconcile_interval);
-      if (ms !== undefined && ms < MIN_REFRESH_INTERVAL_MS) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['events', 'reconcile_interval'],
-          message: `${show(reconcile_interval)} is too short, expected at least 1s`,
-        });
-      }
     }
   });
 
@@ -255,13 +239,14 @@ export const OutputSchema = z.strictObject({
   format: z.enum(['json', 'yaml']).default('json').describe('file_sd format'),
 });
 
-const LISTEN_ADDRESS = /^(?:\[[0-9a-fA-F:.]+\]|[^:\s[\]]*):\d{1,5}$/;
-
 /** The web server: http_sd, /metrics, health, the why-API. */
 export const WebSchema = z.strictObject({
   listen_address: z
     .string()
-    .regex(LISTEN_ADDRESS, { error: 'expected HOST:PORT, :PORT or [IPv6]:PORT' })
+    .superRefine((value, ctx) => {
+      const parsed = parseListenAddress(value);
+      if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message });
+    })
     .default(':9888')
     .describe('host:port to listen on; empty host: every interface'),
 });
@@ -272,12 +257,17 @@ export const LogSchema = z.strictObject({
   format: z.enum(['logfmt', 'json']).default('logfmt').describe('log line format on stderr'),
 });
 
+/** Slowest refill: a waiter's timer (one token's time, 16 times longer after throttles) stays far below Node's timer limit. */
+const MIN_REFILL_PER_SECOND = 0.001;
+
 /** One category of the rate budget: absolute burst and refill, winning over `scale`. */
 const BucketSchema = z.strictObject({
   burst: z.number().min(1).optional().describe('tokens available at once; default: scale × AWS burst'),
   refill_per_second: z
     .number()
-    .positive()
+    .min(MIN_REFILL_PER_SECOND, {
+      error: `expected at least ${MIN_REFILL_PER_SECOND} (a token every ${1 / MIN_REFILL_PER_SECOND} s at most)`,
+    })
     .optional()
     .describe('tokens added per second; default: scale × AWS refill'),
 });
@@ -304,7 +294,9 @@ export const RateBudgetSchema = z.strictObject({
 /** The whole config file. */
 export const ConfigFileSchema = z
   .strictObject({
-    refresh_interval: duration.default('60s').describe('time between refreshes (Prometheus duration)'),
+    refresh_interval: durationWithin({ min: MIN_REFRESH_INTERVAL_MS, max: MAX_REFRESH_INTERVAL_MS })
+      .default('60s')
+      .describe('time between refreshes (Prometheus duration), 1s to 24h'),
     sources: z
       .array(SourceSchema)
       .default([])
@@ -319,14 +311,6 @@ export const ConfigFileSchema = z
     ),
   })
   .superRefine((file, ctx) => {
-    const ms = parseDuration(file.refresh_interval);
-    if (ms !== undefined && ms < MIN_REFRESH_INTERVAL_MS) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['refresh_interval'],
-        message: `${show(file.refresh_interval)} is too short, expected at least 1s`,
-      });
-    }
     for (const category of RATE_CATEGORIES) {
       const scaled = file.rate_budget.scale * AWS_BUCKETS[category].burst;
       if (file.rate_budget[category]?.burst === undefined && scaled < 1) {

@@ -1,9 +1,10 @@
 /**
  * The validated, frozen configuration every component below the CLI receives. Regexes are
- * compiled (anchored) once here; nothing below reads the environment or the command line.
+ * compiled (anchored, RE2) once here; nothing below reads the environment or the command line.
  */
 import type { RateBudgetOptions } from '../aws/rate-budget.ts';
 import type { DiscoveryOptions } from '../discovery/types.ts';
+import type { Pattern } from '../lib/pattern.ts';
 
 /** Log levels of `--log.level`. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -20,8 +21,8 @@ export interface SourceConfig {
   endpoint?: string;
   /** Names or ARNs; undefined means every cluster ListClusters returns. */
   clusters?: readonly string[];
-  clusterInclude?: RegExp;
-  clusterExclude?: RegExp;
+  clusterInclude?: Pattern;
+  clusterExclude?: Pattern;
   /** Event mode: the SQS queue and the full reconcile interval; undefined: polling only. */
   events?: EventsConfig;
 }
@@ -70,7 +71,7 @@ export function needsServices(config: Pick<Config, 'discovery' | 'labels'>): boo
   );
 }
 
-/** True when a cluster name passes a source's include/exclude regexes. */
+/** True when a cluster name passes a source's include/exclude patterns. */
 export function clusterSelected(source: SourceConfig, clusterName: string): boolean {
   if (source.clusterInclude !== undefined && !source.clusterInclude.test(clusterName)) return false;
   if (source.clusterExclude?.test(clusterName)) return false;

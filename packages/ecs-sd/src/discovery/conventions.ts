@@ -4,6 +4,7 @@
  * declarations plus the skips and notes of what it could not use; none of them throws.
  */
 import type { ContainerDefinition, KeyValuePair, Task } from '@aws-sdk/client-ecs';
+import type { Pattern } from '../lib/pattern.ts';
 import type { Declaration } from './declaration.ts';
 import { parseDuration } from './interval.ts';
 import { isUserLabelName } from './labels.ts';
@@ -373,8 +374,8 @@ export interface RuleSubject {
 
 /** True when every matcher the rule sets matches; a rule with a service matcher never matches a standalone task. */
 export function ruleMatches(rule: Rule, s: RuleSubject): boolean {
-  const test = (re: RegExp | undefined, value: string | undefined): boolean =>
-    re === undefined || (value !== undefined && testRegex(re, value));
+  const test = (pattern: Pattern | undefined, value: string | undefined): boolean =>
+    pattern === undefined || (value !== undefined && pattern.test(value));
   if (!test(rule.cluster, s.clusterName)) return false;
   if (!test(rule.service, s.serviceName)) return false;
   if (!test(rule.family, s.family)) return false;
@@ -383,15 +384,9 @@ export function ruleMatches(rule: Rule, s: RuleSubject): boolean {
   if (rule.dockerLabel) {
     const value = s.dockerLabels[rule.dockerLabel.name];
     if (value === undefined) return false;
-    if (rule.dockerLabel.value && !testRegex(rule.dockerLabel.value, value)) return false;
+    if (rule.dockerLabel.value && !rule.dockerLabel.value.test(value)) return false;
   }
   return true;
-}
-
-/** Tests a regex; a global or sticky one keeps state between calls, so it is reset first (others are never written). */
-export function testRegex(re: RegExp, value: string): boolean {
-  if (re.global || re.sticky) re.lastIndex = 0;
-  return re.test(value);
 }
 
 /**

@@ -3,8 +3,8 @@
  * (`discovery/aws/ecs.go`) for every field the snapshot has, plus container-level ones it lacks.
  */
 import type { Container, ContainerDefinition, Service, Tag, Task } from '@aws-sdk/client-ecs';
+import type { Pattern } from '../lib/pattern.ts';
 import type { EniInfo, Placement } from './address.ts';
-import { testRegex } from './conventions.ts';
 import { sanitizeLabelName } from './labels.ts';
 import type { ClusterSnapshot, Convention } from './types.ts';
 
@@ -99,7 +99,7 @@ export function containerMetaLabels(
   containerPort: number,
   hostPort: number | undefined,
   convention: Convention,
-  allowlist: RegExp | null,
+  allowlist: Pattern | null,
   extra: { ruleName?: string; endpointName?: string },
 ): Record<string, string> {
   const labels: Record<string, string> = {};
@@ -113,7 +113,7 @@ export function containerMetaLabels(
   set(labels, 'endpoint', extra.endpointName);
   if (allowlist) {
     for (const [k, v] of Object.entries(definition.dockerLabels ?? {})) {
-      if (testRegex(allowlist, k)) set(labels, `container_label_${sanitizeLabelName(k)}`, v);
+      if (allowlist.test(k)) set(labels, `container_label_${sanitizeLabelName(k)}`, v);
     }
   }
   return labels;

@@ -4,6 +4,7 @@
  * per-task decisions derived from it. Nothing here does I/O.
  */
 import type { ContainerInstance, Service, Task, TaskDefinition } from '@aws-sdk/client-ecs';
+import type { Pattern } from '../lib/pattern.ts';
 
 /** A host that runs tasks: an EC2 instance (i-…) or an ECS Anywhere SSM managed instance (mi-…). */
 export interface HostInfo {
@@ -114,15 +115,15 @@ export interface TaskDecision {
   incomplete: boolean;
 }
 
-/** A config-file rule, like the OpenTelemetry ecs_observer's matchers. Regexes are anchored. */
+/** A config-file rule, like the OpenTelemetry ecs_observer's matchers. Patterns match whole values. */
 export interface Rule {
   name: string;
-  cluster?: RegExp;
-  service?: RegExp;
-  family?: RegExp;
-  taskDefinitionArn?: RegExp;
-  container?: RegExp;
-  dockerLabel?: { name: string; value?: RegExp };
+  cluster?: Pattern;
+  service?: Pattern;
+  family?: Pattern;
+  taskDefinitionArn?: Pattern;
+  container?: Pattern;
+  dockerLabel?: { name: string; value?: Pattern };
   ports: number[];
   path: string;
   scheme: 'http' | 'https';
@@ -141,7 +142,7 @@ export interface DiscoveryOptions {
   };
   rules: readonly Rule[];
   /** Docker labels whose names match become `__meta_ecs_container_label_<name>`; null exposes none. */
-  dockerLabelAllowlist: RegExp | null;
+  dockerLabelAllowlist: Pattern | null;
   defaultInterval: Interval;
   defaultPath: string;
 }

@@ -64,7 +64,7 @@ describe('loadConfig', () => {
     });
     assert.deepEqual(lines.sort(), [
       'discovery.default_interval: got "2m", expected one of "15s", "30s", "1m", "5m"',
-      'discovery.docker_label_allowlist: "([" is not a valid regular expression (Invalid regular expression: /([/: Unterminated character class), expected a JavaScript regular expression',
+      'discovery.docker_label_allowlist: "([" is not a regular expression RE2 accepts (missing closing ] in "["), expected RE2 syntax as in Prometheus',
       'log.level: got "verbose", expected one of "debug", "info", "warn", "error"',
       'output.format: got "xml", expected one of "json", "yaml"',
       'refresh_interval: "10x" is not a duration, expected e.g. 30s, 1m, 1h30m or a number of seconds',
@@ -304,10 +304,10 @@ describe('sources[].events', () => {
     });
     assert.deepEqual(lines.sort(), [
       'sources[0].events.unhealthy_after: got 0, too small: expected number to be >=1',
-      'sources[0].events.wait_time: "30s" is not a long poll SQS accepts, expected whole seconds from 1s to 20s',
+      'sources[0].events.wait_time: "30s" is too long, expected at most 20s',
       'sources[1].events.describe_new_tasks: got "yes", expected boolean',
-      'sources[1].events.publish_delay: "2s" is too long, expected at most 1s (outputs never wait longer than 1s)',
-      'sources[1].events.wait_time: "1500ms" is not a long poll SQS accepts, expected whole seconds from 1s to 20s',
+      'sources[1].events.publish_delay: "2s" is too long, expected at most 1s',
+      'sources[1].events.wait_time: "1500ms" is not whole seconds, expected whole seconds from 1s to 20s',
     ]);
   });
 });
