@@ -224,7 +224,7 @@ export class EventConsumer {
       } catch (err) {
         // A fault of ours, not of the queue or a message: keep reading, after a pause so it cannot spin.
         this.#log(
-          'error',
+          'warn',
           { err, queueUrl: this.#o.queueUrl },
           'events consumer failed unexpectedly, continuing',
         );
@@ -267,12 +267,9 @@ export class EventConsumer {
   }
 
   /** Logs through the owner's logger; a logger that throws is ignored. */
-  #log(level: 'error' | 'warn' | 'info' | 'debug', fields: object, message: string): void {
+  #log(level: 'warn' | 'info' | 'debug', fields: object, message: string): void {
     try {
-      const log = this.#o.log;
-      if (log === undefined) return;
-      if (level === 'error' || level === 'warn') log.warn(fields, message);
-      else log[level](fields, message);
+      this.#o.log?.[level](fields, message);
     } catch {
       // Nothing left to tell.
     }
