@@ -59,7 +59,7 @@ export interface Metrics {
   eventsDeleteFailures: Counter<'source'>;
   /** Events of clusters the source does not select. */
   eventsIgnored: Counter<'source'>;
-  /** Events whose handling threw (left on the queue for redelivery). */
+  /** Events whose handling threw (left on the queue for redelivery; deleted on the 3rd receive). */
   eventsHandlerFailures: Counter<'source'>;
   /** Failed ReceiveMessage calls by AWS error name. */
   eventsReceiveErrors: Counter<'source' | 'code'>;
@@ -134,7 +134,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   });
   const eventsMalformed = new Counter({
     name: 'ecs_sd_events_malformed_total',
-    help: 'SQS messages that were not an applicable ECS event (deleted), by source and reason.',
+    help: 'SQS messages deleted without being applied, by source and reason: not an applicable ECS event (not-json, too-large, too-deep, invalid-fields, ...) or handler-failed on every receive.',
     labelNames: ['source', 'reason'],
     registers: [registry],
   });
@@ -172,7 +172,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   );
   const eventsHandlerFailures = counter(
     'ecs_sd_events_handler_failures_total',
-    'ECS events whose handling failed (left on the queue for redelivery).',
+    'ECS events whose handling failed (left on the queue for redelivery; deleted on the 3rd receive as reason handler-failed).',
   );
   const eventsReceiveErrors = new Counter({
     name: 'ecs_sd_events_receive_errors_total',

@@ -42,8 +42,23 @@ function compareArn(a: TaskDecision, b: TaskDecision): number {
   return a.taskArn < b.taskArn ? -1 : a.taskArn > b.taskArn ? 1 : 0;
 }
 
-/** Applies the pending events of one cluster to the state; never throws. */
+/**
+ * Applies the pending events of one cluster to the state; never throws: anything that fails, data
+ * from an event included, is `failed`, and the owner polls the cluster instead.
+ */
 export async function applyClusterEvents(
+  context: ApplyEventsContext,
+  clusterArn: string,
+  changes: ClusterChanges,
+): Promise<ClusterEventsOutcome> {
+  try {
+    return await applyUnchecked(context, clusterArn, changes);
+  } catch (error) {
+    return { kind: 'failed', error };
+  }
+}
+
+async function applyUnchecked(
   context: ApplyEventsContext,
   clusterArn: string,
   changes: ClusterChanges,

@@ -10,7 +10,7 @@ export interface CoalescerOptions {
   delayMs?: number;
   /** Longest wait from the first trigger of a burst to the run. @default 1000 */
   maxDelayMs?: number;
-  /** Receives an error thrown (or rejected) by fn; the coalescer keeps working. @default ignore */
+  /** Receives an error thrown (or rejected) by fn; the coalescer keeps working, even if this throws. @default ignore */
   onError?: (err: unknown) => void;
 }
 
@@ -55,7 +55,11 @@ export function createCoalescer(fn: () => unknown, options: CoalescerOptions = {
       try {
         await fn();
       } catch (err) {
-        options.onError?.(err);
+        try {
+          options.onError?.(err);
+        } catch {
+          // An onError that throws must not turn into an unhandled rejection of the timer's run.
+        }
       }
     })();
     await running;

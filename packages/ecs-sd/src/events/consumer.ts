@@ -5,6 +5,11 @@
  * messages are counted and deleted, never fatal. Receive errors back off exponentially with jitter;
  * after `unhealthyAfter` consecutive failures the consumer is `unhealthy` (its owner falls back to
  * polling) until a receive succeeds again.
+ *
+ * Nothing a message does can end the loop: parsing is total, the owner's handler and every callback
+ * run inside try/catch, and the loops' promises never reject. A message whose handling throws is
+ * left for redelivery until its `maxReceives`-th receive (SQS's `ApproximateReceiveCount`), then
+ * deleted as `handler-failed`, so a message that fails every time cannot circulate for ever.
  */
 import {
   DeleteMessageBatchCommand,
@@ -13,7 +18,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
-import { type EcsEvent, parseMessage, type RejectReason } from './parse.ts';
+import { type EcsEvent, type ParseResult, parseMessage, previewBody, type RejectReason } from './parse.ts';
 
 /** ReceiveMessage returns at most 10 messages. */
 export const SQS_MAX_MESSAGES = 10;
@@ -21,6 +26,13 @@ export const SQS_MAX_MESSAGES = 10;
 export const SQS_MAX_WAIT_SECONDS = 20;
 /** DeleteMessageBatch accepts at most 10 entries. */
 export const DELETE_BATCH_MAX = 10;
+/** Receives after which a message whose handling keeps throwing is deleted (`handler-failed`). */
+export const MAX_RECEIVES = 3;
+/** Message ids whose handler failures are counted locally, for queues that give no `ApproximateReceiveCount`. */
+const FAILED_IDS_MAX = 1_000;
+
+/** Why a message was deleted without being applied: a parse rejection, or a handler that failed on `maxReceives` receives. */
+export type DropReason = RejectReason | 'handler-failed';
 
 /** What the owner did with an event; `stale` and `ignored-cluster` are counted, the rest are applied. */
 export type HandleOutcome = 'upsert' | 'remove' | 'stale' | 'ignored-cluster';
@@ -36,15 +48,15 @@ export interface EventMetrics {
   deleted?(count: number): void;
   /** Messages whose deletion failed; SQS delivers them again (ecs_sd_events_delete_failures_total). */
   deleteFailed?(count: number): void;
-  /** A message that is not an applicable event (ecs_sd_events_malformed_total{reason}). */
-  malformed?(reason: RejectReason): void;
+  /** A message deleted without being applied: not an applicable event, or poison (ecs_sd_events_malformed_total{reason}). */
+  malformed?(reason: DropReason): void;
   /** An event that changed state (ecs_sd_events_applied_total{change}). */
   applied?(change: 'upsert' | 'remove'): void;
   /** An event older than or equal to what is known: a duplicate or out of order (ecs_sd_events_stale_total). */
   stale?(): void;
   /** An event of a cluster that is not selected (ecs_sd_events_ignored_total). */
   ignored?(): void;
-  /** The owner's handler threw; the message is left for redelivery (ecs_sd_events_handler_failures_total). */
+  /** The owner's handler threw; the message is left for redelivery, or deleted on its `maxReceives`-th receive (ecs_sd_events_handler_failures_total). */
   handlerFailed?(): void;
   /** A failed ReceiveMessage, by AWS error name (ecs_sd_events_receive_errors_total{code}). */
   receiveError?(code: string): void;
@@ -60,7 +72,7 @@ export interface EventConsumerOptions {
   client: SQSClient;
   /** The queue an EventBridge rule for `source: aws.ecs` feeds. */
   queueUrl: string;
-  /** Applies one event; returns what it did. Throwing leaves the message for redelivery. */
+  /** Applies one event; returns what it did. Throwing leaves the message for redelivery, up to `maxReceives` receives. */
   onEvent(event: EcsEvent): HandleOutcome | Promise<HandleOutcome>;
   /** Called after each received batch that held at least one event, e.g. a coalescer's trigger. */
   onBatch?(): void;
@@ -79,6 +91,11 @@ export interface EventConsumerOptions {
   receivers?: number;
   /** Consecutive receive failures that make the consumer unhealthy. @default 3 */
   unhealthyAfter?: number;
+  /**
+   * Receives of one message (SQS's `ApproximateReceiveCount`, or this consumer's own count where the
+   * queue gives none) after which a message whose handling throws is deleted. @default 3 (MAX_RECEIVES)
+   */
+  maxReceives?: number;
   /** First backoff after a receive failure. @default 1000 */
   backoffInitialMs?: number;
   /**
@@ -110,6 +127,7 @@ type DefaultedOption =
   | 'maxMessages'
   | 'receivers'
   | 'unhealthyAfter'
+  | 'maxReceives'
   | 'backoffInitialMs'
   | 'backoffMaxMs'
   | 'random'
@@ -125,6 +143,8 @@ export class EventConsumer {
   #failures = 0;
   #health: ConsumerHealth = 'healthy';
   #lastError: unknown;
+  /** Handler failures by MessageId, oldest first (bounded): the receive count where SQS gives none. */
+  readonly #handlerFailures = new Map<string, number>();
 
   constructor(options: EventConsumerOptions) {
     const waitTimeSeconds = options.waitTimeSeconds ?? SQS_MAX_WAIT_SECONDS;
@@ -145,6 +165,7 @@ export class EventConsumer {
       maxMessages,
       receivers,
       unhealthyAfter: Math.max(1, options.unhealthyAfter ?? 3),
+      maxReceives: Math.max(1, options.maxReceives ?? MAX_RECEIVES),
       backoffInitialMs: options.backoffInitialMs ?? 1000,
       backoffMaxMs: options.backoffMaxMs ?? 5_000,
       random: options.random ?? Math.random,
@@ -176,8 +197,12 @@ export class EventConsumer {
   start(): void {
     if (this.#loop || this.#abort.signal.aborted) return;
     const loops = Array.from({ length: this.#o.receivers }, () => this.#run());
+    // #run never rejects; the catch makes an unhandled rejection impossible even if it did.
     this.#loop = Promise.all(loops)
-      .then(() => undefined)
+      .then(
+        () => undefined,
+        () => undefined,
+      )
       .finally(() => {
         this.#loop = undefined;
       });
@@ -190,27 +215,72 @@ export class EventConsumer {
     await Promise.all(this.#deleting);
   }
 
+  /** One receive loop; never rejects. */
   async #run(): Promise<void> {
     const signal = this.#abort.signal;
     while (!signal.aborted) {
-      let messages: Message[];
       try {
-        const out = await this.#o.client.send(
-          new ReceiveMessageCommand({
-            QueueUrl: this.#o.queueUrl,
-            MaxNumberOfMessages: this.#o.maxMessages,
-            WaitTimeSeconds: this.#o.waitTimeSeconds,
-          }),
-          { abortSignal: signal },
-        );
-        messages = out.Messages ?? [];
+        await this.#receive(signal);
       } catch (err) {
-        if (signal.aborted) break;
-        await this.#failed(err, signal);
-        continue;
+        // A fault of ours, not of the queue or a message: keep reading, after a pause so it cannot spin.
+        this.#log(
+          'warn',
+          { err, queueUrl: this.#o.queueUrl },
+          'events consumer failed unexpectedly, continuing',
+        );
+        await sleep(this.#o.backoffMaxMs, signal);
       }
-      this.#succeeded();
-      if (messages.length > 0) await this.#handle(messages);
+    }
+  }
+
+  async #receive(signal: AbortSignal): Promise<void> {
+    let messages: Message[];
+    try {
+      const out = await this.#o.client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: this.#o.queueUrl,
+          MaxNumberOfMessages: this.#o.maxMessages,
+          WaitTimeSeconds: this.#o.waitTimeSeconds,
+          MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+        }),
+        { abortSignal: signal },
+      );
+      messages = out.Messages ?? [];
+    } catch (err) {
+      if (signal.aborted) return;
+      await this.#failed(err, signal);
+      return;
+    }
+    this.#succeeded();
+    if (messages.length > 0) await this.#handle(messages);
+  }
+
+  /** Calls an owner's metrics callback; one that throws is logged and otherwise ignored. */
+  #metric(call: (metrics: EventMetrics) => void): void {
+    const metrics = this.#o.metrics;
+    if (metrics === undefined) return;
+    try {
+      call(metrics);
+    } catch (err) {
+      this.#log('warn', { err }, 'events metrics callback failed');
+    }
+  }
+
+  /** Logs through the owner's logger; a logger that throws is ignored. */
+  #log(level: 'warn' | 'info' | 'debug', fields: object, message: string): void {
+    try {
+      this.#o.log?.[level](fields, message);
+    } catch {
+      // Nothing left to tell.
+    }
+  }
+
+  /** Calls an owner's callback (onBatch, onHealthChange); one that throws is logged. */
+  #callback(name: string, call: () => void): void {
+    try {
+      call();
+    } catch (err) {
+      this.#log('warn', { err, callback: name }, 'events consumer callback failed');
     }
   }
 
@@ -218,14 +288,15 @@ export class EventConsumer {
     this.#failures++;
     this.#lastError = err;
     const code = err instanceof Error ? err.name : 'Unknown';
-    this.#o.metrics?.receiveError?.(code);
+    this.#metric((m) => m.receiveError?.(code));
     const delayMs = backoffDelay(
       this.#failures,
       this.#o.backoffInitialMs,
       this.#o.backoffMaxMs,
       this.#o.random,
     );
-    this.#o.log?.warn(
+    this.#log(
+      'warn',
       { err, queueUrl: this.#o.queueUrl, failures: this.#failures, delayMs },
       'events queue receive failed',
     );
@@ -241,59 +312,116 @@ export class EventConsumer {
   #setHealth(health: ConsumerHealth): void {
     if (this.#health === health) return;
     this.#health = health;
-    this.#o.metrics?.health?.(health);
+    this.#metric((m) => m.health?.(health));
     if (health === 'unhealthy') {
-      this.#o.log?.warn(
+      this.#log(
+        'warn',
         { queueUrl: this.#o.queueUrl, failures: this.#failures },
         'events queue unreadable: falling back to polling at refresh_interval',
       );
     } else {
-      this.#o.log?.info({ queueUrl: this.#o.queueUrl }, 'events queue readable again');
+      this.#log('info', { queueUrl: this.#o.queueUrl }, 'events queue readable again');
     }
-    this.#o.onHealthChange?.(health);
+    this.#callback('onHealthChange', () => this.#o.onHealthChange?.(health));
   }
 
   async #handle(messages: Message[]): Promise<void> {
-    const m = this.#o.metrics;
-    m?.received?.(messages.length);
+    this.#metric((m) => m.received?.(messages.length));
     const done: Message[] = [];
     let events = 0;
     for (const message of messages) {
-      const parsed = parseMessage(message.Body);
-      if (!parsed.ok) {
-        m?.malformed?.(parsed.reason);
-        this.#o.log?.debug({ messageId: message.MessageId, reason: parsed.reason }, parsed.message);
-        done.push(message);
-        continue;
-      }
-      let outcome: HandleOutcome;
-      try {
-        outcome = await this.#o.onEvent(parsed.event);
-      } catch (err) {
-        m?.handlerFailed?.();
-        this.#o.log?.warn(
-          { err, messageId: message.MessageId },
-          'events handler failed: message left for redelivery',
-        );
-        continue;
-      }
-      events++;
+      const verdict = await this.#handleOne(message);
+      if (verdict === 'keep') continue;
       done.push(message);
-      if (outcome === 'stale') m?.stale?.();
-      else if (outcome === 'ignored-cluster') m?.ignored?.();
-      else m?.applied?.(outcome);
-      if (parsed.event.time !== undefined) {
-        m?.lag?.(Math.max(0, (this.#o.now() - parsed.event.time.getTime()) / 1000));
-      }
+      if (verdict === 'event') events++;
     }
-    if (events > 0) this.#o.onBatch?.();
+    if (events > 0) this.#callback('onBatch', () => this.#o.onBatch?.());
     // The next receive goes out at once: waiting for this round trip would halve the messages read per second.
-    const deleting = this.#delete(done).finally(() => this.#deleting.delete(deleting));
+    const deleting = this.#delete(done)
+      .catch((err: unknown) => this.#log('warn', { err }, 'events delete failed unexpectedly'))
+      .finally(() => this.#deleting.delete(deleting));
     this.#deleting.add(deleting);
   }
 
+  /** Parses and applies one message: `event` (delete), `dropped` (delete, counted), or `keep` (left for redelivery). */
+  async #handleOne(message: Message): Promise<'event' | 'dropped' | 'keep'> {
+    let parsed: ParseResult;
+    try {
+      parsed = parseMessage(message.Body);
+    } catch (err) {
+      // parseMessage never throws; should it ever, the message is poison all the same.
+      parsed = { ok: false, reason: 'parse-failed', message: `parsing the message threw: ${String(err)}` };
+    }
+    if (!parsed.ok) {
+      const { reason } = parsed;
+      this.#metric((m) => m.malformed?.(reason));
+      this.#log(
+        'debug',
+        { messageId: message.MessageId, reason, preview: previewBody(message.Body) },
+        parsed.message,
+      );
+      return 'dropped';
+    }
+    const event = parsed.event;
+    let outcome: HandleOutcome;
+    try {
+      outcome = await this.#o.onEvent(event);
+    } catch (err) {
+      this.#metric((m) => m.handlerFailed?.());
+      const receives = this.#receives(message);
+      const fields = {
+        err,
+        messageId: message.MessageId,
+        receives,
+        maxReceives: this.#o.maxReceives,
+        preview: previewBody(message.Body),
+      };
+      if (receives < this.#o.maxReceives) {
+        this.#log('warn', fields, 'events handler failed: message left for redelivery');
+        return 'keep';
+      }
+      this.#forget(message);
+      this.#metric((m) => m.malformed?.('handler-failed'));
+      this.#log('warn', fields, 'events handler failed on every receive: message deleted');
+      return 'dropped';
+    }
+    this.#forget(message);
+    if (outcome === 'stale') this.#metric((m) => m.stale?.());
+    else if (outcome === 'ignored-cluster') this.#metric((m) => m.ignored?.());
+    else this.#metric((m) => m.applied?.(outcome));
+    if (event.time !== undefined) {
+      const seconds = Math.max(0, (this.#o.now() - event.time.getTime()) / 1000);
+      this.#metric((m) => m.lag?.(seconds));
+    }
+    return 'event';
+  }
+
+  /**
+   * How many times this message has been received, this one included, after a handler failure:
+   * SQS's `ApproximateReceiveCount`, or the failures this consumer counted (whichever is higher).
+   */
+  #receives(message: Message): number {
+    const fromSqs = Number(message.Attributes?.ApproximateReceiveCount);
+    const id = message.MessageId;
+    let local = 1;
+    if (id !== undefined) {
+      local = (this.#handlerFailures.get(id) ?? 0) + 1;
+      this.#handlerFailures.delete(id);
+      this.#handlerFailures.set(id, local);
+      // Map keeps insertion order: the first entry is the one failed longest ago.
+      for (const oldest of this.#handlerFailures.keys()) {
+        if (this.#handlerFailures.size <= FAILED_IDS_MAX) break;
+        this.#handlerFailures.delete(oldest);
+      }
+    }
+    return Number.isSafeInteger(fromSqs) && fromSqs > local ? fromSqs : local;
+  }
+
+  #forget(message: Message): void {
+    if (message.MessageId !== undefined) this.#handlerFailures.delete(message.MessageId);
+  }
+
   async #delete(messages: Message[]): Promise<void> {
-    const m = this.#o.metrics;
     const withHandle = messages.filter((msg) => msg.ReceiptHandle !== undefined);
     for (let i = 0; i < withHandle.length; i += DELETE_BATCH_MAX) {
       const batch = withHandle.slice(i, i + DELETE_BATCH_MAX);
@@ -306,17 +434,18 @@ export class EventConsumer {
           }),
         );
         const failed = out.Failed?.length ?? 0;
-        m?.deleted?.(batch.length - failed);
+        this.#metric((m) => m.deleted?.(batch.length - failed));
         if (failed > 0) {
-          m?.deleteFailed?.(failed);
-          this.#o.log?.warn(
+          this.#metric((m) => m.deleteFailed?.(failed));
+          this.#log(
+            'warn',
             { queueUrl: this.#o.queueUrl, failed: out.Failed },
             'events delete partly failed',
           );
         }
       } catch (err) {
-        m?.deleteFailed?.(batch.length);
-        this.#o.log?.warn({ err, queueUrl: this.#o.queueUrl }, 'events delete failed: messages come back');
+        this.#metric((m) => m.deleteFailed?.(batch.length));
+        this.#log('warn', { err, queueUrl: this.#o.queueUrl }, 'events delete failed: messages come back');
       }
     }
   }

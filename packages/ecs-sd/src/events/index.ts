@@ -3,10 +3,12 @@ export { type Coalescer, type CoalescerOptions, createCoalescer } from './coales
 export {
   backoffDelay,
   type ConsumerHealth,
+  type DropReason,
   EventConsumer,
   type EventConsumerOptions,
   type EventMetrics,
   type HandleOutcome,
+  MAX_RECEIVES,
 } from './consumer.ts';
 export {
   CONTAINER_INSTANCE_STATE_CHANGE,
@@ -14,6 +16,7 @@ export {
   type EcsEvent,
   type ParseResult,
   parseMessage,
+  previewBody,
   REJECT_REASONS,
   type RejectReason,
   TASK_STATE_CHANGE,

@@ -6,13 +6,19 @@ import {
   RegisterContainerInstanceCommand,
   type Task,
 } from '@aws-sdk/client-ecs';
-import { PurgeQueueCommand } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, PurgeQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type Sim, startSim } from 'ecs-sim';
 import { createCoalescer } from '../../src/events/coalesce.ts';
-import { backoffDelay, EventConsumer, type EventConsumerOptions } from '../../src/events/consumer.ts';
+import {
+  backoffDelay,
+  EventConsumer,
+  type EventConsumerOptions,
+  type EventMetrics,
+  MAX_RECEIVES,
+} from '../../src/events/consumer.ts';
 import { type EcsEvent, parseMessage, type TaskStateChange } from '../../src/events/parse.ts';
 import { type ApplyResult, TaskStore } from '../../src/events/task-store.ts';
-import { taskBody } from './fixtures.ts';
+import { poisonBodies, taskBody } from './fixtures.ts';
 import {
   clusterArn,
   countingMetrics,
@@ -308,16 +314,159 @@ describe('EventConsumer against ecs-sim (real SQS client)', () => {
     );
   });
 
-  test('a handler that throws leaves the message in the queue for redelivery', async () => {
+  test('every poison body is deleted and counted by reason, and the events after them still apply', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const { store, counts } = await start();
+      const poison = poisonBodies(prod);
+      await sendAll(
+        clients.sqs,
+        queueUrl,
+        poison.map((p) => p.body),
+      );
+      const [task] = sim.runTask({ cluster: 'prod', taskDefinition: 'api', launchType: 'EC2' });
+      await waitUntil(
+        'every poison message deleted and the task after them applied',
+        () =>
+          Object.values(counts.malformed).reduce((a, b) => a + b, 0) === poison.length &&
+          store.tasks(prod).some((t) => t.taskArn === task?.arn && t.lastStatus === 'RUNNING'),
+        { describe: () => counts },
+      );
+      const expected: Record<string, number> = {};
+      for (const p of poison) expected[p.reason] = (expected[p.reason] ?? 0) + 1;
+      assert.deepEqual(counts.malformed, expected);
+      assert.equal(counts.handlerFailed, 0);
+      await waitUntil('the queue empty', async () => (await queueDepth(clients.sqs, queueUrl)) === 0);
+      assert.equal(consumer?.running, true);
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  /** A queue whose messages come back at once after a failed handling (VisibilityTimeout 0). */
+  async function instantRedeliveryQueue(name: string): Promise<string> {
+    const out = await clients.sqs.send(
+      new CreateQueueCommand({ QueueName: name, Attributes: { VisibilityTimeout: '0' } }),
+    );
+    assert.ok(out.QueueUrl);
+    return out.QueueUrl;
+  }
+
+  test(`a handler that throws leaves the message for redelivery, then deletes it on its ${MAX_RECEIVES}rd receive`, async () => {
+    const url = await instantRedeliveryQueue('throwing-handler');
+    const seen: number[] = [];
     const { counts } = await start({
-      onEvent: () => {
+      queueUrl: url,
+      onEvent: (event) => {
+        seen.push(event.version);
         throw new Error('store unavailable');
       },
     });
-    sim.runTask({ cluster: 'prod', taskDefinition: 'api', launchType: 'EC2' });
-    await waitUntil('a handler failure', () => counts.handlerFailed > 0);
-    assert.equal(counts.deleted, 0);
-    assert.ok((await queueDepth(clients.sqs, queueUrl)) > 0);
+    await sendAll(clients.sqs, url, [taskBody({ version: 7 })]);
+    await waitUntil('the message deleted as handler-failed', () => counts.malformed['handler-failed'] === 1, {
+      describe: () => counts,
+    });
+    assert.deepEqual(seen, [7, 7, 7], 'handled on each of its three receives');
+    assert.equal(counts.handlerFailed, MAX_RECEIVES);
+    await waitUntil('the queue empty', () => counts.deleted === 1);
+    assert.equal(await queueDepth(clients.sqs, url), 0);
+  });
+
+  test('without ApproximateReceiveCount (a queue that gives none), the consumer counts the receives itself', async () => {
+    const url = await instantRedeliveryQueue('no-receive-count');
+    let stripped = 0;
+    const sqs = new SQSClient({
+      endpoint: sim.endpoint,
+      region: sim.region,
+      credentials: { accessKeyId: 'AKIDECSSDTEST', secretAccessKey: 'ecs-sd-test-secret' },
+      maxAttempts: 1,
+    });
+    sqs.middlewareStack.add(
+      (next) => async (args) => {
+        const out = await next(args);
+        const messages = (out.output as { Messages?: { Attributes?: unknown }[] }).Messages ?? [];
+        for (const message of messages) {
+          if (message.Attributes !== undefined) stripped++;
+          delete message.Attributes;
+        }
+        return out;
+      },
+      { step: 'initialize', name: 'dropReceiveCount' },
+    );
+    let calls = 0;
+    try {
+      const { counts } = await start({
+        client: sqs,
+        queueUrl: url,
+        maxReceives: 2,
+        onEvent: () => {
+          calls++;
+          throw new Error('always');
+        },
+      });
+      await sendAll(clients.sqs, url, [taskBody()]);
+      await waitUntil('the message deleted', () => counts.malformed['handler-failed'] === 1, {
+        describe: () => counts,
+      });
+      assert.equal(calls, 2);
+      assert.equal(stripped, 2, 'SQS sent ApproximateReceiveCount and the middleware removed it');
+      await waitUntil('the queue empty', async () => (await queueDepth(clients.sqs, url)) === 0);
+    } finally {
+      await consumer?.stop();
+      consumer = undefined;
+      sqs.destroy();
+    }
+  });
+
+  test('metrics, logger and owner callbacks that throw do not stop the consumer or escape as rejections', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const boom = () => {
+      throw new Error('callback failed');
+    };
+    const metrics: Required<EventMetrics> = {
+      received: boom,
+      deleted: boom,
+      deleteFailed: boom,
+      malformed: boom,
+      applied: boom,
+      stale: boom,
+      ignored: boom,
+      handlerFailed: boom,
+      receiveError: boom,
+      lag: boom,
+      health: boom,
+    };
+    const log = { warn: boom, info: boom, debug: boom };
+    try {
+      const { store } = await start({
+        metrics,
+        log: log as never,
+        onBatch: boom,
+        onHealthChange: boom,
+        unhealthyAfter: 1,
+        backoffInitialMs: 10,
+        backoffMaxMs: 20,
+      });
+      sim.faults.add({ operation: 'ReceiveMessage', kind: 'http500', count: 2 });
+      await sendAll(clients.sqs, queueUrl, ['not json', poisonBodies(prod)[0]!.body]);
+      const [task] = sim.runTask({ cluster: 'prod', taskDefinition: 'api', launchType: 'EC2' });
+      await waitUntil('the task applied despite every callback throwing', () =>
+        store.tasks(prod).some((t) => t.taskArn === task?.arn && t.lastStatus === 'RUNNING'),
+      );
+      await waitUntil('the queue empty', async () => (await queueDepth(clients.sqs, queueUrl)) === 0);
+      assert.equal(consumer?.running, true);
+      assert.equal(consumer?.health, 'healthy');
+      await consumer?.stop();
+      assert.equal(consumer?.running, false);
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 
   test('a queue outage makes it unhealthy, then healthy again, and events sent meanwhile arrive', async () => {

@@ -27,10 +27,36 @@ test('every reject reason is a documented kind of malformed message', () => {
     'unknown-detail-type': 'another `detail-type`',
     'missing-fields': 'missing or mistyped',
     'invalid-fields': 'bad timestamps',
+    'too-large': '`too-large`',
+    'too-deep': '`too-deep`',
+    'parse-failed': '`parse-failed`',
   };
   for (const reason of REJECT_REASONS) {
     const phrase = described[reason];
     assert.ok(phrase, `reason ${reason} has no documented phrase`);
     assert.ok(doc.includes(phrase), `${reason}: "${phrase}" is not in events.md`);
   }
+});
+
+test('events.md states every bound the parser and the consumer enforce, with its value', async () => {
+  const parse = await import('../../src/events/parse.ts');
+  const { MAX_RECEIVES } = await import('../../src/events/consumer.ts');
+  const bounds: [string, number, string][] = [
+    ['MAX_BODY_BYTES', parse.MAX_BODY_BYTES, '1 MiB'],
+    ['MAX_EVENT_BYTES', parse.MAX_EVENT_BYTES, '256 KiB'],
+    ['MAX_DEPTH', parse.MAX_DEPTH, '32'],
+    ['MAX_STRING_LENGTH', parse.MAX_STRING_LENGTH, '8,192 characters'],
+    ['MAX_CONTAINERS', parse.MAX_CONTAINERS, '100'],
+    ['MAX_LIST_ITEMS', parse.MAX_LIST_ITEMS, '1,000'],
+    ['MAX_KEPT_ITEMS', parse.MAX_KEPT_ITEMS, '2,000'],
+    ['MAX_KEPT_CHARS', parse.MAX_KEPT_CHARS, '65,536'],
+    ['PREVIEW_CHARS', parse.PREVIEW_CHARS, '200 characters'],
+  ];
+  const sizes: Record<string, number> = { '1 MiB': 1_048_576, '256 KiB': 262_144 };
+  for (const [name, value, text] of bounds) {
+    assert.ok(doc.includes(`${text}`) && doc.includes(`\`${name}\``), `${name} (${text}) is in events.md`);
+    assert.equal(sizes[text] ?? Number(text.replace(/[^0-9]/g, '')), value, `${name} is ${text}`);
+  }
+  assert.equal(MAX_RECEIVES, 3);
+  assert.match(doc, /third receive \(`MAX_RECEIVES`/);
 });

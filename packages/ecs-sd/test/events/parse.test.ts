@@ -1,7 +1,27 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type ParseResult, parseMessage, REJECT_REASONS } from '../../src/events/parse.ts';
-import { CI, CLUSTER, envelope, instanceDetail, TASK, taskBody, taskDetail } from './fixtures.ts';
+import {
+  MAX_BODY_BYTES,
+  MAX_EVENT_BYTES,
+  nestsDeeperThan,
+  type ParseResult,
+  parseMessage,
+  previewBody,
+  REJECT_REASONS,
+} from '../../src/events/parse.ts';
+import {
+  CI,
+  CLUSTER,
+  deepArrays,
+  envelope,
+  instanceDetail,
+  poisonBodies,
+  snsBody,
+  TASK,
+  taskBody,
+  taskBodyWithRaw,
+  taskDetail,
+} from './fixtures.ts';
 
 function ok(result: ParseResult) {
   assert.ok(result.ok, `expected an event, got ${result.ok ? '' : `${result.reason}: ${result.message}`}`);
@@ -146,5 +166,128 @@ describe('parseMessage: rejections name the reason and what was received', () =>
   test('a long body is shortened in the message', () => {
     const r = rejected(parseMessage('x'.repeat(10_000)));
     assert.ok(r.message.length < 200, r.message);
+  });
+});
+
+describe('parseMessage: poison bodies are rejected with a reason, never thrown', () => {
+  for (const poison of poisonBodies()) {
+    test(`${poison.name} → ${poison.reason}`, () => {
+      assert.ok(poison.body.length < MAX_EVENT_BYTES, 'the body fits SQS’s default 256 KiB');
+      const r = rejected(parseMessage(poison.body));
+      assert.equal(r.reason, poison.reason, r.message);
+      assert.match(r.message, poison.message);
+      assert.ok(REJECT_REASONS.includes(r.reason));
+      assert.ok(r.message.length < 400, `the message is bounded: ${r.message.length} characters`);
+    });
+  }
+
+  const big: [string, string, string, RegExp][] = [
+    [
+      'a 300,000-byte event',
+      taskBody({ somethingNew: 'x'.repeat(300_000) }),
+      'too-large',
+      /message body is 30\d{4} bytes, expected at most 262144/,
+    ],
+    [
+      'a 300,000-byte event of multi-byte characters, 100,000 of them',
+      taskBody({ somethingNew: '\u20ac'.repeat(100_000) }),
+      'too-large',
+      /message body is 30\d{4} bytes/,
+    ],
+    [
+      'a body over 1 MiB',
+      JSON.stringify({ Type: 'Notification', Message: 'x'.repeat(MAX_BODY_BYTES) }),
+      'too-large',
+      /message body is 10\d{5} bytes, expected at most 1048576/,
+    ],
+    [
+      'an SNS Message over 256 KiB',
+      snsBody(taskBody({ somethingNew: 'x'.repeat(300_000) })),
+      'too-large',
+      /sns Message is 30\d{4} bytes, expected at most 262144/,
+    ],
+    ['lists nested 500,000 deep (1 MB)', deepArrays(500_000), 'too-deep', /deeper than 32/],
+    [
+      'a raw lone surrogate in detail.group',
+      taskBody({ group: 'web\ud800' }),
+      'invalid-fields',
+      /detail\.group .* lone surrogate/,
+    ],
+  ];
+  for (const [name, body, reason, message] of big) {
+    test(`${name} → ${reason}`, () => {
+      const r = rejected(parseMessage(body));
+      assert.equal(r.reason, reason, r.message);
+      assert.match(r.message, message);
+    });
+  }
+
+  test('prototype pollution keys leave Object.prototype untouched', () => {
+    for (const poison of poisonBodies().filter((p) => /__proto__|constructor/.test(p.name))) {
+      parseMessage(poison.body);
+    }
+    assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
+    assert.equal(Object.hasOwn(Object.prototype, 'polluted'), false);
+  });
+
+  test('the nesting bound is exact: 32 deep parses, 33 deep is too deep', () => {
+    const at = (depth: number) => taskBodyWithRaw('somethingNew', deepArrays(depth - 2));
+    ok(parseMessage(at(32)));
+    assert.equal(rejected(parseMessage(at(33))).reason, 'too-deep');
+  });
+
+  test('a large member ecs-sd does not read is dropped, not kept', () => {
+    const event = ok(parseMessage(taskBody({ somethingNew: 'x'.repeat(200_000) })));
+    assert.ok(event.kind === 'task');
+    assert.equal('somethingNew' in event.task, false);
+  });
+
+  test('a null member counts as absent, as the SDK reads it', () => {
+    const event = ok(parseMessage(taskBody({ group: null, stoppedReason: null })));
+    assert.ok(event.kind === 'task');
+    assert.equal('group' in event.task, false);
+  });
+
+  test('a bridge task keeps its network bindings as numbers, and unknown members of a container are dropped', () => {
+    const detail = taskDetail();
+    const [container] = detail['containers'] as Record<string, unknown>[];
+    const body = JSON.stringify(
+      envelope('ECS Task State Change', {
+        ...detail,
+        containers: [
+          {
+            ...container,
+            exitCode: 0,
+            networkBindings: [{ bindIP: '0.0.0.0', containerPort: 8080, hostPort: 32768, protocol: 'tcp' }],
+            somethingNew: { deep: [1] },
+          },
+        ],
+      }),
+    );
+    const event = ok(parseMessage(body));
+    assert.ok(event.kind === 'task');
+    const parsed = event.task.containers?.[0];
+    assert.deepEqual(parsed?.networkBindings, [
+      { bindIP: '0.0.0.0', containerPort: 8080, hostPort: 32768, protocol: 'tcp' },
+    ]);
+    assert.equal(parsed?.exitCode, 0);
+    assert.equal('somethingNew' in (parsed ?? {}), false);
+  });
+});
+
+describe('nestsDeeperThan and previewBody', () => {
+  test('brackets inside strings, escaped quotes included, do not count', () => {
+    assert.equal(nestsDeeperThan('[[1]]', 2), false);
+    assert.equal(nestsDeeperThan('[[[1]]]', 2), true);
+    assert.equal(nestsDeeperThan(JSON.stringify(['[[[[[[', '\\"{{{{{{']), 1), false);
+    assert.equal(nestsDeeperThan(JSON.stringify({ a: '"]]]]' }) + '[[[', 2), true);
+  });
+
+  test('a preview is the first characters of the raw body, never more', () => {
+    const body = deepArrays(100_000);
+    assert.equal(previewBody(body, 10), '[[[[[[[[[[...');
+    assert.equal(previewBody('short'), 'short');
+    assert.equal(previewBody(undefined), '');
+    assert.ok(previewBody(body).length <= 203);
   });
 });

@@ -13,8 +13,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Sim } from 'ecs-sim';
-import type { ConsumerHealth, EventMetrics } from '../../src/events/consumer.ts';
-import type { RejectReason } from '../../src/events/parse.ts';
+import type { ConsumerHealth, DropReason, EventMetrics } from '../../src/events/consumer.ts';
 
 /** Two clusters: `prod` (selected in the tests) with a FARGATE service and a bridge task, `other` (not selected). */
 export const FLEET = {
@@ -143,7 +142,7 @@ export function countingMetrics() {
     received: 0,
     deleted: 0,
     deleteFailed: 0,
-    malformed: {} as Partial<Record<RejectReason, number>>,
+    malformed: {} as Partial<Record<DropReason, number>>,
     applied: { upsert: 0, remove: 0 },
     stale: 0,
     ignored: 0,
