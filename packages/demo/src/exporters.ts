@@ -4,8 +4,8 @@
  * containers placed on it, and the real node-exporter binary per host where it is installed
  * (a look-alike otherwise).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
+import { type ManagedProcess, startProcess, waitUntil } from '@ecs-sd/testkit';
 import type { TruthTask } from 'ecs-sim';
 
 /** What one endpoint serves. */
@@ -17,6 +17,9 @@ export interface Endpoint {
   readonly host: string;
   readonly port: number;
   readonly kind: ExporterKind;
+  /** Task definition family of the task whose container port this is. */
+  readonly family: string;
+  readonly taskArn: string;
   /** 'node-exporter' when the real binary serves it. */
   readonly impl: 'builtin' | 'node-exporter';
   close(): Promise<void>;
@@ -235,9 +238,22 @@ function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-/** Starts the real node-exporter on host:port; resolves once it answers, rejects if it exits first. */
-export async function startNodeExporter(bin: string, host: string, port: number): Promise<ChildProcess> {
-  const child = spawn(
+/** How long a node-exporter has to end after SIGTERM before it gets SIGKILL. */
+const NODE_EXPORTER_GRACE_MS = 2000;
+
+/**
+ * Starts the real node-exporter on host:port and resolves once it answers; rejects (and stops it) if it
+ * exits first or does not answer within 10 s. `onSpawn` sees the child at once, so a shutdown can end
+ * one that is still starting.
+ */
+export async function startNodeExporter(
+  bin: string,
+  host: string,
+  port: number,
+  onSpawn: (proc: ManagedProcess) => void = () => {},
+): Promise<ManagedProcess> {
+  const proc = startProcess(
+    'node-exporter',
     bin,
     [
       `--web.listen-address=${host}:${port}`,
@@ -247,28 +263,28 @@ export async function startNodeExporter(bin: string, host: string, port: number)
       '--no-collector.rapl',
       '--collector.textfile.directory=',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    { keepChars: 2000, killAfterMs: NODE_EXPORTER_GRACE_MS },
   );
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-2000);
-  });
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`node-exporter on ${host}:${port} exited: ${stderr.trim()}`);
-    try {
-      const res = await fetch(`http://${host}:${port}/metrics`, { signal: AbortSignal.timeout(1000) });
-      if (res.ok) {
-        await res.arrayBuffer();
-        return child;
-      }
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  onSpawn(proc);
+  try {
+    await waitUntil(
+      `node-exporter on ${host}:${port} to answer`,
+      async () => {
+        const exited = proc.exited();
+        if (exited !== undefined) throw new Error(`${exited}: ${proc.output().trim()}`);
+        const res = await fetch(`http://${host}:${port}/metrics`, {
+          signal: AbortSignal.timeout(1000),
+        }).catch(() => undefined);
+        await res?.arrayBuffer();
+        return res?.ok;
+      },
+      { timeoutMs: 10_000, everyMs: 100 },
+    );
+    return proc;
+  } catch (err) {
+    await proc.stop();
+    throw new Error(`node-exporter on ${host}:${port} did not start: ${(err as Error).message}`);
   }
-  child.kill('SIGKILL');
-  throw new Error(`node-exporter on ${host}:${port} did not answer within 10s: ${stderr.trim()}`);
 }
 
 /** Where the exporter of one container port listens, if the task is scrapeable at all. */
@@ -300,13 +316,19 @@ export function wantedEndpoints(tasks: readonly TruthTask[]): Listen[] {
   return [...out.values()];
 }
 
-/** Keeps one endpoint listening per wanted container port, and none for tasks that went away. */
+/**
+ * Keeps one endpoint listening per wanted container port, and none for tasks that went away. Every
+ * node-exporter child is tracked from the moment it is spawned, so close() and kill() end all of them,
+ * including one still starting or one that already died of a Ctrl-C sent to the whole process group.
+ */
 export class ExporterFleet {
   readonly #endpoints = new Map<string, Endpoint>();
   readonly #down = new Set<string>();
+  readonly #children = new Set<ManagedProcess>();
   readonly #nodeExporterBin: string | undefined;
   readonly #started = Date.now();
   #tasks: readonly TruthTask[] = [];
+  #closed = false;
 
   constructor(options: { nodeExporterBin?: string | undefined }) {
     this.#nodeExporterBin = options.nodeExporterBin;
@@ -317,6 +339,11 @@ export class ExporterFleet {
     return this.#endpoints;
   }
 
+  /** The node-exporter children that have not exited yet. */
+  get children(): readonly ManagedProcess[] {
+    return [...this.#children].filter((p) => p.exited() === undefined);
+  }
+
   /** Takes an endpoint down on purpose and keeps it down (an exporter that crashed). */
   async takeDown(key: string): Promise<void> {
     this.#down.add(key);
@@ -325,7 +352,7 @@ export class ExporterFleet {
     await e?.close();
   }
 
-  /** Brings the endpoints in line with the simulator's ground truth. */
+  /** Brings the endpoints in line with the simulator's ground truth; does nothing once closed. */
   async reconcile(tasks: readonly TruthTask[]): Promise<{ started: string[]; stopped: string[] }> {
     this.#tasks = tasks;
     const wanted = new Map(wantedEndpoints(tasks).map((l) => [l.key, l]));
@@ -339,26 +366,47 @@ export class ExporterFleet {
       }
     }
     for (const [key, l] of wanted) {
+      if (this.#closed) break;
       if (this.#endpoints.has(key) || this.#down.has(key)) continue;
-      this.#endpoints.set(key, await this.#start(l));
+      let endpoint: Endpoint;
+      try {
+        endpoint = await this.#start(l);
+      } catch (err) {
+        // close() ended a node-exporter that was still starting: not a failure worth reporting.
+        if (this.#closed) break;
+        throw err;
+      }
+      // close() ran while this one started: it is not in the map close() emptied, so end it here.
+      if (this.#closed) {
+        await endpoint.close();
+        break;
+      }
+      this.#endpoints.set(key, endpoint);
       started.push(key);
     }
     return { started, stopped };
   }
 
   async #start(l: Listen): Promise<Endpoint> {
-    const base = { key: l.key, host: l.host, port: l.port, kind: l.kind };
+    const base = {
+      key: l.key,
+      host: l.host,
+      port: l.port,
+      kind: l.kind,
+      family: l.task.family,
+      taskArn: l.task.taskArn,
+    };
     if (l.kind === 'node' && this.#nodeExporterBin) {
-      const child = await startNodeExporter(this.#nodeExporterBin, l.host, l.port);
+      const proc = await startNodeExporter(this.#nodeExporterBin, l.host, l.port, (p) =>
+        this.#children.add(p),
+      );
       return {
         ...base,
         impl: 'node-exporter',
-        close: () =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null) return resolve();
-            child.once('exit', () => resolve());
-            child.kill('SIGTERM');
-          }),
+        close: async () => {
+          await proc.stop();
+          this.#children.delete(proc);
+        },
       };
     }
     const render =
@@ -375,10 +423,18 @@ export class ExporterFleet {
     return this.#tasks.filter((t) => t.lastStatus === 'RUNNING' && t.ec2InstanceId === ec2InstanceId);
   }
 
-  /** Stops every endpoint. */
+  /** Stops every endpoint and every node-exporter child, each with SIGTERM and SIGKILL after a grace period. */
   async close(): Promise<void> {
+    this.#closed = true;
     const all = [...this.#endpoints.values()];
     this.#endpoints.clear();
-    await Promise.all(all.map((e) => e.close()));
+    await Promise.all([...all.map((e) => e.close()), ...[...this.#children].map((p) => p.stop())]);
+    this.#children.clear();
+  }
+
+  /** Sends SIGKILL to every node-exporter child still running, at once. */
+  kill(): void {
+    this.#closed = true;
+    for (const p of this.children) p.child.kill('SIGKILL');
   }
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { getJson, waitUntil, which } from '@ecs-sd/testkit';
-import { type Demo, runDemo } from '../src/demo.ts';
+import { countDemo, type Demo, formatCounts, runDemo, waitForPrometheusTargets } from '../src/demo.ts';
 
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
 const promBin = which('prometheus');
@@ -105,6 +105,47 @@ describe('demo with the real Prometheus', {
     assert.ok(byJob.get('worker')!.every((t) => t.labels.cluster === 'staging'));
   });
 
+  it('counts targets alike in ecs-sd, the exporters and Prometheus, and says what each number counts', async () => {
+    assert.ok(await waitForPrometheusTargets(demo), 'prometheus scrapes every ecs-sd target');
+    const truth = demo.sim.groundTruth().tasks.filter((t) => t.lastStatus === 'RUNNING');
+    const opted = truth.filter((t) => t.family !== 'billing');
+    const targets = opted.length + opted.filter((t) => t.family === 'worker').length;
+    const c = await countDemo(demo);
+    assert.equal(c.ecsSdTargets, targets);
+    assert.equal(c.ecsSdTasks, opted.length);
+    assert.equal(c.skipped.length, 1);
+    // Every listening endpoint is a target or is named with the reason it is not.
+    assert.equal(c.endpoints, c.ecsSdTargets + c.notTargets.length);
+    assert.deepEqual(
+      c.notTargets.map((n) => `${n.family}: ${n.why}`),
+      ['billing: its task is skipped', 'web: not a metrics port', 'web: not a metrics port'],
+    );
+    // Prometheus's own jobs: ecs-sd's and its own /metrics, and Alertmanager's when it runs.
+    const jobs = demo.alertmanagerUrl ? ['alertmanager', 'ecs-sd', 'prometheus'] : ['ecs-sd', 'prometheus'];
+    const n = jobs.length;
+    assert.deepEqual(c.prometheus, {
+      fromEcsSd: { total: targets, up: targets },
+      static: { total: n, up: n, jobs },
+    });
+    const lines = formatCounts(c);
+    assert.equal(
+      lines[0],
+      `ecs-sd      ${targets} targets (one per metrics endpoint) from ${opted.length} ECS tasks; 1 task skipped:`,
+    );
+    assert.match(
+      lines[1]!,
+      /^skipped {5}task [0-9a-f]{32}: billing: PROMETHEUS_PORT="91OO" is not a port number$/,
+    );
+    assert.match(
+      lines[2]!,
+      new RegExp(`^exporters   ${c.endpoints} endpoints listening; 3 not ecs-sd targets: 127\\.20\\.`),
+    );
+    assert.equal(
+      lines[3],
+      `prometheus  ${targets + n} of ${targets + n} targets up: ${targets} of ${targets} from ecs-sd, ${n} of ${n} of its static jobs (${jobs.join(', ')})`,
+    );
+  });
+
   it('leaves the misconfigured task out and says why', async () => {
     const billing = demo.sim.groundTruth().tasks.find((t) => t.family === 'billing')!;
     const id = billing.taskArn.slice(billing.taskArn.lastIndexOf('/') + 1);
@@ -173,6 +214,32 @@ describe('demo with the real Prometheus', {
         { timeoutMs: 60_000, everyMs: 500, retryErrors: true },
       );
     }
+  });
+
+  it('prints the showcase alert and raises none about the machine every demo host runs on', async () => {
+    if (demo.alertmanagerUrl) {
+      // The checked-in routing sends severity=info to a receiver that notifies nobody; the demo's prints it.
+      await waitUntil(
+        'EcsSdTargetsMisconfigured to reach the webhook sink',
+        () =>
+          demo.notifications.some(
+            (n) =>
+              n.receiver === 'info' &&
+              n.alerts.some((a) => a.labels.alertname === 'EcsSdTargetsMisconfigured'),
+          ),
+        { timeoutMs: 60_000, everyMs: 500 },
+      );
+    }
+    assert.ok(demo.leftOutAlerts.includes('HostClockNotSynchronising'), demo.leftOutAlerts.join(', '));
+    const rules = await getJson<{ data: { groups: { rules: { name: string }[] }[] } }>(
+      `${demo.prometheusUrl}/api/v1/rules?type=alert`,
+    );
+    const loaded = new Set(rules.data.groups.flatMap((g) => g.rules.map((r) => r.name)));
+    assert.ok(loaded.has('HostDown'), 'HostDown is still evaluated');
+    assert.deepEqual(
+      demo.leftOutAlerts.filter((a) => loaded.has(a)),
+      [],
+    );
   });
 
   it('returns data for every dashboard panel query', async () => {

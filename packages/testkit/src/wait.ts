@@ -14,6 +14,8 @@ export interface WaitOptions {
    * timeout; otherwise an error from `check` ends the wait at once. @default false
    */
   retryErrors?: boolean;
+  /** Stops the wait at once, throwing the signal's reason (a shutdown that should not sit out a timeout). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -25,21 +27,23 @@ export async function waitUntil<T>(
   check: () => T | undefined | false | Promise<T | undefined | false>,
   options: WaitOptions = {},
 ): Promise<T> {
-  const { timeoutMs = 30_000, everyMs = 100, describe, retryErrors = false } = options;
+  const { timeoutMs = 30_000, everyMs = 100, describe, retryErrors = false, signal } = options;
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
+    signal?.throwIfAborted();
     try {
       const value = await check();
       if (value !== undefined && value !== false) return value;
     } catch (err) {
-      if (!retryErrors) throw err;
+      if (!retryErrors || signal?.aborted) throw err;
       lastError = err;
     }
     if (Date.now() > deadline) {
       const detail = describe ? `: ${describe()}` : lastError ? `: ${String(lastError)}` : '';
       throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}${detail}`);
     }
-    await sleep(everyMs);
+    // An aborted sleep rejects with its own AbortError; throw the signal's reason, as above.
+    await sleep(everyMs, undefined, signal ? { signal } : undefined).catch(() => signal?.throwIfAborted());
   }
 }

@@ -46,3 +46,25 @@ test('waitUntil ends at once when the check throws, unless told to retry errors'
   );
   assert.ok(calls > 1, `retried ${calls} times`);
 });
+
+test('waitUntil stops at once with the signal’s reason when aborted, even while retrying errors', async () => {
+  const controller = new AbortController();
+  const started = Date.now();
+  setTimeout(() => controller.abort(new Error('demo stopping')), 20);
+  await assert.rejects(
+    waitUntil(
+      'a server that never listens',
+      () => {
+        throw new Error('connect ECONNREFUSED');
+      },
+      { timeoutMs: 60_000, everyMs: 10_000, retryErrors: true, signal: controller.signal },
+    ),
+    { message: 'demo stopping' },
+  );
+  // The pause between checks is 10 s: only an abort that interrupts it ends the wait this soon.
+  assert.ok(Date.now() - started < 5000, `took ${Date.now() - started}ms`);
+  await assert.rejects(
+    waitUntil('anything', () => true, { signal: AbortSignal.abort(new Error('already stopped')) }),
+    { message: 'already stopped' },
+  );
+});
