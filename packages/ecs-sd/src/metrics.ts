@@ -25,6 +25,8 @@ export interface MetricsState {
   skippedTasks: ReadonlyMap<string, number>;
   /** Skipped containers per reason, from the last decisions of every cluster. */
   skippedContainers: ReadonlyMap<string, number>;
+  /** Containers whose targets went without labels at the limits, per bound reason (label-too-long, …). */
+  boundedContainers?: ReadonlyMap<string, number>;
 }
 
 /** Outcome label of `ecs_sd_aws_requests_total`. */
@@ -228,6 +230,16 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     collect() {
       this.reset();
       for (const [reason, count] of state()?.skippedContainers ?? []) this.set({ reason }, count);
+    },
+  });
+  new Gauge({
+    name: 'ecs_sd_bounded_containers',
+    help: 'Containers whose targets went without labels at the size limits in the last decisions, by reason.',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [reason, count] of state()?.boundedContainers ?? []) this.set({ reason }, count);
     },
   });
   new Gauge({

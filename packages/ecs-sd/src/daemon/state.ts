@@ -126,6 +126,7 @@ export class DiscoveryState implements DiscoveryView {
     });
     const skippedTasks = new Map<string, number>();
     const skippedContainers = new Map<string, number>();
+    const boundedContainers = new Map<string, number>();
     for (const decision of this.decisions()) {
       if (decision.skip !== undefined) {
         skippedTasks.set(decision.skip.reason, (skippedTasks.get(decision.skip.reason) ?? 0) + 1);
@@ -138,9 +139,12 @@ export class DiscoveryState implements DiscoveryView {
         for (const skip of container.skips) {
           skippedContainers.set(skip.reason, (skippedContainers.get(skip.reason) ?? 0) + 1);
         }
+        for (const bound of container.bounded ?? []) {
+          boundedContainers.set(bound.reason, (boundedContainers.get(bound.reason) ?? 0) + 1);
+        }
       }
     }
-    return { sources, clusters, skippedTasks, skippedContainers };
+    return { sources, clusters, skippedTasks, skippedContainers, boundedContainers };
   }
 
   /** Grows each time the targets may have changed (a cluster updated or removed): unchanged, nothing to rewrite. */

@@ -6,9 +6,16 @@
 import type { ContainerDefinition, KeyValuePair, Task } from '@aws-sdk/client-ecs';
 import type { Pattern } from '../lib/pattern.ts';
 import type { Declaration } from './declaration.ts';
-import { parseDuration } from './interval.ts';
+import {
+  bucketMs,
+  type DurationProblem,
+  durationOf,
+  durationProblemText,
+  parseDuration,
+} from './interval.ts';
 import { isUserLabelName } from './labels.ts';
-import type { Rule, Skip } from './types.ts';
+import { LIMITS, listNames } from './limits.ts';
+import type { Interval, Rule, Skip } from './types.ts';
 import { parseBool, parsePort, parseScheme, quote } from './values.ts';
 
 /** The only environment variables ever read: others can hold secrets and never reach a label, log or message. */
@@ -51,9 +58,16 @@ export function prometheusEnv(definition: ContainerDefinition, task: Task): Read
   return env;
 }
 
-function duration(text: string): { text: string; ms: number } | undefined {
-  const ms = parseDuration(text.trim());
-  return ms === undefined ? undefined : { text: text.trim(), ms };
+function duration(text: string, name: string): { text: string; ms: number; name: string } | DurationProblem {
+  const result = durationOf(text.trim());
+  return 'ms' in result ? { text: text.trim(), ms: result.ms, name } : result.problem;
+}
+
+/** `is not a duration (expected e.g. 30s or 1m)`, `is out of range (…)`: the tail of a message about a bad duration. */
+function durationMessage(problem: DurationProblem, example: string): string {
+  return problem === 'out-of-range'
+    ? durationProblemText(problem)
+    : `${durationProblemText('not-a-duration')} (expected e.g. ${example})`;
 }
 
 /** prometheus-ecs-sd: `PROMETHEUS=true` with `PROMETHEUS_PORT`, `_CONTAINER_PORT`, `_ENDPOINT`, `_NOLABELS`. */
@@ -103,7 +117,14 @@ export function prometheusEcsSd(env: ReadonlyMap<string, string>, defaultPath: s
   const endpoint = env.get('PROMETHEUS_ENDPOINT') ?? '';
   // Keyed by path: prometheus-ecs-sd builds a dict by path, so a repeated path keeps its last interval.
   const byPath = new Map<string, Declaration>();
-  const entries = endpoint.trim() === '' ? [defaultPath] : endpoint.split(',');
+  const all = endpoint.trim() === '' ? [defaultPath] : endpoint.split(',').filter((e) => e.trim() !== '');
+  const entries = all.slice(0, LIMITS.endpointsPerContainer);
+  if (all.length > entries.length) {
+    result.skips.push({
+      reason: 'too-many-endpoints',
+      message: `PROMETHEUS_ENDPOINT has ${all.length} entries, over the limit of ${LIMITS.endpointsPerContainer} per container: the last ${all.length - entries.length} left out`,
+    });
+  }
   for (const raw of entries) {
     const entry = raw.trim();
     if (entry === '') continue;
@@ -113,14 +134,18 @@ export function prometheusEcsSd(env: ReadonlyMap<string, string>, defaultPath: s
     const origin = `PROMETHEUS_ENDPOINT entry ${quote(entry)}`;
     let interval: Declaration['interval'];
     if (intervalText !== undefined) {
-      interval = duration(intervalText);
-      if (interval === undefined) {
+      const parsed = duration(intervalText, `${origin} interval`);
+      if (typeof parsed === 'string') {
         result.skips.push({
           reason: 'invalid-endpoint',
-          message: `${origin} has interval ${quote(intervalText)}, expected a duration such as 15s, 30s, 1m or 5m`,
+          message:
+            parsed === 'out-of-range'
+              ? `${origin} has interval ${quote(intervalText)}, which ${durationProblemText(parsed)}`
+              : `${origin} has interval ${quote(intervalText)}, expected a duration such as 15s, 30s, 1m or 5m`,
         });
         continue;
       }
+      interval = parsed;
     }
     if (!path.startsWith('/')) {
       result.skips.push({
@@ -178,7 +203,16 @@ export function prometheusEcsDiscovery(
     return result;
   }
   const job = dockerLabels['PROMETHEUS_EXPORTER_JOB_NAME'];
-  const serverName = dockerLabels['PROMETHEUS_EXPORTER_SERVER_NAME']?.replace(/\/+$/, '');
+  const serverNameText = dockerLabels['PROMETHEUS_EXPORTER_SERVER_NAME'];
+  const serverName = serverNameText?.replace(/\/+$/, '');
+  if (serverNameText !== undefined && serverName!.includes('/')) {
+    // Prometheus drops a target whose address contains "/" (config.CheckTargetAddress).
+    result.skips.push({
+      reason: 'invalid-address',
+      message: `PROMETHEUS_EXPORTER_SERVER_NAME=${quote(serverNameText)} is not a host name (expected a name or IP without scheme or path, such as metrics.internal; prometheus drops an address containing "/")`,
+    });
+    return result;
+  }
   result.declarations.push({
     convention: 'prometheus-ecs-discovery',
     origin: `PROMETHEUS_EXPORTER_PORT=${port}`,
@@ -209,6 +243,7 @@ interface EndpointLabels {
 export function ecsSdLabels(
   dockerLabels: Readonly<Record<string, string>>,
   defaultPath: string,
+  defaultInterval: Interval,
 ): ConventionResult {
   const result = empty();
   const names = Object.keys(dockerLabels)
@@ -258,11 +293,19 @@ export function ecsSdLabels(
     }
   }
 
-  const chosen: [string, EndpointLabels][] = [];
+  const declared: [string, EndpointLabels][] = [];
   if (shorthand.fields.port !== undefined || endpoints.size === 0) {
-    chosen.push(['default', { fields: {}, labels: {} }]);
+    declared.push(['default', { fields: {}, labels: {} }]);
   }
-  chosen.push(...[...endpoints.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  declared.push(...[...endpoints.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const chosen = declared.slice(0, LIMITS.endpointsPerContainer);
+  if (declared.length > chosen.length) {
+    const left = declared.slice(chosen.length).map(([name]) => name);
+    result.skips.push({
+      reason: 'too-many-endpoints',
+      message: `ecs-sd labels declare ${declared.length} endpoints, over the limit of ${LIMITS.endpointsPerContainer} per container: ${left.length} left out (${listNames(left)})`,
+    });
+  }
 
   for (const [epName, ep] of chosen) {
     const labelOf = (field: Field): string =>
@@ -305,20 +348,20 @@ export function ecsSdLabels(
       continue;
     }
     const intervalText = field('interval');
-    const interval = intervalText === undefined ? undefined : duration(intervalText);
-    if (intervalText !== undefined && interval === undefined) {
+    const interval = intervalText === undefined ? undefined : duration(intervalText, labelOf('interval'));
+    if (typeof interval === 'string') {
       skip(
         'invalid-endpoint',
-        `${labelOf('interval')}=${quote(intervalText)} is not a duration (expected e.g. 30s or 1m)`,
+        `${labelOf('interval')}=${quote(intervalText!)} ${durationMessage(interval, '30s or 1m')}`,
       );
       continue;
     }
     const timeoutText = field('timeout');
-    const timeout = timeoutText === undefined ? undefined : duration(timeoutText);
-    if (timeoutText !== undefined && timeout === undefined) {
+    const timeout = timeoutText === undefined ? undefined : duration(timeoutText, labelOf('timeout'));
+    if (typeof timeout === 'string') {
       skip(
         'invalid-endpoint',
-        `${labelOf('timeout')}=${quote(timeoutText)} is not a duration (expected e.g. 10s)`,
+        `${labelOf('timeout')}=${quote(timeoutText!)} ${durationMessage(timeout, '10s')}`,
       );
       continue;
     }
@@ -326,6 +369,14 @@ export function ecsSdLabels(
       skip(
         'invalid-endpoint',
         `${labelOf('timeout')}=${quote(timeout.text)} is longer than ${labelOf('interval')}=${quote(interval.text)} (prometheus needs timeout <= interval)`,
+      );
+      continue;
+    }
+    if (!interval && timeout && timeout.ms > bucketMs(defaultInterval)) {
+      // Without __scrape_interval__ Prometheus scrapes at the bucket job's interval, and drops a longer timeout.
+      skip(
+        'invalid-endpoint',
+        `${labelOf('timeout')}=${quote(timeout.text)} is longer than the scrape interval ${defaultInterval} of the ${defaultInterval} bucket it lands in (no ecs-sd.interval is set), expected at most ${defaultInterval} or an ecs-sd.interval at least as long (prometheus needs timeout <= interval)`,
       );
       continue;
     }
@@ -413,7 +464,15 @@ export function configRules(rules: readonly Rule[], subject: RuleSubject): Conve
         port: { kind: 'container', port, source: `rule ${quote(rule.name)} port ${port}` },
         path: rule.path,
         scheme: rule.scheme,
-        ...(rule.interval ? { interval: { text: rule.interval, ms: parseDuration(rule.interval)! } } : {}),
+        ...(rule.interval
+          ? {
+              interval: {
+                text: rule.interval,
+                ms: parseDuration(rule.interval)!,
+                name: `rule ${quote(rule.name)} interval`,
+              },
+            }
+          : {}),
         ...(rule.job !== undefined ? { job: rule.job } : {}),
         labels: rule.labels,
         ruleName: rule.name,

@@ -24,7 +24,24 @@ import {
 } from './conventions.ts';
 import type { Declaration } from './declaration.ts';
 import { bucketFor, parseInterval } from './interval.ts';
-import { containerMetaLabels, serviceNameFromGroup, type TaskFacts, taskMetaLabels } from './meta-labels.ts';
+import {
+  type BoundedLabels,
+  boundLabels,
+  boundsOf,
+  type DroppedLabel,
+  jsonBytesWithin,
+  LIMITS,
+  listNames,
+  withinLimits,
+} from './limits.ts';
+import {
+  containerMetaLabels,
+  META,
+  serviceNameFromGroup,
+  type TaskFacts,
+  taskMetaLabels,
+} from './meta-labels.ts';
+import { scrapeProblem } from './prometheus-checks.ts';
 import type {
   ClusterDiscovery,
   ClusterSnapshot,
@@ -96,7 +113,63 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Skip reasons about the limits themselves: always listed, even past the per-container message limit. */
+const LIMIT_REASONS: ReadonlySet<Skip['reason']> = new Set(['too-many-endpoints', 'too-many-targets']);
+
+/** Skips and notes of one task's containers, deduplicated and kept within LIMITS.messagesPerContainer. */
+class Messages {
+  readonly #keys = new Map<ContainerDecision, Set<string>>();
+  readonly #omitted = new Map<ContainerDecision, number>();
+
+  addSkips(cd: ContainerDecision, skips: readonly Skip[]): void {
+    let keys = this.#keys.get(cd);
+    if (!keys) {
+      keys = new Set();
+      this.#keys.set(cd, keys);
+    }
+    for (const s of skips) {
+      const key = `${s.reason}\n${s.message}`;
+      if (keys.has(key)) continue;
+      keys.add(key);
+      if (cd.skips.length < LIMITS.messagesPerContainer || LIMIT_REASONS.has(s.reason)) cd.skips.push(s);
+      else this.#omitted.set(cd, (this.#omitted.get(cd) ?? 0) + 1);
+    }
+  }
+
+  /** Cuts each container's notes to the limit and says how many skips and notes were left out. */
+  finish(decision: TaskDecision): void {
+    const max = LIMITS.messagesPerContainer;
+    for (const cd of decision.containers) {
+      const notes = cd.notes;
+      if (notes !== undefined && notes.length > max) {
+        const more = notes.length - (max - 1);
+        notes.length = max - 1;
+        notes.push(`${more} more notes left out (limit ${max} per container)`);
+      }
+      const omitted = this.#omitted.get(cd);
+      if (omitted !== undefined) {
+        cd.notes = [
+          ...(cd.notes ?? []),
+          `${omitted} more skips left out of this list (limit ${max} per container)`,
+        ];
+      }
+    }
+  }
+}
+
 function decide(task: Task, snapshot: ClusterSnapshot, options: DiscoveryOptions): Decided {
+  const messages = new Messages();
+  const decided = decideWith(task, snapshot, options, (cd, skips) => messages.addSkips(cd, skips));
+  messages.finish(decided.decision);
+  return decided;
+}
+
+function decideWith(
+  task: Task,
+  snapshot: ClusterSnapshot,
+  options: DiscoveryOptions,
+  addSkips: (cd: ContainerDecision, skips: readonly Skip[]) => void,
+): Decided {
   const taskArn = task.taskArn ?? '';
   const decision: TaskDecision = {
     taskArn,
@@ -177,7 +250,8 @@ function decide(task: Task, snapshot: ClusterSnapshot, options: DiscoveryOptions
     }
     const labels = definition.dockerLabels ?? {};
     const results: ConventionResult[] = [];
-    if (options.conventions.ecsSdLabels) results.push(ecsSdLabels(labels, options.defaultPath));
+    if (options.conventions.ecsSdLabels)
+      results.push(ecsSdLabels(labels, options.defaultPath, options.defaultInterval));
     if (options.conventions.prometheusEcsSd) {
       results.push(prometheusEcsSd(prometheusEnv(definition, task), options.defaultPath));
     }
@@ -266,11 +340,24 @@ function decide(task: Task, snapshot: ClusterSnapshot, options: DiscoveryOptions
 
   // 3. Per container: resolve ports in precedence order; a port taken by a higher convention suppresses the lower.
   const sortables: Sortable[] = [];
+  let taskTargets = 0;
   for (const { container, definition, cd, decls } of declared) {
     if (!definition || decls.length === 0) continue;
-    const ordered = [...decls].sort(
+    const sorted = [...decls].sort(
       (a, b) => PRECEDENCE.indexOf(a.convention) - PRECEDENCE.indexOf(b.convention),
     );
+    const ordered = sorted.slice(0, LIMITS.endpointsPerContainer);
+    if (sorted.length > ordered.length) {
+      const left = sorted.slice(ordered.length).map((d) => d.origin);
+      addSkips(cd, [
+        {
+          reason: 'too-many-endpoints',
+          message: `the container declares ${sorted.length} endpoints, over the limit of ${LIMITS.endpointsPerContainer} per container: ${left.length} of lowest precedence left out (${listNames(left)})`,
+        },
+      ]);
+    }
+    const dropped: DroppedLabel[][] = [];
+    const overTask: string[] = [];
     const claimed = new Map<number, Convention>();
     const keys = new Set<string>();
     const notes = cd.notes ?? [];
@@ -295,7 +382,18 @@ function decide(task: Task, snapshot: ClusterSnapshot, options: DiscoveryOptions
       const key = `${taskArn}/${cd.containerName}/${resolved.containerPort}${d.path}`;
       if (keys.has(key)) continue;
       keys.add(key);
-      const target = buildTarget(d, key, facts, container, definition, resolved, taskLabels, options);
+      if (taskTargets >= LIMITS.targetsPerTask) {
+        overTask.push(d.origin);
+        continue;
+      }
+      const built = buildTarget(d, key, facts, container, definition, resolved, taskLabels, options);
+      if ('skip' in built) {
+        addSkips(cd, [built.skip]);
+        continue;
+      }
+      const { target } = built;
+      taskTargets++;
+      dropped.push(built.dropped);
       cd.targets.push(target);
       sortables.push({
         target,
@@ -306,15 +404,19 @@ function decide(task: Task, snapshot: ClusterSnapshot, options: DiscoveryOptions
         path: d.path,
       });
     }
+    if (overTask.length > 0) {
+      addSkips(cd, [
+        {
+          reason: 'too-many-targets',
+          message: `the task reached the limit of ${LIMITS.targetsPerTask} targets per task: ${overTask.length} more of this container left out (${listNames(overTask)})`,
+        },
+      ]);
+    }
+    const bounded = boundsOf(dropped);
+    if (bounded.length > 0) cd.bounded = bounded;
     if (notes.length > 0) cd.notes = notes;
   }
   return { decision, sortables };
-}
-
-function addSkips(cd: ContainerDecision, skips: readonly Skip[]): void {
-  for (const s of skips) {
-    if (!cd.skips.some((x) => x.reason === s.reason && x.message === s.message)) cd.skips.push(s);
-  }
 }
 
 function intervalOf(d: Declaration, options: DiscoveryOptions): Interval {
@@ -331,8 +433,16 @@ function buildTarget(
   resolved: { port: number; containerPort: number; hostPort?: number },
   taskLabels: Readonly<Record<string, string>>,
   options: DiscoveryOptions,
-): Target {
+): { target: Target; dropped: DroppedLabel[] } | { skip: Skip } {
   const address = `${d.serverName ?? hostPart(f.ip)}:${resolved.port}`;
+  if (jsonBytesWithin(address, LIMITS.labelValueBytes) === undefined) {
+    return {
+      skip: {
+        reason: 'target-too-large',
+        message: `address ${quote(address)} is over the limit of ${LIMITS.labelValueBytes} bytes for a label value`,
+      },
+    };
+  }
   const family = f.family ?? '';
   const job = d.job ?? family;
   const visible: Record<string, string> = {};
@@ -395,16 +505,61 @@ function buildTarget(
       ...(d.endpointName !== undefined ? { endpointName: d.endpointName } : {}),
     },
   );
+  const all: Record<string, string> = { ...taskLabels, ...meta, ...scrape, ...visible };
+  const names = Object.keys(all).sort();
+  const interval = intervalOf(d, options);
   const labels: Record<string, string> = {};
-  const all = { ...taskLabels, ...meta, ...scrape, ...visible };
-  for (const name of Object.keys(all).sort()) labels[name] = all[name as keyof typeof all]!;
+  let dropped: DroppedLabel[] = [];
+  if (withinLimits(all, names)) {
+    for (const name of names) labels[name] = all[name]!;
+  } else {
+    const bounded = bound(d, all, scrape, visible);
+    if ('tooLong' in bounded) {
+      return {
+        skip: {
+          reason: 'target-too-large',
+          message: `${bounded.tooLong.name}=${quote(all[bounded.tooLong.name]!)} is over the limit of ${LIMITS.labelValueBytes} bytes for a label value, and a target cannot go without it`,
+        },
+      };
+    }
+    for (const name of names) if (Object.hasOwn(bounded.labels, name)) labels[name] = bounded.labels[name]!;
+    dropped = bounded.dropped;
+  }
+  const problem = scrapeProblem(address, labels, interval, d.interval?.name, d.timeout?.name);
+  if (problem) return { skip: problem };
   return {
-    key,
-    address,
-    interval: intervalOf(d, options),
-    job,
-    clusterName: f.snapshot.clusterName,
-    convention: d.convention,
-    labels,
+    target: {
+      key,
+      address,
+      interval,
+      job,
+      clusterName: f.snapshot.clusterName,
+      convention: d.convention,
+      labels,
+    },
+    dropped,
   };
+}
+
+/** A target's labels cut to the limits (boundLabels), by importance. */
+function bound(
+  d: Declaration,
+  all: Readonly<Record<string, string>>,
+  scrape: Readonly<Record<string, string>>,
+  visible: Readonly<Record<string, string>>,
+): BoundedLabels {
+  // Most important first: what the target cannot go without, the convention's own labels, the fixed meta
+  // labels, tags, then the labels anyone can add many of (user labels, allowlisted docker labels).
+  const essential: Record<string, string> = {};
+  const classes: Record<string, string>[] = [{}, {}, {}, {}, {}];
+  const user = d.convention === 'ecs-sd-labels' || d.convention === 'rule' ? d.labels : {};
+  for (const [name, value] of Object.entries(all)) {
+    if (name === 'job' || Object.hasOwn(scrape, name)) essential[name] = value;
+    else if (Object.hasOwn(user, name)) classes[3]![name] = value;
+    else if (Object.hasOwn(visible, name)) classes[0]![name] = value;
+    else if (name.startsWith(`${META}container_label_`)) classes[4]![name] = value;
+    else if (name.startsWith(`${META}tag_`)) classes[2]![name] = value;
+    else classes[1]![name] = value;
+  }
+  return boundLabels(essential, classes);
 }

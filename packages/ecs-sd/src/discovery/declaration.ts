@@ -20,9 +20,9 @@ export interface Declaration {
   port: PortSpec;
   path: string;
   scheme?: 'http' | 'https';
-  /** Declared scrape interval: its text and milliseconds. */
-  interval?: { text: string; ms: number };
-  timeout?: { text: string; ms: number };
+  /** Declared scrape interval: its text, milliseconds, and the label or variable that set it (for messages). */
+  interval?: { text: string; ms: number; name?: string };
+  timeout?: { text: string; ms: number; name?: string };
   job?: string;
   labels: Readonly<Record<string, string>>;
   /** prometheus-ecs-sd `PROMETHEUS_NOLABELS=true`: no ecs_* visible labels, `instance` is the family. */

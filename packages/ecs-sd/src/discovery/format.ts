@@ -19,7 +19,7 @@ function targetLines(t: Target): string[] {
   return lines;
 }
 
-/** The decision as text: per container, its targets (address, visible labels, then __meta_ labels) or exactly why none. */
+/** The decision as text: per container, its targets (address, visible labels, then __meta_ labels) or exactly why none, and labels left out at the limits. */
 export function formatDecision(decision: TaskDecision): string {
   const lines: string[] = [];
   lines.push(
@@ -47,6 +47,7 @@ export function formatDecision(decision: TaskDecision): string {
     );
     for (const t of c.targets) lines.push(...targetLines(t));
     for (const s of c.skips) lines.push(`    skipped (${s.reason}): ${s.message}`);
+    for (const b of c.bounded ?? []) lines.push(`    bounded (${b.reason}): ${b.message}`);
     for (const note of c.notes ?? []) lines.push(`    note: ${note}`);
     if (n === 0 && c.skips.length === 0 && (c.notes ?? []).length === 0 && !decision.skip) {
       lines.push('    not opted in by any enabled convention');

@@ -1,5 +1,5 @@
-/** Every SkipReason as a runtime list, e.g. to initialise `ecs_sd_skipped_tasks{reason}` at zero. */
-import type { SkipReason } from './types.ts';
+/** Every SkipReason and BoundReason as a runtime list, e.g. to initialise `ecs_sd_skipped_tasks{reason}` at zero. */
+import type { BoundReason, SkipReason } from './types.ts';
 
 /** All skip reasons; the type below fails to compile when types.ts gains a reason this list lacks. */
 export const SKIP_REASONS = [
@@ -19,6 +19,10 @@ export const SKIP_REASONS = [
   'no-address',
   'network-mode-none',
   'unknown-network-mode',
+  'invalid-address',
+  'too-many-endpoints',
+  'too-many-targets',
+  'target-too-large',
 ] as const satisfies readonly SkipReason[];
 
 /** Compile-time proof that SKIP_REASONS names every SkipReason. */
@@ -27,3 +31,17 @@ export type SkipReasonsAreComplete = [Exclude<SkipReason, (typeof SKIP_REASONS)[
   : never;
 const complete: SkipReasonsAreComplete = true;
 void complete;
+
+/** All bound reasons; the type below fails to compile when types.ts gains a reason this list lacks. */
+export const BOUND_REASONS = [
+  'label-too-long',
+  'too-many-labels',
+  'labels-too-large',
+] as const satisfies readonly BoundReason[];
+
+/** Compile-time proof that BOUND_REASONS names every BoundReason. */
+export type BoundReasonsAreComplete = [Exclude<BoundReason, (typeof BOUND_REASONS)[number]>] extends [never]
+  ? true
+  : never;
+const boundComplete: BoundReasonsAreComplete = true;
+void boundComplete;

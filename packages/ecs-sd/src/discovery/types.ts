@@ -79,11 +79,24 @@ export type SkipReason =
   | 'no-address'
   | 'network-mode-none'
   | 'unknown-network-mode'
-  | 'invalid-env-value';
+  | 'invalid-env-value'
+  | 'invalid-address'
+  | 'too-many-endpoints'
+  | 'too-many-targets'
+  | 'target-too-large';
 
 /** A skip with a message a person can act on, e.g. `PROMETHEUS_PORT="91OO" is not a port number`. */
 export interface Skip {
   reason: SkipReason;
+  message: string;
+}
+
+/** Why labels were left out of a container's targets (docs/conventions.md "Limits"). Stable strings: metric label values. */
+export type BoundReason = 'label-too-long' | 'too-many-labels' | 'labels-too-large';
+
+/** Labels left out of targets that are still kept, e.g. `labels over the 1024-byte value limit left out of 32 targets: pad (32000 bytes)`. */
+export interface Bound {
+  reason: BoundReason;
   message: string;
 }
 
@@ -94,6 +107,8 @@ export interface ContainerDecision {
   skips: Skip[];
   /** Declarations that yield no target without being an error, e.g. a port already taken by a higher-precedence convention. */
   notes?: string[];
+  /** Labels its targets went without because of the limits; absent when none was. */
+  bounded?: Bound[];
 }
 
 /** What was decided for one task: the "why" view serves these. */

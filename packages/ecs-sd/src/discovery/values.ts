@@ -21,7 +21,16 @@ export function parseScheme(text: string): 'http' | 'https' | undefined {
   return value === 'http' || value === 'https' ? value : undefined;
 }
 
-/** A value quoted for a message or the explain text. */
+/** Longest value a message quotes whole; a longer one is cut to its first 64 characters and its length. */
+const QUOTE_MAX = 256;
+const QUOTE_HEAD = 64;
+
+/** A value quoted for a message or the explain text; a value of 40,000 characters does not make a 40 KB message. */
 export function quote(value: string): string {
-  return JSON.stringify(value);
+  if (value.length <= QUOTE_MAX) return JSON.stringify(value);
+  let head = value.slice(0, QUOTE_HEAD);
+  // Never cut a surrogate pair in two.
+  const last = head.charCodeAt(head.length - 1);
+  if (last >= 0xd800 && last <= 0xdbff) head = head.slice(0, -1);
+  return `${JSON.stringify(`${head}…`)} (${value.length} characters)`;
 }

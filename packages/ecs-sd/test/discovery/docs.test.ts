@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { discoverCluster, SKIP_REASONS } from '../../src/discovery/index.ts';
+import { BOUND_REASONS, discoverCluster, SKIP_REASONS } from '../../src/discovery/index.ts';
 import { fleet, options, rule } from './fixtures.ts';
 
 const docs = new URL('../../docs/', import.meta.url);
@@ -11,6 +11,11 @@ const labels = readFileSync(new URL('labels.md', docs), 'utf8');
 describe('docs', () => {
   it('conventions.md documents every skip reason', () => {
     for (const reason of SKIP_REASONS)
+      assert.match(conventions, new RegExp(`^\\| \`${reason}\` +\\|`, 'm'), reason);
+  });
+
+  it('conventions.md documents every bound reason', () => {
+    for (const reason of BOUND_REASONS)
       assert.match(conventions, new RegExp(`^\\| \`${reason}\` +\\|`, 'm'), reason);
   });
 

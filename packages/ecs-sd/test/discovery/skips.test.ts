@@ -203,6 +203,62 @@ const rows: Row[] = [
     incomplete: false,
   },
   {
+    name: 'an ecs-sd timeout longer than the default bucket interval, without an interval',
+    spec: fargate(labels({ 'ecs-sd.scrape': 'true', 'ecs-sd.port': '9100', 'ecs-sd.timeout': '90s' })),
+    on: 'container',
+    reason: 'invalid-endpoint',
+    message:
+      'ecs-sd.timeout="90s" is longer than the scrape interval 1m of the 1m bucket it lands in (no ecs-sd.interval is set), expected at most 1m or an ecs-sd.interval at least as long (prometheus needs timeout <= interval)',
+    incomplete: false,
+  },
+  {
+    name: 'an ecs-sd interval past what prometheus can hold',
+    spec: fargate(labels({ 'ecs-sd.scrape': 'true', 'ecs-sd.port': '9100', 'ecs-sd.interval': '300000y' })),
+    on: 'container',
+    reason: 'invalid-endpoint',
+    message: 'ecs-sd.interval="300000y" is out of range (prometheus holds durations up to 292y)',
+    incomplete: false,
+  },
+  {
+    name: 'an ecs-sd endpoint timeout of zero',
+    spec: fargate(
+      labels({
+        'ecs-sd.scrape': 'true',
+        'ecs-sd.endpoints.a.port': '9100',
+        'ecs-sd.endpoints.a.timeout': '0s',
+      }),
+    ),
+    on: 'container',
+    reason: 'invalid-endpoint',
+    message: 'ecs-sd.endpoints.a.timeout="0s" is not a duration (expected e.g. 10s)',
+    incomplete: false,
+  },
+  {
+    name: 'a PROMETHEUS_ENDPOINT interval past what prometheus can hold',
+    spec: fargate(
+      env({ ...on, PROMETHEUS_PORT: '9100', PROMETHEUS_ENDPOINT: '99999999999999999999s:/metrics' }),
+    ),
+    on: 'container',
+    reason: 'invalid-endpoint',
+    message:
+      'PROMETHEUS_ENDPOINT entry "99999999999999999999s:/metrics" has interval "99999999999999999999s", which is out of range (prometheus holds durations up to 292y)',
+    incomplete: false,
+  },
+  {
+    name: 'PROMETHEUS_EXPORTER_SERVER_NAME with a scheme',
+    spec: fargate(
+      labels({
+        PROMETHEUS_EXPORTER_PORT: '9100',
+        PROMETHEUS_EXPORTER_SERVER_NAME: 'http://metrics.internal',
+      }),
+    ),
+    on: 'container',
+    reason: 'invalid-address',
+    message:
+      'PROMETHEUS_EXPORTER_SERVER_NAME="http://metrics.internal" is not a host name (expected a name or IP without scheme or path, such as metrics.internal; prometheus drops an address containing "/")',
+    incomplete: false,
+  },
+  {
     name: 'PROMETHEUS_EXPORTER_SCHEME that is not http or https',
     spec: fargate(labels({ PROMETHEUS_EXPORTER_PORT: '9100', PROMETHEUS_EXPORTER_SCHEME: 'ftp' })),
     on: 'container',
