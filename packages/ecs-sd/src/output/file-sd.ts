@@ -10,7 +10,7 @@
  * while the other files are still written.
  */
 import { randomBytes } from 'node:crypto';
-import type { Dirent } from 'node:fs';
+import { type Dirent, existsSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { INTERVALS, type Interval, type Target } from '../discovery/types.ts';
@@ -31,6 +31,26 @@ export interface FileSdOptions {
   onWrite?: (file: string) => void;
   /** Longest content of one file in UTF-16 code units; a longer one is not written (`too-large`). Default `MAX_OUTPUT_LENGTH`. */
   maxLength?: number;
+  /** What earlier calls did to each file; pass the same memo every time to skip files whose targets did not change. */
+  memo?: FileSdMemo;
+}
+
+/**
+ * Per file, the targets of its last rendering and its outcome. A file whose targets are the same
+ * objects in the same order as last time is not rendered again: still unchanged when it was
+ * written (and exists), still failing when it could not be rendered (the same targets give the same
+ * bytes), so an oversized file costs one comparison per call, not a rendering. Write failures are
+ * always tried again (a disk fills and empties).
+ */
+export type FileSdMemo = Map<
+  string,
+  { targets: readonly Target[]; replaced: number; failure?: FileSdFailure | undefined }
+>;
+
+function sameTargets(a: readonly Target[], b: readonly Target[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**
@@ -299,9 +319,22 @@ export async function writeFileSd(targets: readonly Target[], options: FileSdOpt
       });
       continue;
     }
+    const last = options.memo?.get(path);
+    if (last !== undefined && sameTargets(last.targets, held)) {
+      if (last.failure === undefined && existsSync(path)) {
+        result.unchanged.push(path);
+        result.replaced.set(path, last.replaced);
+        continue;
+      }
+      if (last.failure?.error.code === 'ECS_SD_FILE_SD_RENDER') {
+        result.failed.push(last.failure);
+        continue;
+      }
+    }
+    options.memo?.delete(path);
     const rendered = tryRenderTargetGroups(held, style, maxLength);
     if (!rendered.ok) {
-      result.failed.push({
+      const failure: FileSdFailure = {
         path,
         reason: rendered.reason,
         error: new FileSdError(
@@ -311,13 +344,16 @@ export async function writeFileSd(targets: readonly Target[], options: FileSdOpt
             cause: rendered.cause,
           },
         ),
-      });
+      };
+      result.failed.push(failure);
+      options.memo?.set(path, { targets: held, replaced: 0, failure });
       continue;
     }
     result.replaced.set(path, rendered.replaced);
     try {
       if ((await readIfExists(path)) === rendered.content) {
         result.unchanged.push(path);
+        options.memo?.set(path, { targets: held, replaced: rendered.replaced });
         continue;
       }
       await writeFileAtomic(path, rendered.content);
@@ -333,6 +369,7 @@ export async function writeFileSd(targets: readonly Target[], options: FileSdOpt
     }
     result.written.push(path);
     options.onWrite?.(path);
+    options.memo?.set(path, { targets: held, replaced: rendered.replaced });
   }
   return result;
 }

@@ -4,6 +4,7 @@ export {
   type FileSdFailure,
   type FileSdFailureReason,
   type FileSdFormat,
+  type FileSdMemo,
   type FileSdOptions,
   type FileSdResult,
   fileSdPathProblem,

@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
-import { FileSdError, fileSdPathProblem, removeTemporaries, writeFileSd } from '../../src/output/file-sd.ts';
+import {
+  FileSdError,
+  type FileSdMemo,
+  fileSdPathProblem,
+  removeTemporaries,
+  writeFileSd,
+} from '../../src/output/file-sd.ts';
 import { leaveTemporaryOfKilledWriter, target } from './fixtures.ts';
 
 let root: string;
@@ -268,6 +274,44 @@ test('a target that throws while rendering fails only its own file', async () =>
   );
   assert.equal(result.written.length, 3);
   assert.equal(parseYaml(await readFile(join(directory, '1m-tasks.yml'), 'utf8')).length, 2);
+});
+
+test('with a memo, a file that cannot be rendered is not rendered again while its targets are the same; a write failure is retried', async () => {
+  const directory = freshDir();
+  const memo: FileSdMemo = new Map();
+  let reads = 0;
+  const t = target({ taskId: 'boom', ip: '10.0.0.66', interval: '15s' });
+  const labels = { ...t.labels };
+  Object.defineProperty(labels, 'huge', {
+    enumerable: true,
+    get() {
+      reads++;
+      throw new RangeError('Invalid string length');
+    },
+  });
+  const targets = [...fleet, { ...t, labels }];
+  await mkdir(join(directory, '5m-tasks.json'), { recursive: true });
+  const first = await writeFileSd(targets, { directory, format: 'json', memo });
+  assert.deepEqual(
+    first.failed.map(({ reason }) => reason),
+    ['render-error', 'bad-path'],
+  );
+  assert.equal(reads, 1);
+  await rm(join(directory, '5m-tasks.json'), { recursive: true });
+  const second = await writeFileSd(targets, { directory, format: 'json', memo });
+  assert.equal(reads, 1, 'the same targets are not rendered again');
+  assert.deepEqual(
+    second.failed.map(({ path, reason }) => [path, reason]),
+    [[join(directory, '15s-tasks.json'), 'render-error']],
+  );
+  assert.deepEqual(second.written, [join(directory, '5m-tasks.json')], 'the write failure was tried again');
+  assert.deepEqual(
+    second.unchanged,
+    ['30s', '1m'].map((interval) => join(directory, `${interval}-tasks.json`)),
+  );
+  const fixed = await writeFileSd(fleet, { directory, format: 'json', memo });
+  assert.deepEqual(fixed.written, [join(directory, '15s-tasks.json')], 'other targets are rendered');
+  assert.deepEqual(fixed.failed, []);
 });
 
 test('lone surrogates are written as U+FFFD in JSON and YAML, and counted per file', async () => {
