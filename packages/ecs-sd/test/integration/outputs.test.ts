@@ -20,6 +20,7 @@ import { silentLogger } from '../../src/log.ts';
 import { createMetrics, type Metrics } from '../../src/metrics.ts';
 import { buildApp } from '../../src/server/app.ts';
 import { leaveTemporaryOfKilledWriter } from '../output/fixtures.ts';
+import { promtoolBin, promtoolRead } from '../support/promtool.ts';
 import { childEnv, metricValue, simConfig, useTestCredentials, waitUntil } from './helpers.ts';
 
 const INTERVALS = ['15s', '30s', '1m', '5m'];
@@ -357,5 +358,111 @@ describe('outputs that cannot be written', () => {
     );
     assert.equal(code, 1);
     assert.match(stderr, new RegExp(`^file_sd file "${file}" not written since .* \\(bad-path\\): `, 'm'));
+  });
+});
+
+/** Paths that broke a whole YAML file for Prometheus: a line separator, NEL (read as a space), DEL. */
+const ODD_PATHS = ['/met\u2028rics', '/met\u0085rics', '/met\u007frics'];
+
+describe('YAML output of label values Prometheus reads exactly', () => {
+  let sim: Sim;
+  let dir: string;
+
+  before(async () => {
+    useTestCredentials();
+    const fleet = {
+      region: 'us-east-1',
+      accountId: '123456789012',
+      seed: 3,
+      subnets: [{ id: 'subnet-a', cidr: '127.13.0.0/16', availabilityZone: 'us-east-1a' }],
+      taskDefinitions: [
+        ...ODD_PATHS.map((path, i) => ({
+          family: `odd${i}`,
+          networkMode: 'awsvpc',
+          requiresCompatibilities: ['FARGATE'],
+          containerDefinitions: [
+            {
+              name: 'app',
+              image: 'example/odd:1',
+              portMappings: [{ containerPort: 9100 }],
+              environment: { PROMETHEUS: 'true', PROMETHEUS_PORT: '9100', PROMETHEUS_ENDPOINT: path },
+            },
+          ],
+        })),
+        {
+          family: 'plain',
+          networkMode: 'awsvpc',
+          requiresCompatibilities: ['FARGATE'],
+          containerDefinitions: [
+            {
+              name: 'app',
+              image: 'example/plain:1',
+              portMappings: [{ containerPort: 9100 }],
+              environment: { PROMETHEUS: 'true', PROMETHEUS_PORT: '9100' },
+            },
+          ],
+        },
+      ],
+      clusters: [
+        {
+          name: 'prod',
+          tasks: [
+            ...ODD_PATHS.map((_, i) => ({
+              taskDefinition: `odd${i}`,
+              count: 1,
+              launchType: 'FARGATE',
+              subnet: 'subnet-a',
+            })),
+            { taskDefinition: 'plain', count: 3, launchType: 'FARGATE', subnet: 'subnet-a' },
+          ],
+        },
+      ],
+    };
+    sim = await startSim({ port: 0, fleet: fleet as never, throttling: false });
+    dir = await mkdtemp(join(tmpdir(), 'ecs-sd-yaml-'));
+  });
+  after(async () => {
+    await sim.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('promtool reads every target of the 1m bucket from YAML with the same labels as from JSON', async (t) => {
+    if (promtoolBin === undefined) {
+      if (process.env['CI'])
+        assert.fail('promtool not found and CI is set: .ci/run installs the Debian package prometheus');
+      t.skip('promtool not found; install the Debian package prometheus');
+      return;
+    }
+    for (const format of ['yaml', 'json']) {
+      const config = simConfig(
+        sim.endpoint,
+        `output: { directory: ${JSON.stringify(join(dir, format))}, format: ${format} }`,
+      );
+      const metrics = createMetrics({ defaultMetrics: false });
+      const daemon = new Daemon({ config, log: silentLogger(), metrics });
+      try {
+        const summary = await daemon.refresh();
+        assert.equal(summary.complete, true, summary.failures.join('\n'));
+        assert.equal(summary.targets, 6);
+      } finally {
+        await daemon.stop();
+      }
+    }
+    const { targets, log } = await promtoolRead([
+      join(dir, 'yaml', '1m-tasks.yml'),
+      join(dir, 'json', '1m-tasks.json'),
+    ]);
+    const of = (file: string) =>
+      targets
+        .filter((target) => target.file === file)
+        .map(({ address, labels }) => ({ address, labels }))
+        .sort((a, b) => (a.address < b.address ? -1 : 1));
+    const yaml = of(join(dir, 'yaml', '1m-tasks.yml'));
+    assert.equal(yaml.length, 6, log);
+    assert.deepEqual(yaml, of(join(dir, 'json', '1m-tasks.json')));
+    assert.deepEqual(
+      yaml.map(({ labels }) => labels['metrics_path']).sort(),
+      [...ODD_PATHS, '/metrics', '/metrics', '/metrics'].sort(),
+    );
   });
 });
