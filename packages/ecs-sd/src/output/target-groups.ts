@@ -56,22 +56,24 @@ const derived = new WeakMap<Target, Derived>();
 function derive(target: Target): Derived {
   let entry = derived.get(target);
   if (entry === undefined) {
-    const labels: Record<string, string> = {};
-    // Lone surrogates become U+FFFD in every output, so JSON, YAML and http_sd agree (see unicode.ts).
-    let replaced = !isWellFormed(target.address);
+    let labels: Record<string, string> = {};
     for (const name of Object.keys(target.labels).sort(compare)) {
-      if (name === '__address__') continue;
-      const value = target.labels[name]!;
-      if (!isWellFormed(name) || !isWellFormed(value)) replaced = true;
-      labels[toWellFormed(name)] = toWellFormed(value);
+      if (name !== '__address__') labels[name] = target.labels[name]!;
     }
-    entry = {
-      labels,
-      id: JSON.stringify(labels),
-      address: toWellFormed(target.address),
-      replaced,
-      rendered: {},
-    };
+    let id = JSON.stringify(labels);
+    // Lone surrogates become U+FFFD in every output, so JSON, YAML and http_sd agree (see unicode.ts).
+    // JSON.stringify writes each as the text `\udXXX`: without that text, no label holds one.
+    let replaced = false;
+    if (
+      id.includes('\\ud') &&
+      !Object.entries(labels).every(([n, v]) => isWellFormed(n) && isWellFormed(v))
+    ) {
+      replaced = true;
+      labels = Object.fromEntries(Object.entries(labels).map(([n, v]) => [toWellFormed(n), toWellFormed(v)]));
+      id = JSON.stringify(labels);
+    }
+    if (!isWellFormed(target.address)) replaced = true;
+    entry = { labels, id, address: toWellFormed(target.address), replaced, rendered: {} };
     derived.set(target, entry);
   }
   return entry;
@@ -85,10 +87,13 @@ interface Grouped {
   only: Target | undefined;
 }
 
-function group(targets: readonly Target[]): Grouped[] {
+/** The groups, sorted by label set, and how many targets had lone surrogates replaced. */
+function group(targets: readonly Target[]): { groups: Grouped[]; replaced: number } {
   const groups = new Map<string, Grouped>();
+  let replaced = 0;
   for (const target of targets) {
-    const { labels, id, address } = derive(target);
+    const { labels, id, address, replaced: had } = derive(target);
+    if (had) replaced++;
     const existing = groups.get(id);
     if (existing === undefined) {
       groups.set(id, { id, labels, addresses: new Set([address]), only: target });
@@ -97,7 +102,7 @@ function group(targets: readonly Target[]): Grouped[] {
       if (existing.addresses.size > 1) existing.only = undefined;
     }
   }
-  return [...groups.values()].sort((a, b) => compare(a.id, b.id));
+  return { groups: [...groups.values()].sort((a, b) => compare(a.id, b.id)), replaced };
 }
 
 function serializeYaml(value: TargetGroup): string {
@@ -126,7 +131,7 @@ function serialize(group: Grouped, style: GroupsStyle): string {
  * A `__address__` label, if present, is dropped: Prometheus takes the address from `targets`.
  */
 export function toTargetGroups(targets: readonly Target[]): TargetGroup[] {
-  return group(targets).map((entry) => ({
+  return group(targets).groups.map((entry) => ({
     targets: [...entry.addresses].sort(compare),
     labels: entry.labels,
   }));
@@ -160,7 +165,7 @@ export function tryRenderTargetGroups(
   maxLength: number = MAX_OUTPUT_LENGTH,
 ): RenderedGroups {
   try {
-    const groups = group(targets);
+    const { groups, replaced } = group(targets);
     const parts: string[] = [];
     // Brackets, separators and final newline of the list: at most 2 per group plus 4.
     let length = 4;
@@ -182,8 +187,6 @@ export function tryRenderTargetGroups(
       }
       parts.push(part);
     }
-    let replaced = 0;
-    for (const target of targets) if (derive(target).replaced) replaced++;
     return { ok: true, content: wrap(parts, style), replaced };
   } catch (err) {
     return {
