@@ -168,6 +168,10 @@ async function runOnce(config: Config, log: Logger, io: CliIo): Promise<number> 
       io.stderr('discovery failed: no file_sd output written\n');
       return 1;
     }
+    if (summary.fileFailures.length > 0) {
+      for (const failure of summary.fileFailures) io.stderr(`${failure}\n`);
+      return 1;
+    }
     return 0;
   } finally {
     await daemon.stop();
@@ -193,6 +197,7 @@ async function runDaemon(
       registry: metrics.registry,
       log,
       refreshIntervalSeconds: config.refreshIntervalMs / 1000,
+      onHttpSdFailure: (reason) => metrics.httpSdFailures.inc({ reason }),
     }),
   );
   const address = await listen(server, config.web.listenAddress);

@@ -17,6 +17,15 @@ export interface ClusterMetricsState {
   targetsByJob: ReadonlyMap<string, number>;
 }
 
+/** One file_sd file's last write, as the gauges report it. */
+export interface FileMetricsState {
+  file: string;
+  /** False while its last write failed. */
+  ok: boolean;
+  /** Targets of its last rendering whose lone surrogates were written as U+FFFD. */
+  replaced: number;
+}
+
 /** What the current-state gauges read at scrape time. */
 export interface MetricsState {
   sources: readonly string[];
@@ -27,6 +36,8 @@ export interface MetricsState {
   skippedContainers: ReadonlyMap<string, number>;
   /** Containers whose targets went without labels at the limits, per bound reason (label-too-long, …). */
   boundedContainers?: ReadonlyMap<string, number>;
+  /** Every file_sd file written (or tried) so far. */
+  files?: readonly FileMetricsState[];
 }
 
 /** Outcome label of `ecs_sd_aws_requests_total`. */
@@ -45,6 +56,10 @@ export interface Metrics {
   awsThrottles: Counter<'source' | 'operation'>;
   cacheRequests: Counter<'cache' | 'result'>;
   fileWrites: Counter<'file'>;
+  /** file_sd files not written, by file and reason (a `FileSdFailureReason`); each keeps its previous content. */
+  fileWriteFailures: Counter<'file' | 'reason'>;
+  /** http_sd requests whose target list could not be rendered (`too-large`, `render-error`), answered 500. */
+  httpSdFailures: Counter<'reason'>;
   /** SQS messages received in event mode. */
   eventsReceived: Counter<'source'>;
   /** SQS messages that were not an applicable ECS event, by parse rejection reason (deleted, never fatal). */
@@ -126,6 +141,18 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     name: 'ecs_sd_file_writes_total',
     help: 'file_sd files rewritten because their content changed.',
     labelNames: ['file'],
+    registers: [registry],
+  });
+  const fileWriteFailures = new Counter({
+    name: 'ecs_sd_file_write_failures_total',
+    help: 'file_sd files not written (each keeps its previous content), by file and reason: too-large, render-error, no-space, permission-denied, bad-path, io-error.',
+    labelNames: ['file', 'reason'],
+    registers: [registry],
+  });
+  const httpSdFailures = new Counter({
+    name: 'ecs_sd_http_sd_failures_total',
+    help: 'http_sd requests answered 500 because their target list could not be rendered, by reason: too-large, render-error.',
+    labelNames: ['reason'],
     registers: [registry],
   });
   const eventsReceived = new Counter({
@@ -283,6 +310,26 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
   });
   new Gauge({
+    name: 'ecs_sd_file_last_write_successful',
+    help: '1 when the last write (or unchanged check) of a file_sd file succeeded, 0 while it fails and the file holds older targets.',
+    labelNames: ['file'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const file of state()?.files ?? []) this.set({ file: file.file }, file.ok ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'ecs_sd_file_invalid_unicode_targets',
+    help: 'Targets in the last rendering of a file_sd file whose address or labels held lone UTF-16 surrogates, written as U+FFFD.',
+    labelNames: ['file'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const file of state()?.files ?? []) this.set({ file: file.file }, file.replaced);
+    },
+  });
+  new Gauge({
     name: 'ecs_sd_clusters',
     help: 'Clusters currently discovered, by source.',
     labelNames: ['source'],
@@ -305,6 +352,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     awsThrottles,
     cacheRequests,
     fileWrites,
+    fileWriteFailures,
+    httpSdFailures,
     eventsReceived,
     eventsMalformed,
     eventsStale,

@@ -19,7 +19,17 @@ import { type ConsumerHealth, EventConsumer, type EventConsumerOptions } from '.
 import type { EcsEvent } from '../events/parse.ts';
 import { TaskStore } from '../events/task-store.ts';
 import type { Metrics } from '../metrics.ts';
-import { intervalFileName, writeFileSd } from '../output/file-sd.ts';
+import {
+  FileSdError,
+  type FileSdFailure,
+  type FileSdMemo,
+  type FileSdOptions,
+  type FileSdResult,
+  fileSdPaths,
+  intervalFileName,
+  removeTemporaries,
+  writeFileSd,
+} from '../output/file-sd.ts';
 import { applyClusterEvents, type ClusterChanges } from './apply-events.ts';
 import { type RefreshContext, refreshSource, type SourceRefreshResult } from './refresh.ts';
 import { DiscoveryState } from './state.ts';
@@ -44,6 +54,8 @@ export interface RefreshSummary {
   sources: SourceRefreshResult[];
   /** file_sd files rewritten by this refresh. */
   written: string[];
+  /** One line per file_sd file whose last write failed (it keeps its previous content). */
+  fileFailures: string[];
 }
 
 /** What the daemon is built from. */
@@ -60,6 +72,8 @@ export interface DaemonDeps {
   /** Rate budgets shared with other daemons of the process; default: the daemon's own, from `config.rateBudget`. */
   budgets?: RateBudgets;
   now?: () => number;
+  /** Longest file_sd file in UTF-16 code units (default `MAX_OUTPUT_LENGTH`); tests make it small. */
+  maxOutputLength?: number;
   /** Tuning of the events consumers (tests shorten the long poll and the backoff). */
   eventsOptions?: Pick<
     EventConsumerOptions,
@@ -119,6 +133,11 @@ export class Daemon {
   #published: Promise<string[]> = Promise.resolve([]);
   /** State version and files of the last complete write: an unchanged state is not rendered again. */
   #written: { version: number; files: string[] } | undefined;
+  /** What the file_sd writes did to each file: files whose targets did not change are not rendered again. */
+  readonly #fileMemo: FileSdMemo = new Map();
+  /** Set by the first write: temporary files a killed process left are removed once, before it. */
+  #cleaned = false;
+  readonly #maxOutputLength: number | undefined;
   #inFlight: Promise<RefreshSummary> | undefined;
   /** True while the refresh in flight covers only some sources or clusters. */
   #inFlightPartial = false;
@@ -138,6 +157,7 @@ export class Daemon {
     this.#log = deps.log.child({ component: 'daemon' });
     this.#metrics = deps.metrics;
     this.#now = deps.now ?? Date.now;
+    this.#maxOutputLength = deps.maxOutputLength;
     const createClients = deps.createClients ?? createSourceClients;
     const includeServices = needsServices(deps.config);
     const awsLog = deps.log.child({ component: 'aws' });
@@ -443,7 +463,9 @@ export class Daemon {
   /**
    * Writes the file_sd outputs from the state, never a cluster's partial targets: once ready (or by
    * the first complete refresh, just before it marks the state ready), or (`progressive`, a cold
-   * start) the clusters read so far, at least one.
+   * start) the clusters read so far, at least one. Each file is rendered and written on its own: one
+   * that fails is counted, logged and recorded for readiness, keeps its previous content, and is
+   * tried again at the next publish; the others are written. Never throws.
    */
   async #writeOutputs(when: PublishWhen): Promise<string[]> {
     const { directory, file, format } = this.config.output;
@@ -453,6 +475,14 @@ export class Daemon {
       (when === 'progressive' && this.state.clusters().length > 0);
     if (!allowed) return [];
     if (directory === undefined && file === undefined) return [];
+    const layouts: FileSdOptions[] = [
+      ...(directory === undefined ? [] : [{ directory, format }]),
+      ...(file === undefined ? [] : [{ file, format }]),
+    ];
+    if (!this.#cleaned) {
+      this.#cleaned = true;
+      await this.#removeTemporaries(layouts);
+    }
     // Rendering every target to compare it with the files costs CPU at scale: skip it while nothing changed.
     const version = this.state.version;
     if (this.#written?.version === version && this.#written.files.every((path) => existsSync(path)))
@@ -461,17 +491,74 @@ export class Daemon {
     const onWrite = (path: string) => this.#metrics.fileWrites.inc({ file: path });
     const written: string[] = [];
     const files: string[] = [];
-    for (const options of [
-      ...(directory === undefined ? [] : [{ directory, format, onWrite }]),
-      ...(file === undefined ? [] : [{ file, format, onWrite }]),
-    ]) {
-      const result = await writeFileSd(targets, options);
+    let failed = false;
+    for (const layout of layouts) {
+      let result: FileSdResult;
+      try {
+        result = await writeFileSd(targets, {
+          ...layout,
+          onWrite,
+          memo: this.#fileMemo,
+          ...(this.#maxOutputLength === undefined ? {} : { maxLength: this.#maxOutputLength }),
+        });
+      } catch (err) {
+        // Not a per-file failure (options the config should have refused): every file of the layout failed.
+        const error =
+          err instanceof FileSdError
+            ? err
+            : new FileSdError('ECS_SD_FILE_SD_WRITE', 'writing file_sd files failed', { cause: err });
+        result = {
+          written: [],
+          unchanged: [],
+          replaced: new Map(),
+          failed: this.#pathsOf(layout).map((path) => ({ path, reason: 'render-error', error })),
+        };
+      }
+      for (const path of [...result.written, ...result.unchanged]) {
+        if (this.state.file(path)?.ok === false) this.#log.info({ file: path }, 'file_sd file written again');
+        this.state.recordFileWritten(path, result.replaced.get(path) ?? 0);
+      }
+      for (const failure of result.failed) this.#fileFailed(failure);
+      failed ||= result.failed.length > 0;
       written.push(...result.written);
       files.push(...result.written, ...result.unchanged);
     }
-    this.#written = { version, files };
+    // A failed file is tried again at the next publish, even if the state did not change.
+    this.#written = failed ? undefined : { version, files };
     if (written.length > 0) this.#log.info({ files: written, targets: targets.length }, 'file_sd written');
     return written;
+  }
+
+  #pathsOf(layout: FileSdOptions): string[] {
+    try {
+      return fileSdPaths(layout);
+    } catch {
+      return [layout.file ?? layout.directory ?? ''];
+    }
+  }
+
+  #fileFailed(failure: FileSdFailure): void {
+    const { path, reason, error } = failure;
+    const { cause } = error;
+    const message = `${error.message}${cause instanceof Error ? `: ${cause.message}` : ''}`;
+    this.#metrics.fileWriteFailures.inc({ file: path, reason });
+    const previous = this.state.file(path);
+    // A warning when a file starts failing (or fails differently); the same failure at every later publish is debug.
+    const level = previous?.ok === false && previous.message === message ? 'debug' : 'warn';
+    this.state.recordFileFailed(path, reason, message, this.#now());
+    this.#log[level](
+      { file: path, reason, err: error },
+      'file_sd file not written, it keeps its previous targets',
+    );
+  }
+
+  /** Removes the temporary files a killed process left next to the outputs (exactly their names' pattern). */
+  async #removeTemporaries(layouts: readonly FileSdOptions[]): Promise<void> {
+    const { removed, failed } = await removeTemporaries(layouts.flatMap((layout) => this.#pathsOf(layout)));
+    if (removed.length > 0)
+      this.#log.info({ files: removed }, 'removed temporary files left by an earlier run');
+    for (const { path, error } of failed)
+      this.#log.warn({ file: path, err: error }, 'removing temporary files left by an earlier run failed');
   }
 
   #summary(
@@ -500,6 +587,7 @@ export class Daemon {
       failures,
       sources,
       written,
+      fileFailures: this.state.outputProblems(),
     };
   }
 

@@ -1,7 +1,7 @@
 /**
  * The daemon's discovery state: per cluster, the last good targets and decisions, whether they are
- * stale (the last refresh of that cluster failed) and when they last succeeded. Implements the
- * read-only `DiscoveryView` the web server reads.
+ * stale (the last refresh of that cluster failed) and when they last succeeded; per file_sd file,
+ * whether its last write succeeded. Implements the read-only `DiscoveryView` the web server reads.
  */
 import { taskIdFromArn } from '../discovery/index.ts';
 import type { Target, TaskDecision } from '../discovery/types.ts';
@@ -19,6 +19,20 @@ export interface ClusterEntry {
   stale: boolean;
   /** Epoch milliseconds of the last successful refresh. */
   lastSuccessMs: number;
+}
+
+/** The outcome of the last write (or unchanged check) of one file_sd file. */
+export interface FileStatus {
+  file: string;
+  ok: boolean;
+  /** Why the last write failed (a `FileSdFailureReason`), while it did. */
+  reason?: string;
+  /** One line: what failed and why, while it did. */
+  message?: string;
+  /** Epoch milliseconds of the first failure in a row, while failing. */
+  failingSinceMs?: number;
+  /** Targets of the last rendering whose lone surrogates were written as U+FFFD. */
+  replaced: number;
 }
 
 function entryKey(source: string, clusterArn: string): string {
@@ -39,6 +53,7 @@ export class DiscoveryState implements DiscoveryView {
   #decisions: readonly TaskDecision[] = [];
   #byArn = new Map<string, TaskDecision>();
   #byId = new Map<string, TaskDecision>();
+  readonly #files = new Map<string, FileStatus>();
 
   /** Stores a cluster's fresh targets and decisions (a successful refresh). */
   update(entry: Omit<ClusterEntry, 'stale'>): void {
@@ -90,6 +105,44 @@ export class DiscoveryState implements DiscoveryView {
 
   ready(): boolean {
     return this.#ready;
+  }
+
+  /** The last outcome of one file_sd file, if it was written or tried. */
+  file(path: string): Readonly<FileStatus> | undefined {
+    return this.#files.get(path);
+  }
+
+  /** Records a file_sd file written or found unchanged (`replaced`: see FileStatus). */
+  recordFileWritten(file: string, replaced: number): void {
+    this.#files.set(file, { file, ok: true, replaced });
+  }
+
+  /** Records a file_sd file whose write failed; it keeps its previous content. */
+  recordFileFailed(file: string, reason: string, message: string, atMs: number): void {
+    const previous = this.#files.get(file);
+    this.#files.set(file, {
+      file,
+      ok: false,
+      reason,
+      message,
+      failingSinceMs: previous?.ok === false ? previous.failingSinceMs! : atMs,
+      replaced: previous?.replaced ?? 0,
+    });
+  }
+
+  /** The last outcome of every file_sd file written so far, by path. */
+  files(): FileStatus[] {
+    return [...this.#files.values()].sort((a, b) => compare(a.file, b.file));
+  }
+
+  /** One line per file_sd file whose last write failed (readiness reports them). */
+  outputProblems(): string[] {
+    return this.files()
+      .filter((status) => !status.ok)
+      .map(
+        (status) =>
+          `file_sd file "${status.file}" not written since ${new Date(status.failingSinceMs!).toISOString()} (${status.reason}): ${status.message}`,
+      );
   }
 
   targets(): readonly Target[] {
@@ -144,7 +197,8 @@ export class DiscoveryState implements DiscoveryView {
         }
       }
     }
-    return { sources, clusters, skippedTasks, skippedContainers, boundedContainers };
+    const files = this.files().map(({ file, ok, replaced }) => ({ file, ok, replaced }));
+    return { sources, clusters, skippedTasks, skippedContainers, boundedContainers, files };
   }
 
   /** Grows each time the targets may have changed (a cluster updated or removed): unchanged, nothing to rewrite. */

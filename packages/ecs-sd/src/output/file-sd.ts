@@ -4,14 +4,18 @@
  * one as an error, so each file is written to a temporary name in the same directory, fsynced,
  * renamed over the old one, and the directory fsynced; a file whose content is unchanged is not
  * touched, so Prometheus is not woken for nothing.
+ *
+ * Each file is rendered and written on its own: one that cannot be (too large, a full disk, a path
+ * that is not a directory) is a failure value naming that file and keeps its previous content,
+ * while the other files are still written.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { type Dirent, existsSync } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import { stringify as toYaml } from 'yaml';
 import { INTERVALS, type Interval, type Target } from '../discovery/types.ts';
 import { EcsSdError } from '../errors.ts';
-import { renderTargetGroups, toTargetGroups } from './target-groups.ts';
+import { MAX_OUTPUT_LENGTH, tryRenderTargetGroups } from './target-groups.ts';
 
 /** File formats Prometheus's file_sd reads; it picks the parser by file extension. */
 export type FileSdFormat = 'json' | 'yaml';
@@ -25,15 +29,63 @@ export interface FileSdOptions {
   format: FileSdFormat;
   /** Called once per file actually rewritten (e.g. to count `ecs_sd_file_writes_total{file}`). */
   onWrite?: (file: string) => void;
+  /** Longest content of one file in UTF-16 code units; a longer one is not written (`too-large`). Default `MAX_OUTPUT_LENGTH`. */
+  maxLength?: number;
+  /** What earlier calls did to each file; pass the same memo every time to skip files whose targets did not change. */
+  memo?: FileSdMemo;
 }
 
-/** Which files a call rewrote and which already had the right content. */
+/**
+ * Per file, the targets of its last rendering and its outcome. A file whose targets are the same
+ * objects in the same order as last time is not rendered again: still unchanged when it was
+ * written (and exists), still failing when it could not be rendered (the same targets give the same
+ * bytes), so an oversized file costs one comparison per call, not a rendering. Write failures are
+ * always tried again (a disk fills and empties).
+ */
+export type FileSdMemo = Map<
+  string,
+  { targets: readonly Target[]; replaced: number; failure?: FileSdFailure | undefined }
+>;
+
+function sameTargets(a: readonly Target[], b: readonly Target[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Why a file was not written: its content could not be rendered (`too-large`, `render-error`), or
+ * the file system refused it (`no-space`, `permission-denied`, `bad-path` when a part of the path
+ * is not a directory or the file is one, `io-error` for anything else).
+ */
+export type FileSdFailureReason =
+  | 'too-large'
+  | 'render-error'
+  | 'no-space'
+  | 'permission-denied'
+  | 'bad-path'
+  | 'io-error';
+
+/** One file that was not written; it keeps its previous content (or stays missing). */
+export interface FileSdFailure {
+  path: string;
+  reason: FileSdFailureReason;
+  error: FileSdError;
+}
+
+/** What a call did to each file: rewritten, already right, or not written. */
 export interface FileSdResult {
   written: string[];
   unchanged: string[];
+  failed: FileSdFailure[];
+  /** Per file rendered, the targets whose address or labels held lone surrogates, written as U+FFFD. */
+  replaced: Map<string, number>;
 }
 
-/** A file_sd problem crossing into the daemon: bad options (`ECS_SD_FILE_SD_OPTIONS`) or failed I/O (`ECS_SD_FILE_SD_WRITE`). */
+/**
+ * A file_sd problem crossing into the daemon: bad options (`ECS_SD_FILE_SD_OPTIONS`), content that
+ * cannot be rendered (`ECS_SD_FILE_SD_RENDER`) or failed I/O (`ECS_SD_FILE_SD_WRITE`).
+ */
 export class FileSdError extends EcsSdError {
   declare readonly code: FileSdErrorCode;
   constructor(code: FileSdErrorCode, message: string, options?: { cause?: unknown }) {
@@ -42,8 +94,7 @@ export class FileSdError extends EcsSdError {
 }
 
 /** The stable codes of FileSdError. */
-export type FileSdErrorCode = 'ECS_SD_FILE_SD_OPTIONS' | 'ECS_SD_FILE_SD_WRITE';
-
+export type FileSdErrorCode = 'ECS_SD_FILE_SD_OPTIONS' | 'ECS_SD_FILE_SD_RENDER' | 'ECS_SD_FILE_SD_WRITE';
 const EXTENSIONS: Readonly<Record<FileSdFormat, readonly string[]>> = {
   json: ['.json'],
   yaml: ['.yml', '.yaml'],
@@ -68,17 +119,15 @@ export function fileSdPathProblem(file: string, format: FileSdFormat): string | 
   return `file_sd file "${file}" does not end in ${expected.join(' or ')}, expected for format ${format}`;
 }
 
-/** The exact bytes of a file_sd file for these targets: sorted groups, `[]` when there are none. */
+/** The exact bytes of a file_sd file for these targets: sorted groups, `[]` when there are none; throws when they cannot be rendered. */
 export function renderFileSd(targets: readonly Target[], format: FileSdFormat): string {
-  if (format === 'yaml') return toYaml(toTargetGroups(targets));
-  return renderTargetGroups(targets, 'file');
+  const rendered = tryRenderTargetGroups(targets, format === 'yaml' ? 'yaml' : 'file');
+  if (!rendered.ok)
+    throw new FileSdError('ECS_SD_FILE_SD_RENDER', rendered.message, { cause: rendered.cause });
+  return rendered.content;
 }
 
-/** Every file of the layout with its content: all four interval files always, so none is ever missing. */
-export function planFileSd(
-  targets: readonly Target[],
-  options: Pick<FileSdOptions, 'directory' | 'file' | 'format'>,
-): { path: string; content: string }[] {
+function checkOptions(options: Pick<FileSdOptions, 'directory' | 'file' | 'format'>): void {
   const { directory, file, format } = options;
   if ((directory === undefined) === (file === undefined)) {
     throw new FileSdError(
@@ -92,15 +141,52 @@ export function planFileSd(
   if (file !== undefined) {
     const problem = fileSdPathProblem(file, format);
     if (problem !== undefined) throw new FileSdError('ECS_SD_FILE_SD_OPTIONS', problem);
-    return [{ path: file, content: renderFileSd(targets, format) }];
   }
+}
+
+/**
+ * Every file of the layout with the targets it holds: all four interval files always, so none is
+ * ever missing. Throws FileSdError (`ECS_SD_FILE_SD_OPTIONS`) for options that name no valid layout.
+ */
+export function planFileSd(
+  targets: readonly Target[],
+  options: Pick<FileSdOptions, 'directory' | 'file' | 'format'>,
+): { path: string; targets: readonly Target[] }[] {
+  checkOptions(options);
+  const { directory, file, format } = options;
+  if (file !== undefined) return [{ path: file, targets }];
   return INTERVALS.map((interval) => ({
     path: join(directory!, intervalFileName(interval, format)),
-    content: renderFileSd(
-      targets.filter((target) => target.interval === interval),
-      format,
-    ),
+    targets: targets.filter((target) => target.interval === interval),
   }));
+}
+
+/** The paths of the files a layout writes. */
+export function fileSdPaths(options: Pick<FileSdOptions, 'directory' | 'file' | 'format'>): string[] {
+  return planFileSd([], options).map(({ path }) => path);
+}
+
+/** The failure reason of a file system error, by its errno code. */
+export function writeFailureReason(err: unknown): FileSdFailureReason {
+  switch ((err as NodeJS.ErrnoException | undefined)?.code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+    case 'EFBIG':
+      return 'no-space';
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+      return 'permission-denied';
+    case 'ENOTDIR':
+    case 'EISDIR':
+    case 'ENOENT':
+    case 'ELOOP':
+    case 'ENAMETOOLONG':
+    case 'EEXIST':
+      return 'bad-path';
+    default:
+      return 'io-error';
+  }
 }
 
 async function readIfExists(path: string): Promise<string | undefined> {
@@ -133,10 +219,7 @@ async function fsyncDirectory(directory: string): Promise<void> {
  */
 export async function writeFileAtomic(path: string, content: string): Promise<void> {
   const directory = dirname(path);
-  const temporary = join(
-    directory,
-    `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
-  );
+  const temporary = join(directory, temporaryName(path));
   try {
     const handle = await open(temporary, 'wx', FILE_MODE);
     try {
@@ -153,35 +236,140 @@ export async function writeFileAtomic(path: string, content: string): Promise<vo
   await fsyncDirectory(directory);
 }
 
+/** The name of a temporary file of `path`: hidden, so that no file_sd glob like `*.json` matches it. */
+function temporaryName(path: string): string {
+  return `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+}
+
+/** Matches exactly the temporary files `writeFileAtomic` makes for a file of this name (any process). */
+function temporaryPattern(name: string): RegExp {
+  return new RegExp(`^\\.${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.[0-9]+\\.[0-9a-f]{12}\\.tmp$`);
+}
+
 /**
- * Writes the file_sd files for these targets, rewriting only those whose content changed.
- * Called after every refresh; the directory is created if missing.
+ * Removes temporary files that a write of one of these files left behind (a process killed
+ * between creating and renaming it): regular files next to each path named exactly
+ * `.<name>.<pid>.<12 hex digits>.tmp`, nothing else. A missing directory has none.
+ */
+export async function removeTemporaries(
+  paths: readonly string[],
+): Promise<{ removed: string[]; failed: { path: string; error: unknown }[] }> {
+  const removed: string[] = [];
+  const failed: { path: string; error: unknown }[] = [];
+  const byDirectory = new Map<string, RegExp[]>();
+  for (const path of paths) {
+    const patterns = byDirectory.get(dirname(path)) ?? [];
+    patterns.push(temporaryPattern(basename(path)));
+    byDirectory.set(dirname(path), patterns);
+  }
+  for (const [directory, patterns] of byDirectory) {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(directory, { withFileTypes: true });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') failed.push({ path: directory, error: err });
+      continue;
+    }
+    for (const entry of entries) {
+      if (!entry.isFile() || !patterns.some((pattern) => pattern.test(entry.name))) continue;
+      const path = join(directory, entry.name);
+      try {
+        await unlink(path);
+        removed.push(path);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') failed.push({ path, error: err });
+      }
+    }
+  }
+  return { removed, failed };
+}
+
+/**
+ * Writes the file_sd files for these targets, rewriting only those whose content changed; the
+ * directory is created if missing. Each file is rendered and written on its own: a file that cannot
+ * be is in `failed` (and keeps its previous content) while the others are written. Throws only
+ * FileSdError `ECS_SD_FILE_SD_OPTIONS`, for options that name no valid layout.
  */
 export async function writeFileSd(targets: readonly Target[], options: FileSdOptions): Promise<FileSdResult> {
   const plan = planFileSd(targets, options);
-  const result: FileSdResult = { written: [], unchanged: [] };
-  const directories = new Set(plan.map(({ path }) => dirname(path)));
-  for (const directory of directories) {
+  const style = options.format === 'yaml' ? 'yaml' : 'file';
+  const maxLength = options.maxLength ?? MAX_OUTPUT_LENGTH;
+  const result: FileSdResult = { written: [], unchanged: [], failed: [], replaced: new Map() };
+  const directoryErrors = new Map<string, unknown>();
+  for (const directory of new Set(plan.map(({ path }) => dirname(path)))) {
     try {
       await mkdir(directory, { recursive: true });
     } catch (err) {
-      throw new FileSdError('ECS_SD_FILE_SD_WRITE', `creating file_sd directory "${directory}" failed`, {
-        cause: err,
-      });
+      directoryErrors.set(directory, err);
     }
   }
-  for (const { path, content } of plan) {
-    try {
-      if ((await readIfExists(path)) === content) {
+  for (const { path, targets: held } of plan) {
+    const directory = dirname(path);
+    if (directoryErrors.has(directory)) {
+      const cause = directoryErrors.get(directory);
+      result.failed.push({
+        path,
+        reason: writeFailureReason(cause),
+        error: new FileSdError(
+          'ECS_SD_FILE_SD_WRITE',
+          `creating file_sd directory "${directory}" for "${path}" failed`,
+          { cause },
+        ),
+      });
+      continue;
+    }
+    const last = options.memo?.get(path);
+    if (last !== undefined && sameTargets(last.targets, held)) {
+      if (last.failure === undefined && existsSync(path)) {
         result.unchanged.push(path);
+        result.replaced.set(path, last.replaced);
         continue;
       }
-      await writeFileAtomic(path, content);
+      if (last.failure?.error.code === 'ECS_SD_FILE_SD_RENDER') {
+        result.failed.push(last.failure);
+        continue;
+      }
+    }
+    options.memo?.delete(path);
+    const rendered = tryRenderTargetGroups(held, style, maxLength);
+    if (!rendered.ok) {
+      const failure: FileSdFailure = {
+        path,
+        reason: rendered.reason,
+        error: new FileSdError(
+          'ECS_SD_FILE_SD_RENDER',
+          `file_sd file "${path}" not rendered: ${rendered.message}`,
+          {
+            cause: rendered.cause,
+          },
+        ),
+      };
+      result.failed.push(failure);
+      options.memo?.set(path, { targets: held, replaced: 0, failure });
+      continue;
+    }
+    result.replaced.set(path, rendered.replaced);
+    try {
+      if ((await readIfExists(path)) === rendered.content) {
+        result.unchanged.push(path);
+        options.memo?.set(path, { targets: held, replaced: rendered.replaced });
+        continue;
+      }
+      await writeFileAtomic(path, rendered.content);
     } catch (err) {
-      throw new FileSdError('ECS_SD_FILE_SD_WRITE', `writing file_sd file "${path}" failed`, { cause: err });
+      result.failed.push({
+        path,
+        reason: writeFailureReason(err),
+        error: new FileSdError('ECS_SD_FILE_SD_WRITE', `writing file_sd file "${path}" failed`, {
+          cause: err,
+        }),
+      });
+      continue;
     }
     result.written.push(path);
     options.onWrite?.(path);
+    options.memo?.set(path, { targets: held, replaced: rendered.replaced });
   }
   return result;
 }

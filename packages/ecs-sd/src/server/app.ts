@@ -7,7 +7,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { filterTargets, parseTargetFilter } from '../output/target-filter.ts';
-import { renderTargetGroups } from '../output/target-groups.ts';
+import { tryRenderTargetGroups } from '../output/target-groups.ts';
 import { filterDecisions, parseDecisionFilter } from './decision-filter.ts';
 import type { DiscoveryView } from './view.ts';
 
@@ -23,6 +23,10 @@ export interface AppDeps {
   log?: Logger;
   /** The daemon's refresh interval: sent as `Retry-After` on 503s and shown on the index page. */
   refreshIntervalSeconds?: number;
+  /** Called when an http_sd target list cannot be rendered (`too-large`, `render-error`), e.g. to count it. */
+  onHttpSdFailure?: (reason: 'too-large' | 'render-error') => void;
+  /** Longest http_sd target list in UTF-16 code units (default `MAX_OUTPUT_LENGTH`); tests make it small. */
+  maxOutputLength?: number;
 }
 
 const NOT_READY = 'no discovery has completed yet';
@@ -57,7 +61,10 @@ function indexPage(refreshIntervalSeconds: number | undefined): string {
     [TASKS_API_PATH, 'why: the decision for every task (filters: cluster, status, reason)'],
     ['/metrics', 'metrics of ecs-sd itself'],
     ['/-/healthy', 'health'],
-    ['/-/ready', 'readiness: 200 once a first discovery has completed'],
+    [
+      '/-/ready',
+      'readiness: 200 once a first discovery has completed and while every file_sd file is written',
+    ],
   ];
   const refresh =
     refreshIntervalSeconds === undefined ? '' : `<p>Refresh interval: ${refreshIntervalSeconds}s</p>\n`;
@@ -97,9 +104,45 @@ export function buildApp(deps: AppDeps): RequestListener {
     }
     const parsed = parseTargetFilter(query);
     if (!parsed.ok) return text(400, parsed.error);
+    // Served once discovery is complete, whatever happens to the file_sd files.
     if (!view.ready()) return text(503, `${NOT_READY}, so no target list to serve yet`, retryAfter);
-    const body = `${renderTargetGroups(filterTargets(view.targets(), parsed.filter), 'compact')}\n`;
-    return { status: 200, body, contentType: 'application/json', headers: { 'Cache-Control': 'no-store' } };
+    const selected = filterTargets(view.targets(), parsed.filter);
+    const rendered = tryRenderTargetGroups(selected, 'compact', deps.maxOutputLength);
+    if (!rendered.ok) {
+      // Only this request fails; Prometheus keeps its current targets on an error response.
+      log?.error({ reason: rendered.reason, err: rendered.cause, query: String(query) }, rendered.message);
+      deps.onHttpSdFailure?.(rendered.reason);
+      const hint =
+        rendered.reason === 'too-large'
+          ? '; select fewer targets with job, interval, cluster or shard=i&shards=n'
+          : '';
+      return text(500, `the target list cannot be served (${rendered.reason}): ${rendered.message}${hint}`, {
+        'Cache-Control': 'no-store',
+      });
+    }
+    return {
+      status: 200,
+      body: `${rendered.content}\n`,
+      contentType: 'application/json',
+      headers: { 'Cache-Control': 'no-store' },
+    };
+  }
+
+  /**
+   * 503 until a first discovery has completed, and while the last write of any file_sd file failed
+   * (one line per file; http_sd serves meanwhile); 200 otherwise.
+   */
+  function ready(): Reply {
+    if (!view.ready()) return text(503, `ecs-sd is not ready: ${NOT_READY}.`, retryAfter);
+    const problems = view.outputProblems?.() ?? [];
+    if (problems.length > 0) {
+      return text(
+        503,
+        `ecs-sd is not ready: ${problems.length} file_sd file(s) not written, each keeps its previous targets (http_sd serves the current ones):\n${problems.join('\n')}`,
+        retryAfter,
+      );
+    }
+    return text(200, 'ecs-sd is ready.');
   }
 
   function tasks(query: URLSearchParams): Reply {
@@ -150,10 +193,7 @@ export function buildApp(deps: AppDeps): RequestListener {
     } else if (path === '/-/healthy') {
       handler = () => text(200, 'ecs-sd is healthy.');
     } else if (path === '/-/ready') {
-      handler = () =>
-        view.ready()
-          ? text(200, 'ecs-sd is ready.')
-          : text(503, `ecs-sd is not ready: ${NOT_READY}.`, retryAfter);
+      handler = () => ready();
     } else if (path === TASKS_API_PATH || path === `${TASKS_API_PATH}/`) {
       handler = () => tasks(query);
     } else if (path.startsWith(`${TASKS_API_PATH}/`)) {

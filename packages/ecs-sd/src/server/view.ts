@@ -8,6 +8,8 @@ import type { Target, TaskDecision } from '../discovery/types.ts';
 export interface DiscoveryView {
   /** True once a first discovery has completed, so a restarted daemon never serves an empty list. */
   ready(): boolean;
+  /** One line per output that is failing (a file_sd file whose last write failed); readiness reports them. */
+  outputProblems?(): readonly string[];
   /** Every current target, in deterministic order. */
   targets(): readonly Target[];
   /** The decision for one task, by task ARN (either format) or bare task id. */

@@ -1,11 +1,17 @@
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
-import { FileSdError, fileSdPathProblem, writeFileSd } from '../../src/output/file-sd.ts';
-import { target } from './fixtures.ts';
+import {
+  FileSdError,
+  type FileSdMemo,
+  fileSdPathProblem,
+  removeTemporaries,
+  writeFileSd,
+} from '../../src/output/file-sd.ts';
+import { leaveTemporaryOfKilledWriter, target } from './fixtures.ts';
 
 let root: string;
 let n = 0;
@@ -172,22 +178,201 @@ test('rejects a single file whose extension Prometheus would not parse as the fo
   });
 });
 
-test('a failed write leaves no temporary file and names the file in the error', async () => {
+test('a failed write leaves no temporary file, names the file and keeps the other files written', async () => {
   const directory = freshDir();
   // A directory where the file should be: the final rename fails.
   await mkdir(join(directory, '1m-tasks.json'), { recursive: true });
-  const error = await writeFileSd(fleet, { directory, format: 'json' }).then(
-    () => assert.fail('expected the write to fail'),
-    (err: unknown) => err,
+  const result = await writeFileSd(fleet, { directory, format: 'json' });
+  assert.equal(result.failed.length, 1);
+  const [failure] = result.failed;
+  assert.equal(failure!.path, join(directory, '1m-tasks.json'));
+  assert.equal(failure!.reason, 'bad-path');
+  assert.ok(failure!.error instanceof FileSdError);
+  assert.equal(failure!.error.code, 'ECS_SD_FILE_SD_WRITE');
+  assert.equal(failure!.error.message, `writing file_sd file "${join(directory, '1m-tasks.json')}" failed`);
+  assert.ok(failure!.error.cause instanceof Error);
+  assert.deepEqual(
+    result.written,
+    ['15s', '30s', '5m'].map((interval) => join(directory, `${interval}-tasks.json`)),
   );
-  assert.ok(error instanceof FileSdError);
-  assert.equal(error.code, 'ECS_SD_FILE_SD_WRITE');
-  assert.equal(error.message, `writing file_sd file "${join(directory, '1m-tasks.json')}" failed`);
-  assert.ok(error.cause instanceof Error);
+  assert.equal(JSON.parse(await readFile(join(directory, '15s-tasks.json'), 'utf8')).length, 1);
   assert.deepEqual(
     (await readdir(directory)).filter((name) => name.endsWith('.tmp')),
     [],
   );
+});
+
+test('a directory that cannot be created fails every file of it, as values, without throwing', async () => {
+  const parent = freshDir();
+  await mkdir(parent, { recursive: true });
+  await writeFile(join(parent, 'not-a-dir'), 'a regular file');
+  const directory = join(parent, 'not-a-dir', 'sd');
+  const result = await writeFileSd(fleet, { directory, format: 'yaml' });
+  assert.deepEqual(result.written, []);
+  assert.deepEqual(
+    result.failed.map(({ path, reason }) => [path, reason]),
+    ['15s', '30s', '1m', '5m'].map((interval) => [join(directory, `${interval}-tasks.yml`), 'bad-path']),
+  );
+  assert.match(
+    result.failed[0]!.error.message,
+    /^creating file_sd directory ".*sd" for ".*15s-tasks.yml" failed$/,
+  );
+});
+
+test('a file whose targets render longer than the bound is not written; it keeps its content and the others are written', async () => {
+  const directory = freshDir();
+  await writeFileSd(fleet, { directory, format: 'json' });
+  const before1m = await readFile(join(directory, '1m-tasks.json'), 'utf8');
+  const padded = (i: number) => {
+    const t = target({ taskId: `big${i}`, ip: `10.3.0.${i}`, interval: '1m' });
+    return { ...t, labels: { ...t.labels, pad: 'p'.repeat(400) } };
+  };
+  const grown = [
+    ...fleet,
+    ...Array.from({ length: 10 }, (_, i) => padded(i)),
+    target({ taskId: 'e5', ip: '10.0.0.5', interval: '5m' }),
+  ];
+  const result = await writeFileSd(grown, { directory, format: 'json', maxLength: 3000 });
+  assert.deepEqual(
+    result.failed.map(({ path, reason }) => [path, reason]),
+    [[join(directory, '1m-tasks.json'), 'too-large']],
+  );
+  assert.equal(result.failed[0]!.error.code, 'ECS_SD_FILE_SD_RENDER');
+  assert.match(
+    result.failed[0]!.error.message,
+    /^file_sd file ".*1m-tasks.json" not rendered: 12 targets in 12 groups render to more than 3000 characters, the most one output holds$/,
+  );
+  assert.equal(
+    await readFile(join(directory, '1m-tasks.json'), 'utf8'),
+    before1m,
+    'the last good file stays',
+  );
+  assert.deepEqual(result.written, [join(directory, '5m-tasks.json')]);
+  assert.equal(JSON.parse(await readFile(join(directory, '5m-tasks.json'), 'utf8')).length, 1);
+});
+
+test('a target that throws while rendering fails only its own file', async () => {
+  const directory = freshDir();
+  const t = target({ taskId: 'boom', ip: '10.0.0.66', interval: '15s' });
+  const labels = { ...t.labels };
+  Object.defineProperty(labels, 'huge', {
+    enumerable: true,
+    get() {
+      throw new RangeError('Invalid string length');
+    },
+  });
+  const result = await writeFileSd([...fleet, { ...t, labels }], { directory, format: 'yaml' });
+  assert.deepEqual(
+    result.failed.map(({ path, reason, error }) => [path, reason, error.message]),
+    [
+      [
+        join(directory, '15s-tasks.yml'),
+        'render-error',
+        `file_sd file "${join(directory, '15s-tasks.yml')}" not rendered: rendering 2 targets failed: Invalid string length`,
+      ],
+    ],
+  );
+  assert.equal(result.written.length, 3);
+  assert.equal(parseYaml(await readFile(join(directory, '1m-tasks.yml'), 'utf8')).length, 2);
+});
+
+test('with a memo, a file that cannot be rendered is not rendered again while its targets are the same; a write failure is retried', async () => {
+  const directory = freshDir();
+  const memo: FileSdMemo = new Map();
+  let reads = 0;
+  const t = target({ taskId: 'boom', ip: '10.0.0.66', interval: '15s' });
+  const labels = { ...t.labels };
+  Object.defineProperty(labels, 'huge', {
+    enumerable: true,
+    get() {
+      reads++;
+      throw new RangeError('Invalid string length');
+    },
+  });
+  const targets = [...fleet, { ...t, labels }];
+  await mkdir(join(directory, '5m-tasks.json'), { recursive: true });
+  const first = await writeFileSd(targets, { directory, format: 'json', memo });
+  assert.deepEqual(
+    first.failed.map(({ reason }) => reason),
+    ['render-error', 'bad-path'],
+  );
+  assert.equal(reads, 1);
+  await rm(join(directory, '5m-tasks.json'), { recursive: true });
+  const second = await writeFileSd(targets, { directory, format: 'json', memo });
+  assert.equal(reads, 1, 'the same targets are not rendered again');
+  assert.deepEqual(
+    second.failed.map(({ path, reason }) => [path, reason]),
+    [[join(directory, '15s-tasks.json'), 'render-error']],
+  );
+  assert.deepEqual(second.written, [join(directory, '5m-tasks.json')], 'the write failure was tried again');
+  assert.deepEqual(
+    second.unchanged,
+    ['30s', '1m'].map((interval) => join(directory, `${interval}-tasks.json`)),
+  );
+  const fixed = await writeFileSd(fleet, { directory, format: 'json', memo });
+  assert.deepEqual(fixed.written, [join(directory, '15s-tasks.json')], 'other targets are rendered');
+  assert.deepEqual(fixed.failed, []);
+});
+
+test('lone surrogates are written as U+FFFD in JSON and YAML, and counted per file', async () => {
+  const directory = freshDir();
+  const t = target({ taskId: 'odd', ip: '10.0.0.7' });
+  const odd = { ...t, labels: { ...t.labels, team: 'a\ud800b' } };
+  for (const format of ['json', 'yaml'] as const) {
+    const file = join(directory, `all.${format === 'json' ? 'json' : 'yml'}`);
+    const result = await writeFileSd([odd, ...fleet], { file, format });
+    assert.equal(result.replaced.get(file), 1);
+    const text = await readFile(file, 'utf8');
+    const groups = (format === 'json' ? JSON.parse(text) : parseYaml(text)) as {
+      labels: Record<string, string>;
+    }[];
+    assert.equal(groups.find((group) => group.labels['ecs_task_id'] === 'odd')!.labels['team'], 'a\ufffdb');
+  }
+});
+
+test('removeTemporaries removes exactly the temporaries of our files, nothing else', async () => {
+  const directory = freshDir();
+  await mkdir(join(directory, 'sub'), { recursive: true });
+  const ours = [
+    '.1m-tasks.json.4242.0123456789ab.tmp',
+    '.15s-tasks.json.1.ffffffffffff.tmp',
+    '.ecs.yml.77.a1b2c3d4e5f6.tmp',
+  ];
+  const others = [
+    '1m-tasks.json',
+    '.1m-tasks.json.4242.0123456789ab.tmp.keep',
+    '.1m-tasks.json.4242.0123456789a.tmp',
+    '.1m-tasks.json.pid.0123456789ab.tmp',
+    '.1m-tasks.jsonx.4242.0123456789ab.tmp',
+    '.other.json.4242.0123456789ab.tmp',
+    '.1m-tasks.json.4242.0123456789AB.tmp',
+    'x.1m-tasks.json.4242.0123456789ab.tmp',
+  ];
+  for (const name of [...ours, ...others]) await writeFile(join(directory, name), 'x');
+  // A directory named like a temporary is not ours to remove.
+  await mkdir(join(directory, '.5m-tasks.json.9.0123456789ab.tmp'));
+  const paths = [
+    ...['15s', '30s', '1m', '5m'].map((i) => join(directory, `${i}-tasks.json`)),
+    join(directory, 'ecs.yml'),
+  ];
+  const { removed, failed } = await removeTemporaries([...paths, join(freshDir(), 'missing', 'ecs.json')]);
+  assert.deepEqual(failed, []);
+  assert.deepEqual(removed.sort(), ours.map((name) => join(directory, name)).sort());
+  assert.deepEqual(
+    (await readdir(directory)).sort(),
+    [...others, '.5m-tasks.json.9.0123456789ab.tmp', 'sub'].sort(),
+  );
+});
+
+test('the temporary file of a writer killed with SIGKILL mid-write is removed by removeTemporaries', async () => {
+  const directory = freshDir();
+  await mkdir(directory, { recursive: true });
+  const file = join(directory, '1m-tasks.json');
+  const left = await leaveTemporaryOfKilledWriter(file);
+  assert.match(basename(left), /^\.1m-tasks\.json\.[0-9]+\.[0-9a-f]{12}\.tmp$/);
+  const { removed } = await removeTemporaries([file]);
+  assert.deepEqual(removed, [left]);
+  assert.deepEqual(await readdir(directory), []);
 });
 
 test('a reader never sees a half-written file while the targets keep changing', async () => {

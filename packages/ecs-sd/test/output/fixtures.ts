@@ -1,4 +1,8 @@
 /** Targets and decisions shaped like the discovery core's output, for output and server tests. */
+import { spawn } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Interval, Target, TaskDecision } from '../../src/discovery/types.ts';
 
 /** A prometheus-ecs-sd style target of one task's container; labels as that convention sets them. */
@@ -74,4 +78,37 @@ export function decision(options: {
     decided.containers.push({ containerName: 'app', targets, skips: [] });
   }
   return decided;
+}
+
+const FILE_SD_MODULE = fileURLToPath(new URL('../../src/output/file-sd.ts', import.meta.url));
+
+/**
+ * Runs `writeFileAtomic(file)` in a child process whose rename never returns, SIGKILLs it once its
+ * temporary file exists, and returns that file's path: what a daemon killed during a write leaves.
+ */
+export async function leaveTemporaryOfKilledWriter(file: string): Promise<string> {
+  const script = `
+    import fs from 'node:fs';
+    import { syncBuiltinESMExports } from 'node:module';
+    fs.promises.rename = () => new Promise(() => {});
+    syncBuiltinESMExports();
+    const { writeFileAtomic } = await import(${JSON.stringify(FILE_SD_MODULE)});
+    void writeFileAtomic(${JSON.stringify(file)}, '[]\\n');
+    setInterval(() => {}, 1000);
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
+  try {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const names = (await readdir(dirname(file))).filter((name) => name.endsWith('.tmp'));
+      if (names.length === 1) return join(dirname(file), names[0]!);
+      if (child.exitCode !== null || Date.now() > deadline)
+        throw new Error(`the writer left no temporary file (exit ${child.exitCode})`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } finally {
+    child.kill('SIGKILL');
+    if (child.exitCode === null && child.signalCode === null)
+      await new Promise((resolve) => child.once('exit', resolve));
+  }
 }

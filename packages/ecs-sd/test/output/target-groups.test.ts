@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { renderTargetGroups, toTargetGroups } from '../../src/output/target-groups.ts';
+import { renderTargetGroups, toTargetGroups, tryRenderTargetGroups } from '../../src/output/target-groups.ts';
 import { target } from './fixtures.ts';
 
 test('one group per distinct label set, with sorted label names', () => {
@@ -79,4 +79,34 @@ test('the rendered bytes are exactly JSON.stringify of the groups, also after ta
     assert.equal(renderTargetGroups(targets, 'file'), `${JSON.stringify(groups, null, 2)}\n`);
     assert.equal(renderTargetGroups(targets, 'compact'), JSON.stringify(groups));
   }
+});
+
+test('an oversized list stops serializing at the bound, and trying it again serializes nothing', () => {
+  const targets = Array.from({ length: 200 }, (_, i) => {
+    const t = target({ taskId: `t${i}`, ip: `10.1.${i >> 8}.${i & 255}` });
+    return { ...t, labels: { ...t.labels, pad: 'x'.repeat(1000) } };
+  });
+  const original = JSON.stringify;
+  let calls = 0;
+  JSON.stringify = ((...args: Parameters<typeof JSON.stringify>) => {
+    calls++;
+    return original(...args);
+  }) as typeof JSON.stringify;
+  try {
+    for (const style of ['file', 'compact'] as const) {
+      calls = 0;
+      const first = tryRenderTargetGroups(targets, style, 10_000);
+      assert.equal(first.ok, false);
+      assert.equal(!first.ok && first.reason, 'too-large');
+      // Each target's label set is keyed once (200, the first style only); only the groups up to the bound are serialized.
+      assert.ok(calls <= 200 + 10, `${calls} serializations`);
+      calls = 0;
+      assert.equal(tryRenderTargetGroups(targets, style, 10_000).ok, false);
+      assert.equal(calls, 0, 'an unchanged oversized list costs no serialization again');
+    }
+  } finally {
+    JSON.stringify = original;
+  }
+  const fits = tryRenderTargetGroups(targets.slice(0, 5), 'compact', 10_000);
+  assert.equal(fits.ok && fits.content, renderTargetGroups(targets.slice(0, 5), 'compact'));
 });
