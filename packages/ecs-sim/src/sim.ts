@@ -3,20 +3,16 @@ import type { Socket } from 'node:net';
 import { handleAdmin } from './admin/admin.ts';
 import { Counters } from './admin/counters.ts';
 import { renderTask } from './api/ecs-shapes.ts';
-import { createQueue } from './api/sqs.ts';
+import { EventDelivery, type EventDeliveryCounts, type EventDeliveryOptions } from './events/delivery.ts';
+import { eventPublisher } from './events/publisher.ts';
 import { type FaultSpec, Faults } from './faults/faults.ts';
 import { generateFleet } from './fleet/generator.ts';
 import { applyFleet, validateFleet } from './fleet/loader.ts';
 import type { FleetSpec, GenerateSpec } from './fleet/schema.ts';
 import { buildApp } from './server/app.ts';
-import {
-  EventDelivery,
-  type EventDeliveryCounts,
-  type EventDeliveryOptions,
-  eventPublisher,
-} from './state/events.ts';
 import { groundTruth, type TruthTask, truthRecorder } from './state/ground-truth.ts';
 import type { LaunchType, Task, TaskStatus } from './state/model.ts';
+import { createQueue } from './state/queues.ts';
 import { DEFAULT_ACCOUNT_ID, DEFAULT_LIFECYCLE, type LifecycleOptions, World } from './state/world.ts';
 import { Throttler } from './throttle/buckets.ts';
 

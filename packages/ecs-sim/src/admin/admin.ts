@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { validateEventDelivery } from '../events/delivery.ts';
 import { type FaultSpec, parseFaultSpec } from '../faults/faults.ts';
 import type { Sim } from '../sim.ts';
-import { validateEventDelivery } from '../state/events.ts';
 import { groundTruthJson } from '../state/ground-truth.ts';
 import type { World } from '../state/world.ts';
 import type { Counters } from './counters.ts';

@@ -2,7 +2,6 @@ import type {
   Cluster,
   ContainerInstance,
   Service,
-  Tag,
   Task,
   TaskContainer,
   TaskDefinition,
@@ -322,7 +321,3 @@ export function renderTaskDefinition(td: TaskDefinition): Record<string, unknown
   if (td.deregisteredAt) out['deregisteredAt'] = epoch(td.deregisteredAt);
   return out;
 }
-
-/** Tags in ECS's `[{key, value}]` shape from a map; used by the fleet loader. */
-export const tagsFromMap = (m: Record<string, string> | undefined): Tag[] =>
-  Object.entries(m ?? {}).map(([key, value]) => ({ key, value }));
