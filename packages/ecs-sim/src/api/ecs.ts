@@ -20,7 +20,7 @@ import type {
   Task,
   TaskDefinition,
 } from '../state/model.ts';
-import type { RequestContext } from './context.ts';
+import type { AccountScope, RequestContext } from './context.ts';
 import {
   renderCluster,
   renderContainerInstance,
@@ -52,7 +52,7 @@ const ARN_RE = /^arn:aws[\w-]*:ecs:([^:]+):(\d{12}):([a-z-]+)\/(.+)$/;
 const clusterNotFound = (): ApiError => new ApiError('ClusterNotFoundException', 'Cluster not found.');
 
 /** The cluster name a `cluster` parameter (name or ARN, default "default") refers to. */
-export function clusterNameOf(ctx: RequestContext, ref: string | undefined): string {
+export function clusterNameOf(ctx: AccountScope, ref: string | undefined): string {
   if (ref === undefined || ref === '') return 'default';
   if (!ref.startsWith('arn:')) return ref;
   const m = ARN_RE.exec(ref);
@@ -797,7 +797,7 @@ export const ECS_HANDLERS: Record<string, (ctx: RequestContext, body: Body) => u
 };
 
 /** The cluster name an ECS request is scoped to, for cluster-scoped faults (undefined for account-wide calls). */
-export function requestClusterName(ctx: RequestContext, op: string, body: Body): string | undefined {
+export function requestClusterName(ctx: AccountScope, op: string, body: Body): string | undefined {
   if (
     op === 'ListClusters' ||
     op === 'DescribeClusters' ||
