@@ -1,7 +1,8 @@
 import { renderContainerInstance, renderTask } from '../api/ecs-shapes.ts';
 import type { Task } from '../state/model.ts';
 import { createQueue } from '../state/queues.ts';
-import type { ChangeListener, World } from '../state/world.ts';
+import type { World } from '../state/world.ts';
+import type { ChangeListener } from '../state/world-core.ts';
 import type { EventDelivery } from './delivery.ts';
 
 /** Builds the EventBridge envelope of an ECS event (`source: aws.ecs`), as delivered to an SQS target. */
