@@ -1,9 +1,9 @@
+import { type EventDeliveryOptions, parseEventDeliverySpec } from './events/delivery.ts';
 import { type FaultSpec, parseFaultSpec } from './faults/faults.ts';
 import { FleetError } from './fleet/errors.ts';
 import { parseGenerateSpec } from './fleet/generator.ts';
 import type { GenerateSpec } from './fleet/schema.ts';
-import { type EventDeliveryOptions, parseEventDeliverySpec } from './state/events.ts';
-import type { LifecycleOptions } from './state/world.ts';
+import type { LifecycleOptions } from './state/task-lifecycle.ts';
 
 /** Parsed command line of `ecs-sim`. */
 export interface CliOptions {

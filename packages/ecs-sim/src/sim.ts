@@ -1,22 +1,18 @@
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { handleAdmin } from './admin/admin.ts';
+import { type AdminControl, handleAdmin } from './admin/admin.ts';
 import { Counters } from './admin/counters.ts';
 import { renderTask } from './api/ecs-shapes.ts';
-import { createQueue } from './api/sqs.ts';
+import { EventDelivery, type EventDeliveryCounts, type EventDeliveryOptions } from './events/delivery.ts';
+import { eventPublisher } from './events/publisher.ts';
 import { type FaultSpec, Faults } from './faults/faults.ts';
 import { generateFleet } from './fleet/generator.ts';
 import { applyFleet, validateFleet } from './fleet/loader.ts';
 import type { FleetSpec, GenerateSpec } from './fleet/schema.ts';
 import { buildApp } from './server/app.ts';
-import {
-  EventDelivery,
-  type EventDeliveryCounts,
-  type EventDeliveryOptions,
-  eventPublisher,
-} from './state/events.ts';
-import { groundTruth, type TruthTask, truthRecorder } from './state/ground-truth.ts';
+import { groundTruth, groundTruthJson, type TruthTask, truthRecorder } from './state/ground-truth.ts';
 import type { LaunchType, Task, TaskStatus } from './state/model.ts';
+import { createQueue } from './state/queues.ts';
 import { DEFAULT_ACCOUNT_ID, DEFAULT_LIFECYCLE, type LifecycleOptions, World } from './state/world.ts';
 import { Throttler } from './throttle/buckets.ts';
 
@@ -217,6 +213,21 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
     },
   };
 
+  const admin: AdminControl = {
+    counters,
+    faults,
+    throttler,
+    setLatency: sim.setLatency,
+    advance: sim.advance,
+    settle: sim.settle,
+    pendingSteps: () => world.scheduler.pending,
+    setEventsQueue: sim.setEventsQueue,
+    eventDelivery: sim.eventDelivery,
+    setEventDelivery: sim.setEventDelivery,
+    stopTask: sim.stopTask,
+    setTaskChaos: sim.setTaskChaos,
+    stateJson: () => groundTruthJson(world),
+  };
   const server: Server = createServer(
     buildApp({
       world,
@@ -226,7 +237,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
       latencyMs: () => latency,
       endpoint: () => endpoint,
       shutdown: shutdown.signal,
-      admin: (req, res, body) => handleAdmin({ sim, counters, world }, req, res, body),
+      admin: (req, res, body) => handleAdmin(admin, req, res, body),
     }),
   );
   server.keepAliveTimeout = 5000;

@@ -1,27 +1,183 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type FaultSpec, parseFaultSpec } from '../faults/faults.ts';
-import type { Sim } from '../sim.ts';
-import { validateEventDelivery } from '../state/events.ts';
-import { groundTruthJson } from '../state/ground-truth.ts';
-import type { World } from '../state/world.ts';
+import {
+  type EventDeliveryCounts,
+  type EventDeliveryOptions,
+  validateEventDelivery,
+} from '../events/delivery.ts';
+import { type FaultSpec, type Faults, parseFaultSpec } from '../faults/faults.ts';
+import type { Throttler } from '../throttle/buckets.ts';
 import type { Counters } from './counters.ts';
 
-/** What the admin API reaches. */
-export interface AdminDeps {
-  sim: Sim;
-  counters: Counters;
-  world: World;
+/**
+ * What the admin API may see and do in a running simulator. A narrow view the simulator hands in, so `admin/` depends
+ * on no part of what it controls (nor on `sim.ts`, which builds it).
+ */
+export interface AdminControl {
+  readonly counters: Pick<Counters, 'snapshot' | 'reset' | 'registry'>;
+  readonly faults: Pick<Faults, 'list' | 'add' | 'remove' | 'clear'>;
+  readonly throttler: Pick<Throttler, 'settings' | 'configure'>;
+  setLatency(ms: number): void;
+  /** Moves the lifecycle clock forward and runs due steps. */
+  advance(ms: number): void;
+  /** Runs every pending lifecycle step now. */
+  settle(): void;
+  /** Lifecycle steps still pending. */
+  pendingSteps(): number;
+  setEventsQueue(queue: string | undefined, accountId?: string): void;
+  eventDelivery(): EventDeliveryOptions & { counts: EventDeliveryCounts };
+  setEventDelivery(options: Partial<EventDeliveryOptions>): EventDeliveryOptions;
+  stopTask(taskArn: string, reason?: string): void;
+  setTaskChaos(taskArn: string, chaos: { missing?: string[]; bindingUnassigned?: boolean }): void;
+  /** The ground truth as the `GET /_sim/state` body. */
+  stateJson(): string;
 }
 
-function json(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
+/** One admin answer. */
+interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
 }
 
-function parse(body: string): unknown {
-  if (body.trim() === '') return {};
-  return JSON.parse(body);
+type Route = (ctl: AdminControl, input: Record<string, unknown>, url: URL) => Reply | Promise<Reply>;
+
+function json(status: number, value: unknown): Reply {
+  const body = JSON.stringify(value);
+  return {
+    status,
+    headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+    body,
+  };
+}
+
+const ok = (value: unknown = {}): Reply => json(200, value);
+const bad = (error: string): Reply => json(400, { error });
+
+function milliseconds(input: Record<string, unknown>): number | Reply {
+  const ms = input['ms'];
+  if (typeof ms !== 'number' || ms < 0) return bad(`ms: got ${JSON.stringify(ms)}, expected a number >= 0`);
+  return ms;
+}
+
+/** Admin routes by `METHOD /path`. */
+const ROUTES: Record<string, Route> = {
+  'GET /_sim/health': () => ok({ status: 'ok' }),
+  'GET /_sim/counters': (ctl, _, url) => {
+    const account = url.searchParams.get('account');
+    const snap = ctl.counters.snapshot();
+    return ok(account ? { [account]: snap[account] ?? {} } : snap);
+  },
+  'POST /_sim/counters/reset': (ctl) => {
+    ctl.counters.reset();
+    return ok();
+  },
+  'GET /_sim/metrics': async (ctl) => ({
+    status: 200,
+    headers: { 'content-type': ctl.counters.registry.contentType },
+    body: await ctl.counters.registry.metrics(),
+  }),
+  'GET /_sim/state': (ctl) => {
+    const body = ctl.stateJson();
+    return {
+      status: 200,
+      headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+      body,
+    };
+  },
+  'GET /_sim/faults': (ctl) => ok({ faults: ctl.faults.list() }),
+  'POST /_sim/faults': (ctl, input) => {
+    const spec: FaultSpec | string[] =
+      typeof input['spec'] === 'string' ? parseFaultSpec(input['spec']) : (input as unknown as FaultSpec);
+    if (Array.isArray(spec)) return bad(spec.join('; '));
+    return ok({ id: ctl.faults.add(spec) });
+  },
+  'DELETE /_sim/faults': (ctl) => {
+    ctl.faults.clear();
+    return ok();
+  },
+  'GET /_sim/throttle': (ctl) => ok(ctl.throttler.settings),
+  'POST /_sim/throttle': (ctl, input) => {
+    const enabled = input['enabled'];
+    const scale = input['scale'];
+    if (
+      (enabled !== undefined && typeof enabled !== 'boolean') ||
+      (scale !== undefined && !(typeof scale === 'number' && scale > 0))
+    ) {
+      return bad('expected {"enabled": boolean, "scale": number > 0}');
+    }
+    ctl.throttler.configure({
+      ...(enabled !== undefined ? { enabled } : {}),
+      ...(scale !== undefined ? { scale } : {}),
+    });
+    return ok(ctl.throttler.settings);
+  },
+  'POST /_sim/latency': (ctl, input) => {
+    const ms = milliseconds(input);
+    if (typeof ms !== 'number') return ms;
+    ctl.setLatency(ms);
+    return ok({ ms });
+  },
+  'POST /_sim/advance': (ctl, input) => {
+    const ms = milliseconds(input);
+    if (typeof ms !== 'number') return ms;
+    ctl.advance(ms);
+    return ok({ pending: ctl.pendingSteps() });
+  },
+  'POST /_sim/settle': (ctl) => {
+    ctl.settle();
+    return ok({ pending: ctl.pendingSteps() });
+  },
+  'POST /_sim/events': (ctl, input) => {
+    const queue = input['queue'];
+    if (queue !== null && typeof queue !== 'string') return bad('queue: expected a queue name or null');
+    ctl.setEventsQueue(
+      queue ?? undefined,
+      typeof input['account'] === 'string' ? input['account'] : undefined,
+    );
+    return ok();
+  },
+  'GET /_sim/events/delivery': (ctl) => ok(ctl.eventDelivery()),
+  'POST /_sim/events/delivery': (ctl, input) => {
+    const r = validateEventDelivery(input);
+    if (Array.isArray(r)) return bad(r.join('; '));
+    ctl.setEventDelivery(r);
+    return ok(ctl.eventDelivery());
+  },
+  'POST /_sim/tasks/stop': (ctl, input) => {
+    ctl.stopTask(String(input['taskArn']), typeof input['reason'] === 'string' ? input['reason'] : undefined);
+    return ok();
+  },
+  'POST /_sim/tasks/chaos': (ctl, input) => {
+    const missing = input['missing'];
+    ctl.setTaskChaos(String(input['taskArn']), {
+      missing: Array.isArray(missing) ? missing.map(String) : [],
+      bindingUnassigned: input['bindingUnassigned'] === true,
+    });
+    return ok();
+  },
+};
+
+function route(
+  ctl: AdminControl,
+  key: string,
+  input: Record<string, unknown>,
+  url: URL,
+): Reply | Promise<Reply> {
+  const r = ROUTES[key];
+  if (r) return r(ctl, input, url);
+  const del = /^DELETE \/_sim\/faults\/([\w-]+)$/.exec(key);
+  if (del) return json(ctl.faults.remove(del[1]!) ? 200 : 404, {});
+  return json(404, { error: `no admin route ${key}` });
+}
+
+function parseInput(body: string): Record<string, unknown> | undefined {
+  try {
+    const input: unknown = body.trim() === '' ? {} : JSON.parse(body);
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) return undefined;
+    return input as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -29,133 +185,24 @@ function parse(body: string): unknown {
  * counters, metrics, ground-truth state, faults, throttling, latency, lifecycle, event delivery and task chaos.
  */
 export async function handleAdmin(
-  deps: AdminDeps,
+  ctl: AdminControl,
   req: IncomingMessage,
   res: ServerResponse,
   body: string,
 ): Promise<void> {
-  const { sim, counters, world } = deps;
   const url = new URL(req.url ?? '/', 'http://sim');
-  const route = `${req.method} ${url.pathname.replace(/\/$/, '')}`;
-  let input: Record<string, unknown>;
-  try {
-    input = parse(body) as Record<string, unknown>;
-    if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new Error('not an object');
-  } catch {
-    return json(res, 400, {
-      error: `request body: got ${JSON.stringify(body.slice(0, 40))}, expected a JSON object`,
-    });
-  }
-  try {
-    switch (route) {
-      case 'GET /_sim/health':
-        return json(res, 200, { status: 'ok' });
-      case 'GET /_sim/counters': {
-        const account = url.searchParams.get('account');
-        const snap = counters.snapshot();
-        return json(res, 200, account ? { [account]: snap[account] ?? {} } : snap);
-      }
-      case 'POST /_sim/counters/reset':
-        counters.reset();
-        return json(res, 200, {});
-      case 'GET /_sim/metrics': {
-        const text = await counters.registry.metrics();
-        res.writeHead(200, { 'content-type': counters.registry.contentType });
-        res.end(text);
-        return;
-      }
-      case 'GET /_sim/state': {
-        const text = groundTruthJson(world);
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-        res.end(text);
-        return;
-      }
-      case 'GET /_sim/faults':
-        return json(res, 200, { faults: sim.faults.list() });
-      case 'POST /_sim/faults': {
-        let spec: FaultSpec | string[];
-        if (typeof input['spec'] === 'string') spec = parseFaultSpec(input['spec']);
-        else spec = input as unknown as FaultSpec;
-        if (Array.isArray(spec)) return json(res, 400, { error: spec.join('; ') });
-        return json(res, 200, { id: sim.faults.add(spec) });
-      }
-      case 'DELETE /_sim/faults':
-        sim.faults.clear();
-        return json(res, 200, {});
-      case 'GET /_sim/throttle':
-        return json(res, 200, sim.throttler.settings);
-      case 'POST /_sim/throttle': {
-        const enabled = input['enabled'];
-        const scale = input['scale'];
-        if (
-          (enabled !== undefined && typeof enabled !== 'boolean') ||
-          (scale !== undefined && !(typeof scale === 'number' && scale > 0))
-        ) {
-          return json(res, 400, { error: 'expected {"enabled": boolean, "scale": number > 0}' });
-        }
-        sim.throttler.configure({
-          ...(enabled !== undefined ? { enabled } : {}),
-          ...(scale !== undefined ? { scale } : {}),
-        });
-        return json(res, 200, sim.throttler.settings);
-      }
-      case 'POST /_sim/latency': {
-        const ms = input['ms'];
-        if (typeof ms !== 'number' || ms < 0)
-          return json(res, 400, { error: `ms: got ${JSON.stringify(ms)}, expected a number >= 0` });
-        sim.setLatency(ms);
-        return json(res, 200, { ms });
-      }
-      case 'POST /_sim/advance': {
-        const ms = input['ms'];
-        if (typeof ms !== 'number' || ms < 0)
-          return json(res, 400, { error: `ms: got ${JSON.stringify(ms)}, expected a number >= 0` });
-        sim.advance(ms);
-        return json(res, 200, { pending: world.scheduler.pending });
-      }
-      case 'POST /_sim/settle':
-        sim.settle();
-        return json(res, 200, { pending: world.scheduler.pending });
-      case 'POST /_sim/events': {
-        const queue = input['queue'];
-        if (queue !== null && typeof queue !== 'string')
-          return json(res, 400, { error: 'queue: expected a queue name or null' });
-        sim.setEventsQueue(
-          queue ?? undefined,
-          typeof input['account'] === 'string' ? input['account'] : undefined,
-        );
-        return json(res, 200, {});
-      }
-      case 'GET /_sim/events/delivery':
-        return json(res, 200, sim.eventDelivery());
-      case 'POST /_sim/events/delivery': {
-        const r = validateEventDelivery(input);
-        if (Array.isArray(r)) return json(res, 400, { error: r.join('; ') });
-        sim.setEventDelivery(r);
-        return json(res, 200, sim.eventDelivery());
-      }
-      case 'POST /_sim/tasks/stop': {
-        sim.stopTask(
-          String(input['taskArn']),
-          typeof input['reason'] === 'string' ? input['reason'] : undefined,
-        );
-        return json(res, 200, {});
-      }
-      case 'POST /_sim/tasks/chaos': {
-        const missing = input['missing'];
-        sim.setTaskChaos(String(input['taskArn']), {
-          missing: Array.isArray(missing) ? missing.map(String) : [],
-          bindingUnassigned: input['bindingUnassigned'] === true,
-        });
-        return json(res, 200, {});
-      }
-      default: {
-        const del = /^DELETE \/_sim\/faults\/([\w-]+)$/.exec(route);
-        if (del) return json(res, sim.faults.remove(del[1]!) ? 200 : 404, {});
-        return json(res, 404, { error: `no admin route ${route}` });
-      }
+  const key = `${req.method} ${url.pathname.replace(/\/$/, '')}`;
+  const input = parseInput(body);
+  let reply: Reply;
+  if (input === undefined) {
+    reply = bad(`request body: got ${JSON.stringify(body.slice(0, 40))}, expected a JSON object`);
+  } else {
+    try {
+      reply = await route(ctl, key, input, url);
+    } catch (err) {
+      reply = bad((err as Error).message);
     }
-  } catch (err) {
-    return json(res, 400, { error: (err as Error).message });
   }
+  res.writeHead(reply.status, reply.headers);
+  res.end(reply.body);
 }

@@ -24,5 +24,8 @@ export interface RequestContext {
   aborted: AbortSignal;
 }
 
+/** The world and the calling account: enough to resolve names and ARNs. */
+export type AccountScope = Pick<RequestContext, 'world' | 'account'>;
+
 /** An operation handler: parsed input in, response shape out; throws ApiError for AWS errors. */
 export type Handler<I> = (ctx: RequestContext, input: I) => unknown;

@@ -1,148 +1,13 @@
 import { ApiError } from '../protocols/errors.ts';
 import { type QueryParams, queryInt, queryList, queryStructList } from '../protocols/query.ts';
 import { items, type XmlElement } from '../protocols/xml.ts';
-import type { Ec2Instance, Eni, Subnet, Tag } from '../state/model.ts';
+import type { Ec2Instance, Subnet, Tag } from '../state/model.ts';
 import type { RequestContext } from './context.ts';
+import { ec2Invalid, filtersOf, matchEni, matchInstance } from './ec2-filters.ts';
+import { eniXml, instanceXml, STATE_CODES, subnetXml, vpcXml } from './ec2-shapes.ts';
 import { decodeToken, page } from './paging.ts';
 
-const STATE_CODES: Record<Ec2Instance['state'], number> = {
-  pending: 0,
-  running: 16,
-  'shutting-down': 32,
-  terminated: 48,
-};
-
-const ec2Invalid = (msg: string): ApiError => new ApiError('InvalidParameterValue', msg);
-
-function tagSet(tags: Tag[]): XmlElement[] | undefined {
-  return tags.length > 0 ? items(tags.map((t) => ({ key: t.key, value: t.value }))) : undefined;
-}
-
-function instanceXml(ctx: RequestContext, i: Ec2Instance): XmlElement {
-  const running = i.state !== 'terminated';
-  return {
-    instanceId: i.instanceId,
-    imageId: i.imageId,
-    instanceState: { code: STATE_CODES[i.state], name: i.state },
-    privateDnsName: running ? `ip-${i.eni.privateIpAddress.replace(/\./g, '-')}.ec2.internal` : '',
-    dnsName: '',
-    amiLaunchIndex: 0,
-    instanceType: i.instanceType,
-    launchTime: i.launchTime.toISOString(),
-    placement: { availabilityZone: i.subnet.availabilityZone, groupName: '', tenancy: 'default' },
-    monitoring: { state: 'disabled' },
-    subnetId: running ? i.subnet.id : undefined,
-    vpcId: running ? i.subnet.vpcId : undefined,
-    privateIpAddress: running ? i.eni.privateIpAddress : undefined,
-    ipv6Address: running ? i.eni.ipv6Address : undefined,
-    groupSet: [],
-    architecture: 'x86_64',
-    rootDeviceType: 'ebs',
-    hypervisor: 'xen',
-    tagSet: tagSet(i.tags),
-    networkInterfaceSet: running ? items([eniXml(ctx, i.eni)]) : undefined,
-  };
-}
-
-function eniXml(ctx: RequestContext, e: Eni): XmlElement {
-  return {
-    networkInterfaceId: e.id,
-    subnetId: e.subnet.id,
-    vpcId: e.subnet.vpcId,
-    availabilityZone: e.subnet.availabilityZone,
-    description: e.description,
-    ownerId: ctx.account.id,
-    requesterManaged: e.instanceId === undefined,
-    status: e.status,
-    macAddress: e.macAddress,
-    privateIpAddress: e.privateIpAddress,
-    privateDnsName: `ip-${e.privateIpAddress.replace(/\./g, '-')}.ec2.internal`,
-    sourceDestCheck: true,
-    interfaceType: e.interfaceType,
-    attachment: e.instanceId
-      ? {
-          attachmentId: `eni-attach-${e.id.slice(4)}`,
-          instanceId: e.instanceId,
-          deviceIndex: 0,
-          status: 'attached',
-        }
-      : undefined,
-    privateIpAddressesSet: items([{ privateIpAddress: e.privateIpAddress, primary: true }]),
-    ipv6AddressesSet: e.ipv6Address ? items([{ ipv6Address: e.ipv6Address }]) : undefined,
-    tagSet: undefined,
-  };
-}
-
-interface Filter {
-  name: string;
-  values: string[];
-}
-
-function filtersOf(params: QueryParams): Filter[] {
-  return queryStructList(params, 'Filter').map((g) => {
-    const name = g.get('Name');
-    if (!name) throw ec2Invalid('The filter name must not be empty.');
-    const values: string[] = [];
-    for (const [k, v] of [...g.entries()].sort()) if (/^Value\.\d+$/.test(k)) values.push(v);
-    return { name, values };
-  });
-}
-
-function globMatch(pattern: string, value: string | undefined): boolean {
-  if (value === undefined) return false;
-  if (!pattern.includes('*') && !pattern.includes('?')) return pattern === value;
-  const re = new RegExp(
-    `^${pattern
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.')}$`,
-  );
-  return re.test(value);
-}
-
-function tagFilter(f: Filter, tags: Tag[]): boolean | undefined {
-  if (f.name.startsWith('tag:')) {
-    const key = f.name.slice(4);
-    return tags.some((t) => t.key === key && f.values.some((v) => globMatch(v, t.value)));
-  }
-  if (f.name === 'tag-key') return tags.some((t) => f.values.some((v) => globMatch(v, t.key)));
-  if (f.name === 'tag-value') return tags.some((t) => f.values.some((v) => globMatch(v, t.value)));
-  return undefined;
-}
-
-const INSTANCE_FILTERS: Record<string, (i: Ec2Instance) => string | undefined> = {
-  'instance-id': (i) => i.instanceId,
-  'instance-state-name': (i) => i.state,
-  'instance-state-code': (i) => String(STATE_CODES[i.state]),
-  'instance-type': (i) => i.instanceType,
-  'private-ip-address': (i) => (i.state === 'terminated' ? undefined : i.eni.privateIpAddress),
-  'network-interface.addresses.private-ip-address': (i) => i.eni.privateIpAddress,
-  'subnet-id': (i) => i.subnet.id,
-  'vpc-id': (i) => i.subnet.vpcId,
-  'availability-zone': (i) => i.subnet.availabilityZone,
-  'image-id': (i) => i.imageId,
-  'reservation-id': (i) => i.reservationId,
-};
-
-function matchInstance(i: Ec2Instance, filters: Filter[]): boolean {
-  return filters.every((f) => {
-    const t = tagFilter(f, i.tags);
-    if (t !== undefined) return t;
-    const get = INSTANCE_FILTERS[f.name];
-    if (!get) throw ec2Invalid(`The filter '${f.name}' is invalid`);
-    return f.values.some((v) => globMatch(v, get(i)));
-  });
-}
-
-/** Whether a DescribeInstances / DescribeNetworkInterfaces call is "unfiltered and unpaginated" (the stricter EC2 bucket). */
-export function isUnfilteredUnpaginated(params: QueryParams): boolean {
-  for (const k of params.keys()) {
-    if (k.startsWith('Filter.') || k.startsWith('InstanceId.') || k.startsWith('NetworkInterfaceId.'))
-      return false;
-    if (k === 'MaxResults' || k === 'NextToken') return false;
-  }
-  return true;
-}
+export { isUnfilteredUnpaginated } from './ec2-filters.ts';
 
 const EC2_TOKEN = (msg: string): ApiError => new ApiError('InvalidParameterValue', msg);
 
@@ -288,39 +153,6 @@ function terminateInstances(ctx: RequestContext, params: QueryParams): XmlElemen
   };
 }
 
-function vpcXml(v: { id: string; cidrBlock: string }): XmlElement {
-  return {
-    vpcId: v.id,
-    state: 'available',
-    cidrBlock: v.cidrBlock,
-    isDefault: false,
-    instanceTenancy: 'default',
-  };
-}
-
-function subnetXml(ctx: RequestContext, s: Subnet): XmlElement {
-  return {
-    subnetId: s.id,
-    subnetArn: `arn:aws:ec2:${ctx.world.region}:${ctx.account.id}:subnet/${s.id}`,
-    state: 'available',
-    vpcId: s.vpcId,
-    cidrBlock: s.cidrBlock,
-    availabilityZone: s.availabilityZone,
-    availableIpAddressCount: s.ips.available,
-    ownerId: ctx.account.id,
-    ipv6CidrBlockAssociationSet: s.ipv6CidrBlock
-      ? items([
-          {
-            associationId: `subnet-cidr-assoc-${s.id.slice(7)}`,
-            ipv6CidrBlock: s.ipv6CidrBlock,
-            ipv6CidrBlockState: { state: 'associated' },
-          },
-        ])
-      : undefined,
-    tagSet: tagSet(s.tags),
-  };
-}
-
 function createVpc(ctx: RequestContext, params: QueryParams): XmlElement {
   const cidr = params.get('CidrBlock');
   if (!cidr) throw new ApiError('MissingParameter', 'The request must contain the parameter CidrBlock');
@@ -356,19 +188,6 @@ function describeSubnets(ctx: RequestContext, params: QueryParams): XmlElement {
   return { subnetSet: items(list.map((s) => subnetXml(ctx, s))) };
 }
 
-const ENI_FILTERS: Record<string, (e: Eni) => string | undefined> = {
-  'network-interface-id': (e) => e.id,
-  'private-ip-address': (e) => e.privateIpAddress,
-  'addresses.private-ip-address': (e) => e.privateIpAddress,
-  'subnet-id': (e) => e.subnet.id,
-  'vpc-id': (e) => e.subnet.vpcId,
-  'availability-zone': (e) => e.subnet.availabilityZone,
-  'attachment.instance-id': (e) => e.instanceId,
-  description: (e) => e.description,
-  status: (e) => e.status,
-  'mac-address': (e) => e.macAddress,
-};
-
 function describeNetworkInterfaces(ctx: RequestContext, params: QueryParams): XmlElement {
   const ids = queryList(params, 'NetworkInterfaceId');
   const filters = filtersOf(params);
@@ -387,13 +206,7 @@ function describeNetworkInterfaces(ctx: RequestContext, params: QueryParams): Xm
     );
   }
   let list = ids.length > 0 ? ids.map((id) => acct.enis.get(id)!) : [...acct.enis.values()];
-  list = list.filter((e) =>
-    filters.every((f) => {
-      const get = ENI_FILTERS[f.name];
-      if (!get) throw ec2Invalid(`The filter '${f.name}' is invalid`);
-      return f.values.some((v) => globMatch(v, get(e)));
-    }),
-  );
+  list = list.filter((e) => matchEni(e, filters));
   const seqOf = new Map(list.map((e, n) => [e, n]));
   const after = decodeToken('eni', params.get('NextToken'), EC2_TOKEN);
   const r = page(list, (e) => seqOf.get(e)!, after, maxResults ?? 1_000_000, 'eni');

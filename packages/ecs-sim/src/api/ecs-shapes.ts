@@ -1,8 +1,8 @@
+import { clusterCounts, taskCounts } from '../state/counts.ts';
 import type {
   Cluster,
   ContainerInstance,
   Service,
-  Tag,
   Task,
   TaskContainer,
   TaskDefinition,
@@ -168,12 +168,7 @@ export function renderContainerInstance(
   ci: ContainerInstance,
   includeTags: boolean,
 ): Record<string, unknown> {
-  let running = 0;
-  let pending = 0;
-  for (const t of ci.tasks) {
-    if (t.lastStatus === 'RUNNING') running++;
-    else if (t.desiredStatus === 'RUNNING') pending++;
-  }
+  const { running, pending } = taskCounts(ci.tasks);
   const resources = [
     { name: 'CPU', type: 'INTEGER', integerValue: 2048, doubleValue: 0, longValue: 0 },
     { name: 'MEMORY', type: 'INTEGER', integerValue: 7680, doubleValue: 0, longValue: 0 },
@@ -203,12 +198,7 @@ export function renderContainerInstance(
 
 /** A service as DescribeServices returns it, with one PRIMARY deployment. */
 export function renderService(svc: Service, includeTags: boolean): Record<string, unknown> {
-  let running = 0;
-  let pending = 0;
-  for (const t of svc.tasks) {
-    if (t.lastStatus === 'RUNNING') running++;
-    else if (t.desiredStatus === 'RUNNING') pending++;
-  }
+  const { running, pending } = taskCounts(svc.tasks);
   const out: Record<string, unknown> = {
     serviceArn: svc.arn,
     serviceName: svc.name,
@@ -262,20 +252,11 @@ export function renderService(svc: Service, includeTags: boolean): Record<string
 
 /** A cluster as DescribeClusters returns it (counts computed from the live model). */
 export function renderCluster(c: Cluster, includeTags: boolean): Record<string, unknown> {
-  let running = 0;
-  let pending = 0;
-  for (const t of c.tasks.values()) {
-    if (t.lastStatus === 'RUNNING') running++;
-    else if (t.desiredStatus === 'RUNNING' && t.lastStatus !== 'STOPPED') pending++;
-  }
   return {
     clusterArn: c.arn,
     clusterName: c.name,
     status: c.status,
-    registeredContainerInstancesCount: c.status === 'ACTIVE' ? c.containerInstances.size : 0,
-    runningTasksCount: c.status === 'ACTIVE' ? running : 0,
-    pendingTasksCount: c.status === 'ACTIVE' ? pending : 0,
-    activeServicesCount: c.status === 'ACTIVE' ? c.services.size : 0,
+    ...clusterCounts(c),
     statistics: [],
     tags: includeTags ? c.tags : [],
     settings: [{ name: 'containerInsights', value: 'disabled' }],
@@ -322,7 +303,3 @@ export function renderTaskDefinition(td: TaskDefinition): Record<string, unknown
   if (td.deregisteredAt) out['deregisteredAt'] = epoch(td.deregisteredAt);
   return out;
 }
-
-/** Tags in ECS's `[{key, value}]` shape from a map; used by the fleet loader. */
-export const tagsFromMap = (m: Record<string, string> | undefined): Tag[] =>
-  Object.entries(m ?? {}).map(([key, value]) => ({ key, value }));

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { tagsFromMap } from '../api/ecs-shapes.ts';
 import { parseCidr4 } from '../state/addressing.ts';
 import type {
   Account,
@@ -8,11 +7,16 @@ import type {
   ContainerDefinition,
   LaunchType,
   Subnet,
+  Tag,
   TaskDefinition,
 } from '../state/model.ts';
 import type { World } from '../state/world.ts';
 import { FleetError, formatIssues } from './errors.ts';
 import { type Fleet, type FleetAccount, FleetSchema } from './schema.ts';
+
+/** Tags in ECS's `[{key, value}]` shape from the fleet file's map. */
+const tagsFromMap = (m: Record<string, string> | undefined): Tag[] =>
+  Object.entries(m ?? {}).map(([key, value]) => ({ key, value }));
 
 /** Validates a parsed fleet object against the schema; throws FleetError with every problem. */
 export function validateFleet(input: unknown, source?: string): Fleet {

@@ -1,5 +1,7 @@
 import type { Task } from './model.ts';
-import { type ChangeListener, isStopping, type World } from './world.ts';
+import { isStopping } from './task-lifecycle.ts';
+import type { World } from './world.ts';
+import type { ChangeListener } from './world-core.ts';
 
 /** One container's truth: where it can be scraped, if anywhere. */
 export interface TruthContainer {
