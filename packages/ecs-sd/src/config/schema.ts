@@ -5,9 +5,15 @@
  */
 import { z } from 'zod';
 import { AWS_BUCKETS, DEFAULT_BUDGET_SCALE, RATE_CATEGORIES, type RateCategory } from '../aws/rate-budget.ts';
+import {
+  AWS_REQUEST_TIMEOUT_MS,
+  AWS_REQUEST_TIMEOUT_RANGE_MS,
+  CLUSTER_REFRESH_TIMEOUT_MS,
+  CLUSTER_REFRESH_TIMEOUT_RANGE_MS,
+} from '../aws/timeouts.ts';
 import { INTERVALS } from '../discovery/types.ts';
 import { parseQueueUrl } from '../events/queue-url.ts';
-import { parseDuration } from './duration.ts';
+import { formatDuration, parseDuration } from './duration.ts';
 
 function show(value: unknown): string {
   return value === undefined ? 'nothing' : JSON.stringify(value);
@@ -301,6 +307,34 @@ export const RateBudgetSchema = z.strictObject({
   ...categoryShape,
 });
 
+/** A duration within `range` (milliseconds). */
+function boundedDuration(range: { min: number; max: number }) {
+  return duration.refine(
+    (value) => {
+      const ms = parseDuration(value)!;
+      return ms >= range.min && ms <= range.max;
+    },
+    {
+      error: (issue) =>
+        `${show(issue.input)} is out of range, expected ${formatDuration(range.min)} to ${formatDuration(range.max)}`,
+    },
+  );
+}
+
+/** Timeouts of AWS reads: each attempt of a call, and each cluster's whole read in a refresh. */
+export const TimeoutsSchema = z.strictObject({
+  aws_request: boundedDuration(AWS_REQUEST_TIMEOUT_RANGE_MS)
+    .default(formatDuration(AWS_REQUEST_TIMEOUT_MS))
+    .describe(
+      'an attempt of an AWS call that has not answered after this long is aborted and retried (3 attempts)',
+    ),
+  cluster_refresh: boundedDuration(CLUSTER_REFRESH_TIMEOUT_RANGE_MS)
+    .default(formatDuration(CLUSTER_REFRESH_TIMEOUT_MS))
+    .describe(
+      "deadline of one cluster's read in a refresh (every call, retry and rate-budget wait); then the cluster keeps its last targets, marked stale",
+    ),
+});
+
 /** The whole config file. */
 export const ConfigFileSchema = z
   .strictObject({
@@ -317,6 +351,7 @@ export const ConfigFileSchema = z
     rate_budget: RateBudgetSchema.prefault({}).describe(
       'client-side token buckets per AWS throttling category, shared by sources of one account and Region',
     ),
+    timeouts: TimeoutsSchema.prefault({}).describe('timeouts of AWS reads'),
   })
   .superRefine((file, ctx) => {
     const ms = parseDuration(file.refresh_interval);
