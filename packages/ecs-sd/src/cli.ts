@@ -257,11 +257,21 @@ export async function main(
   }
 }
 
+/**
+ * After SIGTERM or SIGINT the daemon aborts every AWS call and stops within about a second; should
+ * anything still hold the process this long after, it exits anyway (code 1).
+ */
+export const STOP_TIMEOUT_MS = 10_000;
+
 function stopSignal(): Promise<string> {
   return new Promise((resolve) => {
     const handler = (signal: string) => {
       process.off('SIGINT', handler);
       process.off('SIGTERM', handler);
+      setTimeout(() => {
+        process.stderr.write(`ecs-sd: still stopping ${STOP_TIMEOUT_MS / 1000}s after ${signal}, exiting\n`);
+        process.exit(1);
+      }, STOP_TIMEOUT_MS).unref();
       resolve(signal);
     };
     process.on('SIGINT', handler);

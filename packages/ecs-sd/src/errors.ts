@@ -35,9 +35,24 @@ export class ConfigError extends EcsSdError {
 export class AwsReadError extends EcsSdError {
   /** The AWS error name (e.g. `AccessDeniedException`), or `Unknown`. */
   readonly awsCode: string;
-  constructor(message: string, cause: unknown) {
+  /** The API operation that failed (`ListTasks`), when known. */
+  readonly operation: string | undefined;
+  constructor(message: string, cause: unknown, operation?: string) {
     super('ECS_SD_AWS_READ_FAILED', message, { cause });
     this.awsCode = cause instanceof Error ? cause.name : 'Unknown';
+    this.operation = operation;
+  }
+}
+
+/** A read that passed its deadline (the reason of the signal that aborted it). */
+export class DeadlineError extends EcsSdError {
+  /** The config key of the timeout, e.g. `timeouts.cluster_refresh`. */
+  readonly timeout: string;
+  readonly timeoutMs: number;
+  constructor(what: string, timeout: string, timeoutMs: number) {
+    super('ECS_SD_DEADLINE_EXCEEDED', `${what} did not finish within ${timeoutMs} ms (${timeout})`);
+    this.timeout = timeout;
+    this.timeoutMs = timeoutMs;
   }
 }
 

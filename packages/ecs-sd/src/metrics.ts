@@ -41,7 +41,7 @@ export interface MetricsState {
 }
 
 /** Outcome label of `ecs_sd_aws_requests_total`. */
-export type AwsOutcome = 'success' | 'error' | 'throttled';
+export type AwsOutcome = 'success' | 'error' | 'throttled' | 'timeout' | 'aborted';
 
 /** Cache names of `ecs_sd_cache_requests_total{cache}`. */
 export type CacheName = 'cluster' | 'task' | 'task_definition' | 'container_instance' | 'host';
@@ -52,6 +52,8 @@ export interface Metrics {
   refreshDuration: Histogram<'source'>;
   refreshFailures: Counter<'source' | 'cluster'>;
   refreshes: Counter<'source'>;
+  /** Cluster reads that failed because AWS did not answer in time (cluster="" when selecting clusters). */
+  refreshTimeouts: Counter<'source' | 'cluster' | 'timeout'>;
   awsRequests: Counter<'source' | 'operation' | 'outcome'>;
   awsThrottles: Counter<'source' | 'operation'>;
   cacheRequests: Counter<'cache' | 'result'>;
@@ -119,9 +121,15 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     labelNames: ['source'],
     registers: [registry],
   });
+  const refreshTimeouts = new Counter({
+    name: 'ecs_sd_refresh_timeouts_total',
+    help: 'Refreshes of a cluster that failed because AWS did not answer in time, by timeout (aws_request: every attempt of a call timed out; cluster_refresh: the read passed its deadline); cluster="" when selecting clusters.',
+    labelNames: ['source', 'cluster', 'timeout'],
+    registers: [registry],
+  });
   const awsRequests = new Counter({
     name: 'ecs_sd_aws_requests_total',
-    help: 'AWS API requests, each retry counted, by outcome (success, error, throttled).',
+    help: 'AWS API requests, each retry counted, by outcome (success, error, throttled, timeout, aborted).',
     labelNames: ['source', 'operation', 'outcome'],
     registers: [registry],
   });
@@ -348,6 +356,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     refreshDuration,
     refreshFailures,
     refreshes,
+    refreshTimeouts,
     awsRequests,
     awsThrottles,
     cacheRequests,

@@ -7,10 +7,12 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
-import type { MetadataBearer, Pluggable } from '@smithy/types';
+import type { MetadataBearer, NodeHttpHandlerOptions, Pluggable, Logger as SdkLogger } from '@smithy/types';
+import type { Logger } from 'pino';
 import type { SourceConfig } from '../config/types.ts';
 import type { Metrics } from '../metrics.ts';
 import { countingPlugin } from './middleware.ts';
+import { AWS_CONNECTION_TIMEOUT_MS, AWS_REQUEST_TIMEOUT_MS } from './timeouts.ts';
 
 /** The clients a source reads with. */
 export interface SourceClients {
@@ -31,15 +33,12 @@ export interface SourceClients {
 /** Session name of AssumeRole calls, visible in the target account's CloudTrail. */
 export const ROLE_SESSION_NAME = 'ecs-sd';
 
-/** A request that has not answered after this long is abandoned and retried: a hung socket must not stall every refresh. */
-export const AWS_REQUEST_TIMEOUT_MS = 15_000;
-/** A connection not established after this long is abandoned and retried. */
-export const AWS_CONNECTION_TIMEOUT_MS = 5_000;
-
 /** Options of the clients of a source. */
 export interface SourceClientsOptions {
-  /** @default AWS_REQUEST_TIMEOUT_MS */
+  /** Per attempt of each call (`timeouts.aws_request`). @default AWS_REQUEST_TIMEOUT_MS */
   requestTimeoutMs?: number;
+  /** Where the SDK's HTTP handler logs (e.g. socket capacity warnings); default: nowhere, never the console. */
+  log?: Logger;
 }
 
 /** Creates the clients of a source; the STS client behind role_arn is counted too. */
@@ -52,7 +51,12 @@ export function createSourceClients(
 ): SourceClients {
   const plugin = countingPlugin(source.name, metrics);
   const all = [plugin, ...plugins];
-  const config = clientConfig(source, source.region, options.requestTimeoutMs ?? AWS_REQUEST_TIMEOUT_MS, all);
+  const config = clientConfig(
+    source,
+    source.region,
+    requestHandler(options.requestTimeoutMs ?? AWS_REQUEST_TIMEOUT_MS, options.log),
+    all,
+  );
   const ecs = new ECSClient(config);
   for (const each of all) ecs.middlewareStack.use(each);
   const created: { destroy(): void }[] = [ecs];
@@ -82,19 +86,46 @@ export function createSourceClients(
 }
 
 /**
+ * Options of the SDK's HTTP handler that make a timeout abort the attempt: `requestTimeout` alone
+ * (until the response headers) only logs a warning unless `throwOnRequestTimeout` is set;
+ * `socketTimeout` covers a body that stops arriving; `connectionTimeout` covers the connect. Each
+ * throws a `TimeoutError`, which the SDK's retry strategy retries. The handler logs to `log` (or
+ * nowhere), never to the console.
+ */
+export function requestHandler(requestTimeoutMs: number, log?: Logger): NodeHttpHandlerOptions {
+  return {
+    requestTimeout: requestTimeoutMs,
+    throwOnRequestTimeout: true,
+    socketTimeout: requestTimeoutMs,
+    connectionTimeout: Math.min(requestTimeoutMs, AWS_CONNECTION_TIMEOUT_MS),
+    logger: sdkLogger(log),
+  };
+}
+
+/** The SDK's logger interface onto pino (component `aws-sdk`), or a silent one. */
+function sdkLogger(log: Logger | undefined): SdkLogger {
+  const child = log?.child({ component: 'aws-sdk' });
+  const to =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (...content: unknown[]) =>
+      child?.[level](content.map((part) => (typeof part === 'string' ? part : String(part))).join(' '));
+  return { trace: to('debug'), debug: to('debug'), info: to('info'), warn: to('warn'), error: to('error') };
+}
+
+/**
  * The config every client of a source shares: Region, endpoint override, timeouts, and — with a
  * role_arn — credentials assumed through STS by a client that carries the same plugins.
  */
 function clientConfig(
   source: SourceConfig,
   region: string | undefined,
-  requestTimeoutMs: number,
+  handler: NodeHttpHandlerOptions,
   plugins: Pluggable<object, MetadataBearer>[],
 ) {
   const base = {
     ...(region === undefined ? {} : { region }),
     ...(source.endpoint === undefined ? {} : { endpoint: source.endpoint }),
-    requestHandler: { requestTimeout: requestTimeoutMs, connectionTimeout: AWS_CONNECTION_TIMEOUT_MS },
+    requestHandler: handler,
   };
   if (source.roleArn === undefined) return base;
   const credentials = fromTemporaryCredentials({
@@ -109,22 +140,26 @@ function clientConfig(
   return { ...base, credentials };
 }
 
-/** A long poll waits 20 s at most (SQS): the SQS client's request timeout must outlast it. */
-export const SQS_REQUEST_TIMEOUT_MS = 25_000;
+/** A long poll waits 20 s at most (SQS). */
+export const SQS_MAX_WAIT_MS = 20_000;
 
 /**
  * Creates the SQS client of a source's events queue: the source's credentials (or role) and endpoint,
  * the queue's Region, request counting, and maxAttempts 1 (the consumer backs off itself). Not
- * under the rate budget: SQS calls do not draw on ECS/EC2 throttling buckets.
+ * under the rate budget: SQS calls do not draw on ECS/EC2 throttling buckets. Its request timeout
+ * outlasts the long poll by the source's request timeout.
  */
 export function createEventsClient(
   source: SourceConfig,
   metrics: Pick<Metrics, 'awsRequests' | 'awsThrottles'>,
+  options: SourceClientsOptions = {},
 ): SQSClient {
   const plugin = countingPlugin(source.name, metrics);
   const region = source.events?.region ?? source.region;
+  const waitMs = (source.events?.waitTimeSeconds ?? SQS_MAX_WAIT_MS / 1000) * 1000;
+  const timeoutMs = waitMs + (options.requestTimeoutMs ?? AWS_REQUEST_TIMEOUT_MS);
   const sqs = new SQSClient({
-    ...clientConfig(source, region, SQS_REQUEST_TIMEOUT_MS, [plugin]),
+    ...clientConfig(source, region, requestHandler(timeoutMs, options.log), [plugin]),
     maxAttempts: 1,
   });
   sqs.middlewareStack.use(plugin);

@@ -30,6 +30,7 @@ import { AwsReadError } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
 import { BoundedCache, type CacheLookupListener } from './cache.ts';
 import type { SourceClients } from './clients.ts';
+import { abortable } from './timeouts.ts';
 
 /** ListClusters returns at most 100 cluster ARNs per page. */
 export const LIST_CLUSTERS_PAGE_SIZE = 100;
@@ -119,6 +120,16 @@ function sameTags(a: Readonly<Record<string, string>>, b: Readonly<Record<string
 export interface FetcherOptions {
   /** Read services (ListServices + DescribeServices): only when a feature needs them. */
   includeServices: boolean;
+  /**
+   * Aborts calls that several clusters' reads share (a task definition two clusters wait for), so
+   * one cluster's deadline never fails another: the daemon stopping. Each read passes its own signal.
+   */
+  signal?: AbortSignal;
+}
+
+/** The options of `client.send` for a signal: every call of a read is aborted with it. */
+function sendOptions(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
+  return signal === undefined ? {} : { abortSignal: signal };
 }
 
 /** The name part of a cluster ARN (`arn:aws:ecs:r:a:cluster/NAME`), or the input when it is a name. */
@@ -263,9 +274,12 @@ export class SourceFetcher {
     this.#taskDefinitions = new BoundedCache('task_definition', TASK_DEFINITION_CACHE_MAX, this.#onLookup);
   }
 
-  /** The clusters to read this refresh: configured (DescribeClusters) or listed (ListClusters), filtered by name. */
-  async selectClusters(): Promise<ClusterSelection> {
-    const identifiers = this.source.clusters ?? (await this.#listClusterArns());
+  /**
+   * The clusters to read this refresh: configured (DescribeClusters) or listed (ListClusters),
+   * filtered by name. `signal` aborts every call. Throws AwsReadError.
+   */
+  async selectClusters(signal?: AbortSignal): Promise<ClusterSelection> {
+    const identifiers = this.source.clusters ?? (await this.#listClusterArns(signal));
     const wanted = identifiers.filter((id) => clusterSelected(this.source, clusterNameOf(id)));
     const now = this.#now();
     const stale = wanted.filter((id) => {
@@ -276,8 +290,14 @@ export class SourceFetcher {
     });
     const missing = new Set<string>();
     for (const batch of chunk(stale, DESCRIBE_CLUSTERS_MAX)) {
-      const output = await this.#call(`describe clusters failed for source "${this.source.name}"`, () =>
-        this.#clients.ecs.send(new DescribeClustersCommand({ clusters: batch, include: ['TAGS'] })),
+      const output = await this.#call(
+        'DescribeClusters',
+        `describe clusters failed for source "${this.source.name}"`,
+        () =>
+          this.#clients.ecs.send(
+            new DescribeClustersCommand({ clusters: batch, include: ['TAGS'] }),
+            sendOptions(signal),
+          ),
       );
       const byKey = new Map<string, Cluster>();
       for (const cluster of output.clusters ?? []) {
@@ -321,12 +341,13 @@ export class SourceFetcher {
     return { clusters, missing: [...missing] };
   }
 
-  async #listClusterArns(): Promise<string[]> {
+  async #listClusterArns(signal: AbortSignal | undefined): Promise<string[]> {
     const arns: string[] = [];
-    await this.#call(`list clusters failed for source "${this.source.name}"`, async () => {
+    await this.#call('ListClusters', `list clusters failed for source "${this.source.name}"`, async () => {
       for await (const page of paginateListClusters(
         { client: this.#clients.ecs, pageSize: LIST_CLUSTERS_PAGE_SIZE },
         {},
+        sendOptions(signal),
       )) {
         arns.push(...(page.clusterArns ?? []));
       }
@@ -352,8 +373,11 @@ export class SourceFetcher {
     return caches;
   }
 
-  /** Reads one cluster into a snapshot; `gone` when ECS says the cluster does not exist. Throws AwsReadError. */
-  async fetchCluster(cluster: ClusterRef): Promise<ClusterFetch> {
+  /**
+   * Reads one cluster into a snapshot; `gone` when ECS says the cluster does not exist. `signal`
+   * aborts every call of the read (its deadline, the daemon stopping). Throws AwsReadError.
+   */
+  async fetchCluster(cluster: ClusterRef, signal?: AbortSignal): Promise<ClusterFetch> {
     const { clusterArn, clusterName } = cluster;
     const caches = this.#caches(clusterArn);
     const what = (action: string) =>
@@ -361,7 +385,7 @@ export class SourceFetcher {
 
     let taskArns: string[];
     try {
-      taskArns = await this.#listTaskArns(clusterArn);
+      taskArns = await this.#listTaskArns(clusterArn, signal);
     } catch (error) {
       if (error instanceof AwsReadError && error.awsCode === 'ClusterNotFoundException')
         return { kind: 'gone' };
@@ -401,9 +425,10 @@ export class SourceFetcher {
       return { kind: 'unchanged', listed: taskArns };
     }
     for (const batch of chunk(toDescribe, DESCRIBE_TASKS_MAX)) {
-      const output = await this.#call(what('describe tasks'), () =>
+      const output = await this.#call('DescribeTasks', what('describe tasks'), () =>
         this.#clients.ecs.send(
           new DescribeTasksCommand({ cluster: clusterArn, tasks: batch, include: ['TAGS'] }),
+          sendOptions(signal),
         ),
       );
       for (const task of output.tasks ?? []) {
@@ -418,9 +443,9 @@ export class SourceFetcher {
       }
     }
 
-    const snapshot = await this.#snapshot(cluster, tasks, caches, what, keptInstances);
+    const snapshot = await this.#snapshot(cluster, tasks, caches, what, keptInstances, signal);
     if (this.#options.includeServices) {
-      caches.services = await this.#readServices(clusterArn, what);
+      caches.services = await this.#readServices(clusterArn, what, signal);
       snapshot.services = caches.services;
     }
     return { kind: 'ok', snapshot, keep, listed: taskArns };
@@ -433,22 +458,24 @@ export class SourceFetcher {
     caches: ClusterCaches,
     what: (action: string) => string,
     keptInstances: ReadonlySet<string>,
+    signal: AbortSignal | undefined,
   ): Promise<ClusterSnapshot> {
     const { clusterArn, clusterName } = cluster;
-    const taskDefinitions = await this.#readTaskDefinitions(tasks, what);
+    const taskDefinitions = await this.#readTaskDefinitions(tasks, what, signal);
     const containerInstances = await this.#readContainerInstances(
       clusterArn,
       tasks,
       caches,
       what,
       keptInstances,
+      signal,
     );
     const keptHosts = new Set<string>();
     for (const arn of keptInstances) {
       const id = caches.containerInstances.peek(arn)?.ec2InstanceId;
       if (id !== undefined && id !== '') keptHosts.add(id);
     }
-    const hosts = await this.#readHosts([...containerInstances.values()], caches, what, keptHosts);
+    const hosts = await this.#readHosts([...containerInstances.values()], caches, what, keptHosts, signal);
     const snapshot: ClusterSnapshot = {
       source: this.source.name,
       region: await this.#clients.region(),
@@ -482,9 +509,13 @@ export class SourceFetcher {
    * The snapshot of tasks that events reported, with no ECS call for what the caches know: task
    * definitions, container instances and hosts are read only when missing, through the same caches
    * (and rate budget) as a poll. An event's task has no tags; the tags a poll read are put back.
-   * Services are those of the last poll. Throws AwsReadError.
+   * Services are those of the last poll. `signal` aborts every call. Throws AwsReadError.
    */
-  async eventSnapshot(cluster: ClusterRef, tasks: readonly Task[]): Promise<ClusterSnapshot> {
+  async eventSnapshot(
+    cluster: ClusterRef,
+    tasks: readonly Task[],
+    signal?: AbortSignal,
+  ): Promise<ClusterSnapshot> {
     const caches = this.#caches(cluster.clusterArn);
     const what = (action: string) =>
       `${action} failed for cluster "${cluster.clusterName}" of source "${this.source.name}" (events)`;
@@ -498,7 +529,7 @@ export class SourceFetcher {
     for (const entry of caches.tasks.values()) {
       if (entry.containerInstanceArn !== undefined) inUse.add(entry.containerInstanceArn);
     }
-    const snapshot = await this.#snapshot(cluster, withTags, caches, what, inUse);
+    const snapshot = await this.#snapshot(cluster, withTags, caches, what, inUse, signal);
     if (caches.services !== undefined) snapshot.services = caches.services;
     return snapshot;
   }
@@ -543,15 +574,21 @@ export class SourceFetcher {
     return this.#clusters.get(clusterArn)?.tasks.peek(taskArn) !== undefined;
   }
 
-  /** DescribeTasks (with tags) of some tasks of a cluster, in batches of 100. Throws AwsReadError. */
-  async describeTasks(clusterArn: string, taskArns: readonly string[]): Promise<Task[]> {
+  /** DescribeTasks (with tags) of some tasks of a cluster, in batches of 100; `signal` aborts. Throws AwsReadError. */
+  async describeTasks(
+    clusterArn: string,
+    taskArns: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<Task[]> {
     const tasks: Task[] = [];
     for (const batch of chunk(taskArns, DESCRIBE_TASKS_MAX)) {
       const output = await this.#call(
+        'DescribeTasks',
         `describe tasks failed for cluster "${clusterNameOf(clusterArn)}" of source "${this.source.name}" (events)`,
         () =>
           this.#clients.ecs.send(
             new DescribeTasksCommand({ cluster: clusterArn, tasks: batch, include: ['TAGS'] }),
+            sendOptions(signal),
           ),
       );
       tasks.push(...(output.tasks ?? []));
@@ -617,14 +654,16 @@ export class SourceFetcher {
     }
   }
 
-  async #listTaskArns(clusterArn: string): Promise<string[]> {
+  async #listTaskArns(clusterArn: string, signal: AbortSignal | undefined): Promise<string[]> {
     const arns: string[] = [];
     await this.#call(
+      'ListTasks',
       `list tasks failed for cluster "${clusterNameOf(clusterArn)}" of source "${this.source.name}"`,
       async () => {
         for await (const page of paginateListTasks(
           { client: this.#clients.ecs, pageSize: LIST_TASKS_PAGE_SIZE },
           { cluster: clusterArn, desiredStatus: 'RUNNING' },
+          sendOptions(signal),
         )) {
           arns.push(...(page.taskArns ?? []));
         }
@@ -636,6 +675,7 @@ export class SourceFetcher {
   async #readTaskDefinitions(
     tasks: readonly Task[],
     what: (action: string) => string,
+    signal: AbortSignal | undefined,
   ): Promise<Map<string, TaskDefinition>> {
     const arns = [...new Set(tasks.map((task) => task.taskDefinitionArn).filter((arn) => arn !== undefined))];
     const out = new Map<string, TaskDefinition>();
@@ -647,14 +687,17 @@ export class SourceFetcher {
     }
     await mapLimit(misses, DESCRIBE_TASK_DEFINITION_CONCURRENCY, async (arn) => {
       // Clusters refresh concurrently: a revision another cluster is describing right now is awaited, not described twice.
+      // The shared call is not aborted by this read's signal (another cluster may wait for it); the wait is.
       let pending = this.#taskDefinitionsInFlight.get(arn);
       if (pending === undefined) {
         pending = this.#describeTaskDefinition(arn, what).finally(() =>
           this.#taskDefinitionsInFlight.delete(arn),
         );
         this.#taskDefinitionsInFlight.set(arn, pending);
+        // A read that stopped waiting leaves no unhandled rejection behind.
+        pending.catch(() => {});
       }
-      const taskDefinition = await pending;
+      const taskDefinition = await abortable(pending, signal);
       if (taskDefinition !== undefined) out.set(arn, taskDefinition);
     });
     return out;
@@ -665,7 +708,10 @@ export class SourceFetcher {
     what: (action: string) => string,
   ): Promise<TaskDefinition | undefined> {
     try {
-      const output = await this.#clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }));
+      const output = await this.#clients.ecs.send(
+        new DescribeTaskDefinitionCommand({ taskDefinition: arn }),
+        sendOptions(this.#options.signal),
+      );
       if (output.taskDefinition !== undefined) this.#taskDefinitions.set(arn, output.taskDefinition);
       return output.taskDefinition;
     } catch (error) {
@@ -674,7 +720,7 @@ export class SourceFetcher {
         this.#log.warn({ err: error, taskDefinitionArn: arn }, 'task definition not described');
         return undefined;
       }
-      throw new AwsReadError(what(`describe task definition "${arn}"`), error);
+      throw new AwsReadError(what(`describe task definition "${arn}"`), error, 'DescribeTaskDefinition');
     }
   }
 
@@ -685,6 +731,7 @@ export class SourceFetcher {
     what: (action: string) => string,
     /** Container instances of kept tasks: not read, not in the snapshot, but in use (not evicted). */
     kept: ReadonlySet<string>,
+    signal: AbortSignal | undefined,
   ): Promise<Map<string, ContainerInstance>> {
     const arns = new Set(tasks.map((task) => task.containerInstanceArn).filter((arn) => arn !== undefined));
     const out = new Map<string, ContainerInstance>();
@@ -696,10 +743,14 @@ export class SourceFetcher {
     }
     caches.containerInstances.retainOnly(new Set([...arns, ...kept]));
     for (const batch of chunk(misses, DESCRIBE_CONTAINER_INSTANCES_MAX)) {
-      const output = await this.#call(what('describe container instances'), () =>
-        this.#clients.ecs.send(
-          new DescribeContainerInstancesCommand({ cluster: clusterArn, containerInstances: batch }),
-        ),
+      const output = await this.#call(
+        'DescribeContainerInstances',
+        what('describe container instances'),
+        () =>
+          this.#clients.ecs.send(
+            new DescribeContainerInstancesCommand({ cluster: clusterArn, containerInstances: batch }),
+            sendOptions(signal),
+          ),
       );
       for (const instance of output.containerInstances ?? []) {
         if (instance.containerInstanceArn === undefined) continue;
@@ -716,6 +767,7 @@ export class SourceFetcher {
     what: (action: string) => string,
     /** Hosts of kept tasks: in use, so not evicted. */
     kept: ReadonlySet<string>,
+    signal: AbortSignal | undefined,
   ): Promise<Map<string, HostInfo>> {
     const ids = new Set(
       containerInstances
@@ -734,15 +786,16 @@ export class SourceFetcher {
     caches.hosts.retainOnly(new Set([...ids, ...kept]));
     const found: HostInfo[] = [];
     for (const batch of chunk(ec2Misses, DESCRIBE_INSTANCES_IDS_MAX)) {
-      found.push(...(await this.#describeInstances(batch, what)));
+      found.push(...(await this.#describeInstances(batch, what, signal)));
     }
     for (const batch of chunk(ssmMisses, DESCRIBE_INSTANCE_INFORMATION_PAGE_SIZE)) {
-      await this.#call(what('describe instance information'), async () => {
+      await this.#call('DescribeInstanceInformation', what('describe instance information'), async () => {
         const { paginateDescribeInstanceInformation } = await import('@aws-sdk/client-ssm');
         const ssm = await this.#clients.ssm();
         for await (const page of paginateDescribeInstanceInformation(
           { client: ssm, pageSize: DESCRIBE_INSTANCE_INFORMATION_PAGE_SIZE },
           { Filters: [{ Key: 'InstanceIds', Values: batch }] },
+          sendOptions(signal),
         )) {
           for (const info of page.InstanceInformationList ?? []) {
             if (info.InstanceId === undefined) continue;
@@ -764,7 +817,11 @@ export class SourceFetcher {
   }
 
   /** DescribeInstances by InstanceIds; one unknown id fails the whole call, so then each id is read alone. */
-  async #describeInstances(ids: readonly string[], what: (action: string) => string): Promise<HostInfo[]> {
+  async #describeInstances(
+    ids: readonly string[],
+    what: (action: string) => string,
+    signal: AbortSignal | undefined,
+  ): Promise<HostInfo[]> {
     const { DescribeInstancesCommand } = await import('@aws-sdk/client-ec2');
     const ec2 = await this.#clients.ec2();
     const read = async (batch: readonly string[]) => {
@@ -776,6 +833,7 @@ export class SourceFetcher {
             InstanceIds: [...batch],
             ...(nextToken ? { NextToken: nextToken } : {}),
           }),
+          sendOptions(signal),
         );
         for (const reservation of output.Reservations ?? []) {
           for (const instance of reservation.Instances ?? []) {
@@ -790,7 +848,7 @@ export class SourceFetcher {
       return await read(ids);
     } catch (error) {
       if (!errorName(error).startsWith('InvalidInstanceID'))
-        throw new AwsReadError(what('describe instances'), error);
+        throw new AwsReadError(what('describe instances'), error, 'DescribeInstances');
     }
     const hosts: HostInfo[] = [];
     for (const id of ids) {
@@ -798,28 +856,34 @@ export class SourceFetcher {
         hosts.push(...(await read([id])));
       } catch (error) {
         if (!errorName(error).startsWith('InvalidInstanceID'))
-          throw new AwsReadError(what('describe instances'), error);
+          throw new AwsReadError(what('describe instances'), error, 'DescribeInstances');
         this.#log.debug({ ec2InstanceId: id }, 'ec2 instance not found');
       }
     }
     return hosts;
   }
 
-  async #readServices(clusterArn: string, what: (action: string) => string): Promise<Map<string, Service>> {
+  async #readServices(
+    clusterArn: string,
+    what: (action: string) => string,
+    signal: AbortSignal | undefined,
+  ): Promise<Map<string, Service>> {
     const arns: string[] = [];
-    await this.#call(what('list services'), async () => {
+    await this.#call('ListServices', what('list services'), async () => {
       for await (const page of paginateListServices(
         { client: this.#clients.ecs, pageSize: LIST_SERVICES_PAGE_SIZE },
         { cluster: clusterArn },
+        sendOptions(signal),
       )) {
         arns.push(...(page.serviceArns ?? []));
       }
     });
     const out = new Map<string, Service>();
     for (const batch of chunk(arns, DESCRIBE_SERVICES_MAX)) {
-      const output = await this.#call(what('describe services'), () =>
+      const output = await this.#call('DescribeServices', what('describe services'), () =>
         this.#clients.ecs.send(
           new DescribeServicesCommand({ cluster: clusterArn, services: batch, include: ['TAGS'] }),
+          sendOptions(signal),
         ),
       );
       for (const service of output.services ?? []) {
@@ -829,12 +893,13 @@ export class SourceFetcher {
     return out;
   }
 
-  async #call<T>(message: string, fn: () => Promise<T>): Promise<T> {
+  /** Runs the calls of one API operation, wrapping a failure as AwsReadError with `message` and the operation. */
+  async #call<T>(operation: string, message: string, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (error) {
       if (error instanceof AwsReadError) throw error;
-      throw new AwsReadError(message, error);
+      throw new AwsReadError(message, error, operation);
     }
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { DeserializeMiddleware, MetadataBearer, Pluggable } from '@smithy/types';
 import type { AwsOutcome, Metrics } from '../metrics.ts';
+import { timeoutOf } from './timeouts.ts';
 
 /** Error names AWS uses for throttling (ECS ThrottlingException, EC2 RequestLimitExceeded, …). */
 export const THROTTLING_ERROR_NAMES: ReadonlySet<string> = new Set([
@@ -37,12 +38,27 @@ export function isThrottle(error: unknown): boolean {
   );
 }
 
+/**
+ * The outcome of a failed attempt: `throttled`; `timeout` when it did not answer in time (its
+ * request, socket or connection timeout, or the deadline of its read); `aborted` when its read
+ * was aborted otherwise (the daemon is stopping); else `error`.
+ */
+export function failureOutcome(error: unknown): Exclude<AwsOutcome, 'success'> {
+  if (isThrottle(error)) return 'throttled';
+  if (timeoutOf(error) !== undefined) return 'timeout';
+  if (error instanceof Error && error.name === 'AbortError') return 'aborted';
+  return 'error';
+}
+
 /** The API operation of an SDK command name: `ListTasksCommand` → `ListTasks`. */
 export function operationName(commandName: string | undefined): string {
   return (commandName ?? 'Unknown').replace(/Command$/, '');
 }
 
-/** A client plugin counting each attempt into ecs_sd_aws_requests_total and ecs_sd_aws_throttles_total. */
+/**
+ * A client plugin counting each attempt into ecs_sd_aws_requests_total (by outcome: success,
+ * error, throttled, timeout, aborted) and ecs_sd_aws_throttles_total.
+ */
 export function countingPlugin(
   source: string,
   metrics: Pick<Metrics, 'awsRequests' | 'awsThrottles'>,
@@ -53,7 +69,7 @@ export function countingPlugin(
     try {
       return await next(args);
     } catch (error) {
-      outcome = isThrottle(error) ? 'throttled' : 'error';
+      outcome = failureOutcome(error);
       throw error;
     } finally {
       metrics.awsRequests.inc({ source, operation, outcome });

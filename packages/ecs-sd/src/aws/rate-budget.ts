@@ -437,6 +437,9 @@ export class RateBudgets {
   }
 }
 
+/** Where the SDK keeps a call's options (abortSignal) in a middleware's context (`SMITHY_CONTEXT_KEY` of @smithy/types, a dev-only package). */
+const SMITHY_CONTEXT_KEY = '__smithy_context';
+
 /** Name of the budget middleware in the SDK's middleware stack. */
 export const BUDGET_MIDDLEWARE_NAME = 'ecsSdRateBudget';
 
@@ -444,7 +447,8 @@ export const BUDGET_MIDDLEWARE_NAME = 'ecsSdRateBudget';
  * A client plugin taking a budget token before every attempt. It sits in the finalizeRequest step
  * right after `retryMiddleware` (inside the retry loop, so each retry waits for a token too) and
  * before `httpSigningMiddleware` (so a long wait never sends a stale signature). It sees the
- * deserialized error, so throttling answers back the bucket off and successes recover it.
+ * deserialized error, so throttling answers back the bucket off and successes recover it. A wait
+ * for a token ends when the call's abortSignal aborts.
  */
 export function budgetMiddleware(
   budget: RateBudget | (() => RateBudget | Promise<RateBudget>),
@@ -454,7 +458,10 @@ export function budgetMiddleware(
     resolved ??= await (budget as () => RateBudget | Promise<RateBudget>)();
     const category = categoryOf(operationName(context.commandName), args.input);
     if (category === undefined) return next(args);
-    await resolved.acquireCategory(category);
+    // The call's abortSignal (a deadline, or the daemon stopping) ends a wait for a token too.
+    const signal = (context as { [SMITHY_CONTEXT_KEY]?: { abortSignal?: unknown } })[SMITHY_CONTEXT_KEY]
+      ?.abortSignal;
+    await resolved.acquireCategory(category, signal instanceof AbortSignal ? signal : undefined);
     try {
       const output = await next(args);
       resolved.onSuccess(category);

@@ -252,6 +252,10 @@ export function compileConfig(file: ConfigFile, defaultRegion?: string): Config 
     web: { listenAddress: file.web.listen_address },
     log: { level: file.log.level, format: file.log.format },
     rateBudget: compileRateBudget(file.rate_budget),
+    timeouts: {
+      awsRequestMs: parseDuration(file.timeouts.aws_request)!,
+      clusterRefreshMs: parseDuration(file.timeouts.cluster_refresh)!,
+    },
   };
 }
 

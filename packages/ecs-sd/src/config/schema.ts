@@ -5,11 +5,17 @@
  */
 import { z } from 'zod';
 import { AWS_BUCKETS, DEFAULT_BUDGET_SCALE, RATE_CATEGORIES, type RateCategory } from '../aws/rate-budget.ts';
+import {
+  AWS_REQUEST_TIMEOUT_MS,
+  AWS_REQUEST_TIMEOUT_RANGE_MS,
+  CLUSTER_REFRESH_TIMEOUT_MS,
+  CLUSTER_REFRESH_TIMEOUT_RANGE_MS,
+} from '../aws/timeouts.ts';
 import { INTERVALS } from '../discovery/types.ts';
 import { parseQueueUrl } from '../events/queue-url.ts';
 import { parseListenAddress } from '../lib/listen-address.ts';
 import { compilePattern, type Pattern } from '../lib/pattern.ts';
-import { type DurationBounds, durationProblem } from './duration.ts';
+import { type DurationBounds, durationProblem, formatDuration } from './duration.ts';
 
 function show(value: unknown): string {
   return value === undefined ? 'nothing' : JSON.stringify(value);
@@ -291,6 +297,20 @@ export const RateBudgetSchema = z.strictObject({
   ...categoryShape,
 });
 
+/** Timeouts of AWS reads: each attempt of a call, and each cluster's whole read in a refresh. */
+export const TimeoutsSchema = z.strictObject({
+  aws_request: durationWithin(AWS_REQUEST_TIMEOUT_RANGE_MS)
+    .default(formatDuration(AWS_REQUEST_TIMEOUT_MS))
+    .describe(
+      'an attempt of an AWS call that has not answered after this long is aborted and retried (3 attempts)',
+    ),
+  cluster_refresh: durationWithin(CLUSTER_REFRESH_TIMEOUT_RANGE_MS)
+    .default(formatDuration(CLUSTER_REFRESH_TIMEOUT_MS))
+    .describe(
+      "deadline of one cluster's read in a refresh (every call, retry and rate-budget wait); then the cluster keeps its last targets, marked stale",
+    ),
+});
+
 /** The whole config file. */
 export const ConfigFileSchema = z
   .strictObject({
@@ -309,6 +329,7 @@ export const ConfigFileSchema = z
     rate_budget: RateBudgetSchema.prefault({}).describe(
       'client-side token buckets per AWS throttling category, shared by sources of one account and Region',
     ),
+    timeouts: TimeoutsSchema.prefault({}).describe('timeouts of AWS reads'),
   })
   .superRefine((file, ctx) => {
     for (const category of RATE_CATEGORIES) {

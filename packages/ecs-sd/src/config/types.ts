@@ -3,6 +3,7 @@
  * compiled (anchored, RE2) once here; nothing below reads the environment or the command line.
  */
 import type { RateBudgetOptions } from '../aws/rate-budget.ts';
+import type { Timeouts } from '../aws/timeouts.ts';
 import type { DiscoveryOptions } from '../discovery/types.ts';
 import type { Pattern } from '../lib/pattern.ts';
 
@@ -61,6 +62,8 @@ export interface Config {
   log: { level: LogLevel; format: LogFormat };
   /** The client-side rate budget: share of AWS's buckets and per-category overrides. */
   rateBudget: Required<Pick<RateBudgetOptions, 'scale' | 'overrides'>>;
+  /** Timeouts of AWS reads: per attempt, and per cluster per refresh. */
+  timeouts: Timeouts;
 }
 
 /** True when a feature needs services read (ListServices + DescribeServices): they cost API calls. */

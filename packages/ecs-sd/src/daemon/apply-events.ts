@@ -36,6 +36,8 @@ export interface ApplyEventsContext {
   log: Logger;
   /** DescribeTasks (with tags) for tasks an event announces for the first time (`events.describe_new_tasks`). */
   describeNewTasks: boolean;
+  /** Aborts the AWS calls of the apply (its deadline, the daemon stopping). */
+  signal?: AbortSignal;
 }
 
 function compareArn(a: TaskDecision, b: TaskDecision): number {
@@ -87,9 +89,12 @@ async function applyUnchecked(
   if (running.length > 0) {
     try {
       const tasks = context.describeNewTasks
-        ? await withNewTasksDescribed(fetcher, clusterArn, running)
+        ? await withNewTasksDescribed(fetcher, clusterArn, running, context.signal)
         : running;
-      decided = discoverCluster(await fetcher.eventSnapshot(cluster, tasks), context.options).decisions;
+      decided = discoverCluster(
+        await fetcher.eventSnapshot(cluster, tasks, context.signal),
+        context.options,
+      ).decisions;
     } catch (error) {
       return { kind: 'failed', error };
     }
@@ -130,6 +135,7 @@ async function withNewTasksDescribed(
   fetcher: SourceFetcher,
   clusterArn: string,
   tasks: readonly Task[],
+  signal: AbortSignal | undefined,
 ): Promise<Task[]> {
   // Only RUNNING tasks can become targets: a PENDING one is described when its RUNNING event comes.
   const unknown = tasks.filter(
@@ -141,6 +147,7 @@ async function withNewTasksDescribed(
       await fetcher.describeTasks(
         clusterArn,
         unknown.map((task) => task.taskArn!),
+        signal,
       )
     ).map((task) => [task.taskArn, task]),
   );

@@ -3,6 +3,10 @@
  * file_sd outputs written from the state: once a complete refresh has happened, or on a first
  * start cluster by cluster as each is read; never a cluster's partial targets. Every AWS call goes
  * through the rate budget of its account (or role) and Region. The timer is unref'd and cleared on stop.
+ *
+ * A cluster whose calls do not answer holds back no other: its read has a deadline, the loop
+ * stops waiting for it after a refresh interval (later refreshes skip it while it runs), and the
+ * clusters read meanwhile are published within a second. stop() aborts every call in flight.
  */
 
 import { existsSync } from 'node:fs';
@@ -10,9 +14,15 @@ import { join } from 'node:path';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { MetadataBearer, Pluggable } from '@smithy/types';
 import type { Logger } from 'pino';
-import { createEventsClient, createSourceClients, type SourceClients } from '../aws/clients.ts';
+import {
+  createEventsClient,
+  createSourceClients,
+  type SourceClients,
+  type SourceClientsOptions,
+} from '../aws/clients.ts';
 import { clusterNameOf, SourceFetcher } from '../aws/fetch.ts';
 import { budgetKey, budgetMiddleware, RateBudgets, registerRateBudgetMetrics } from '../aws/rate-budget.ts';
+import { deadline } from '../aws/timeouts.ts';
 import { type Config, clusterSelected, needsServices, type SourceConfig } from '../config/types.ts';
 import { type Coalescer, createCoalescer } from '../events/coalesce.ts';
 import { type ConsumerHealth, EventConsumer, type EventConsumerOptions } from '../events/consumer.ts';
@@ -31,7 +41,12 @@ import {
   writeFileSd,
 } from '../output/file-sd.ts';
 import { applyClusterEvents, type ClusterChanges } from './apply-events.ts';
-import { type RefreshContext, refreshSource, type SourceRefreshResult } from './refresh.ts';
+import {
+  type ClusterReads,
+  type RefreshContext,
+  refreshSource,
+  type SourceRefreshResult,
+} from './refresh.ts';
 import { DiscoveryState } from './state.ts';
 
 /**
@@ -40,6 +55,21 @@ import { DiscoveryState } from './state.ts';
  * two long polls per wait_time instead of one.
  */
 export const EVENT_RECEIVERS = 2;
+
+/**
+ * A cluster read while a refresh still waits for others (a slow or hung one) is published at most
+ * this long after; a refresh that ends sooner publishes it itself.
+ */
+export const PUBLISH_AFTER_UPDATE_MS = 1000;
+
+/**
+ * The loop stops waiting for a cluster's read after one refresh interval, but never sooner than
+ * this (an interval shortened below the config's 1s minimum, in tests).
+ */
+export const DETACH_MIN_MS = 1000;
+
+/** How long stop() waits for the events consumers to delete the messages they handled; then their calls are aborted. */
+export const STOP_DELETE_GRACE_MS = 2000;
 
 /** What one refresh of every source did, for logs and the `--once` summary. */
 export interface RefreshSummary {
@@ -63,11 +93,15 @@ export interface DaemonDeps {
   config: Config;
   log: Logger;
   metrics: Metrics;
-  /** Creates a source's clients with the given plugins (the rate budget); tests and the CLI use the default (real SDK clients). */
+  /**
+   * Creates a source's clients with the given plugins (the rate budget) and options (the request
+   * timeout, the SDK's logger); tests and the CLI use the default (real SDK clients).
+   */
   createClients?: (
     source: SourceConfig,
     metrics: Metrics,
     plugins: readonly Pluggable<object, MetadataBearer>[],
+    options: SourceClientsOptions,
   ) => SourceClients;
   /** Rate budgets shared with other daemons of the process; default: the daemon's own, from `config.rateBudget`. */
   budgets?: RateBudgets;
@@ -115,6 +149,11 @@ export interface RefreshOptions {
    * an existing file holds the last good targets of a previous run that a failing cluster must keep).
    */
   progressive?: boolean;
+  /**
+   * Stop waiting for a cluster's read after this long (the loop: one refresh interval); the read
+   * goes on until it ends or its deadline passes, and is published then. Undefined: wait for all.
+   */
+  detachAfterMs?: number;
 }
 
 /** The running discovery: state, fetchers and the refresh timer. */
@@ -151,6 +190,12 @@ export class Daemon {
   #stopped = true;
   /** Set by stop(): a refresh waiting for another does not start on closed clients. */
   #closed = false;
+  /** Aborted by stop(): every AWS call, rate-budget wait and cluster read in flight ends at once. */
+  readonly #shutdown = new AbortController();
+  /** Cluster reads in progress, per source name (a slow one outlives the refresh that started it). */
+  readonly #reads = new Map<string, ClusterReads>();
+  /** Publishes clusters read while a refresh still waits for others (PUBLISH_AFTER_UPDATE_MS). */
+  #publishTimer: NodeJS.Timeout | undefined;
 
   constructor(deps: DaemonDeps) {
     this.config = deps.config;
@@ -161,6 +206,10 @@ export class Daemon {
     const createClients = deps.createClients ?? createSourceClients;
     const includeServices = needsServices(deps.config);
     const awsLog = deps.log.child({ component: 'aws' });
+    const clientOptions: SourceClientsOptions = {
+      requestTimeoutMs: deps.config.timeouts.awsRequestMs,
+      log: awsLog,
+    };
     this.#ownsBudgets = deps.budgets === undefined;
     this.budgets = deps.budgets ?? new RateBudgets(deps.config.rateBudget);
     if (deps.metrics.registry.getSingleMetric('ecs_sd_rate_budget_tokens') === undefined)
@@ -177,15 +226,16 @@ export class Daemon {
           }),
         ),
       );
-      clients = createClients(source, deps.metrics, [budget]);
+      clients = createClients(source, deps.metrics, [budget], clientOptions);
       this.#clients.push(clients);
       return new SourceFetcher(source, clients, deps.metrics, awsLog.child({ source: source.name }), {
         includeServices,
+        signal: this.#shutdown.signal,
       });
     });
     deps.config.sources.forEach((source, index) => {
       if (source.events !== undefined)
-        this.#events.push(this.#createEvents(source, this.#fetchers[index]!, deps));
+        this.#events.push(this.#createEvents(source, this.#fetchers[index]!, deps, clientOptions));
     });
     const sources = deps.config.sources.map((source) => source.name);
     deps.metrics.setStateProvider(() => this.state.metricsState(sources));
@@ -212,9 +262,14 @@ export class Daemon {
     return current;
   }
 
-  #createEvents(source: SourceConfig, fetcher: SourceFetcher, deps: DaemonDeps): SourceEvents {
+  #createEvents(
+    source: SourceConfig,
+    fetcher: SourceFetcher,
+    deps: DaemonDeps,
+    clientOptions: SourceClientsOptions,
+  ): SourceEvents {
     const log = deps.log.child({ component: 'events', source: source.name });
-    const client = createEventsClient(source, deps.metrics);
+    const client = createEventsClient(source, deps.metrics, clientOptions);
     const labels = { source: source.name };
     const store = new TaskStore({
       selected: (clusterArn) => this.#eventCluster(source, clusterArn) !== undefined,
@@ -287,11 +342,24 @@ export class Daemon {
       };
       const poll = new Set<string>();
       const failures: string[] = [];
+      const reads = this.#readsOf(events.source.name);
       for (const [clusterArn, changes] of pending) {
         if (this.#closed) break;
-        const outcome = await this.#withCluster(events.source.name, clusterArn, () =>
-          applyClusterEvents(context, clusterArn, changes),
+        if (reads.has(clusterArn)) {
+          // A poll of this cluster is running (maybe a hung one): its events wait for it, the others' do not.
+          this.#requeue(events, clusterArn, changes);
+          continue;
+        }
+        const limit = deadline(
+          this.config.timeouts.clusterRefreshMs,
+          `applying the events of cluster "${clusterNameOf(clusterArn)}"`,
+          'timeouts.cluster_refresh',
+          this.#shutdown.signal,
         );
+        const outcome = await this.#withCluster(events.source.name, clusterArn, () =>
+          applyClusterEvents({ ...context, signal: limit.signal }, clusterArn, changes),
+        ).finally(() => limit.clear());
+        if (this.#closed) break;
         if (outcome.kind === 'applied') continue;
         const name = this.#eventCluster(events.source, clusterArn) ?? clusterNameOf(clusterArn);
         if (outcome.kind === 'failed') {
@@ -308,6 +376,7 @@ export class Daemon {
         const summary = await this.refresh({
           onlySources: new Set([events.source.name]),
           onlyClusters: poll,
+          detachAfterMs: this.#detachAfterMs(),
         });
         sources = summary.sources;
         failures.push(...summary.failures);
@@ -321,6 +390,32 @@ export class Daemon {
     this.#flushes.add(flush);
     void flush.catch(() => {}).finally(() => this.#flushes.delete(flush));
     return flush;
+  }
+
+  /** How long the loop waits for one cluster's read: a refresh interval, so the others are refreshed at most two intervals apart. */
+  #detachAfterMs(): number {
+    return Math.max(this.config.refreshIntervalMs, DETACH_MIN_MS);
+  }
+
+  /** Puts a cluster's changes back to be applied after the poll that reads it now (see `onClusterDone`). */
+  #requeue(events: SourceEvents, clusterArn: string, changes: ClusterChanges): void {
+    const waiting = events.pending.get(clusterArn);
+    if (waiting === undefined) {
+      events.pending.set(clusterArn, changes);
+      return;
+    }
+    for (const arn of changes.taskArns) waiting.taskArns.add(arn);
+    for (const arn of changes.containerInstanceArns) waiting.containerInstanceArns.add(arn);
+  }
+
+  /** The cluster reads in progress of a source. */
+  #readsOf(source: string): ClusterReads {
+    let reads = this.#reads.get(source);
+    if (reads === undefined) {
+      reads = new Map();
+      this.#reads.set(source, reads);
+    }
+    return reads;
   }
 
   /**
@@ -395,19 +490,24 @@ export class Daemon {
       options.onlySources === undefined
         ? this.#fetchers
         : this.#fetchers.filter((fetcher) => options.onlySources!.has(fetcher.source.name));
+    const progressive = options.progressive === true;
     const sources = await Promise.all(
       fetchers.map((fetcher) =>
         this.#refreshSourceOf(fetcher, {
           ...(options.onlyClusters === undefined ? {} : { onlyClusters: options.onlyClusters }),
-          // Cold start: publish each cluster as soon as it is read instead of waiting for the slowest.
-          ...(options.writeOutputs === false || options.progressive !== true || this.state.ready()
+          ...(options.detachAfterMs === undefined ? {} : { detachAfterMs: options.detachAfterMs }),
+          // Publish each cluster soon after it is read instead of waiting for the slowest.
+          ...(options.writeOutputs === false
             ? {}
-            : { onClusterUpdated: () => void this.#publish('progressive').catch(() => {}) }),
+            : { onClusterUpdated: () => this.#clusterUpdated(progressive) }),
         }),
       ),
     );
     const failures = sources.flatMap((source) => source.failures);
-    const complete = failures.length === 0;
+    // A cluster whose read is still running was not read by this refresh: not complete.
+    const complete = failures.length === 0 && sources.every((source) => source.pending.length === 0);
+    if (this.#publishTimer !== undefined) clearTimeout(this.#publishTimer);
+    this.#publishTimer = undefined;
     const first = complete && !this.state.ready() && options.onlySources === undefined;
     // Ready only once file_sd holds every cluster too: a probe (or a test) that sees ready finds both outputs whole.
     const written = options.writeOutputs === false ? [] : await this.#publish(first ? 'complete' : 'ready');
@@ -429,12 +529,31 @@ export class Daemon {
     return summary;
   }
 
+  /**
+   * A cluster's targets were replaced: a cold start publishes at once (`progressive`), a ready
+   * daemon within PUBLISH_AFTER_UPDATE_MS unless the refresh ends first and publishes itself.
+   */
+  #clusterUpdated(progressive: boolean): void {
+    if (this.#closed) return;
+    if (this.state.ready()) {
+      if (this.#publishTimer !== undefined) return;
+      this.#publishTimer = setTimeout(() => {
+        this.#publishTimer = undefined;
+        if (!this.#closed) void this.#publish().catch(() => {});
+      }, PUBLISH_AFTER_UPDATE_MS);
+      this.#publishTimer.unref();
+    } else if (progressive) {
+      void this.#publish('progressive').catch(() => {});
+    }
+  }
+
   /** Polls one source (some clusters of it); in event mode the poll's versions go to the source's store. */
   #refreshSourceOf(
     fetcher: SourceFetcher,
-    extra: Pick<RefreshContext, 'onlyClusters' | 'onClusterUpdated'>,
+    extra: Pick<RefreshContext, 'onlyClusters' | 'onClusterUpdated' | 'detachAfterMs'>,
   ): Promise<SourceRefreshResult> {
-    const store = this.#events.find((events) => events.fetcher === fetcher)?.store;
+    const events = this.#events.find((candidate) => candidate.fetcher === fetcher);
+    const store = events?.store;
     return refreshSource({
       fetcher,
       lock: (clusterArn, fn) => this.#withCluster(fetcher.source.name, clusterArn, fn),
@@ -443,12 +562,23 @@ export class Daemon {
       metrics: this.#metrics,
       log: this.#log,
       now: this.#now,
+      timeouts: this.config.timeouts,
+      signal: this.#shutdown.signal,
+      reads: this.#readsOf(fetcher.source.name),
       ...extra,
       ...(store === undefined
         ? {}
         : {
             onClusterPolled: (clusterArn, poll) => store.observePoll(clusterArn, poll),
             onClusterRemoved: (clusterArn) => store.dropCluster(clusterArn),
+          }),
+      // Events held back while this cluster was read are applied now.
+      ...(events === undefined
+        ? {}
+        : {
+            onClusterDone: (clusterArn: string) => {
+              if (events.pending.has(clusterArn) && !this.#closed) events.coalescer.trigger();
+            },
           }),
     });
   }
@@ -603,7 +733,7 @@ export class Daemon {
     ].some((path) => existsSync(path));
     const tick = () => {
       this.#timer = undefined;
-      this.refresh({ progressive: !existing })
+      this.refresh({ progressive: !existing, detachAfterMs: this.#detachAfterMs() })
         .catch((error: unknown) => this.#log.error({ err: error }, 'refresh failed'))
         .finally(() => {
           if (this.#stopped) return;
@@ -624,19 +754,39 @@ export class Daemon {
     return !this.#stopped && (this.#timer !== undefined || this.#inFlight !== undefined);
   }
 
-  /** Stops the timer, waits for a refresh in flight and closes the AWS clients. */
+  /**
+   * Stops the timer, aborts every AWS call, rate-budget wait and cluster read in flight (each
+   * cluster keeps its last targets), lets a write in progress finish, and closes the AWS clients:
+   * it never waits for AWS to answer, only STOP_DELETE_GRACE_MS for handled events to be deleted.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#closed = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
+    if (this.#publishTimer !== undefined) clearTimeout(this.#publishTimer);
+    this.#publishTimer = undefined;
     for (const events of this.#events) events.coalescer.cancel();
-    await Promise.all(this.#events.map((events) => events.consumer.stop()));
-    for (const events of this.#events) events.client.destroy();
+    this.#shutdown.abort(new Error('ecs-sd is stopping'));
     // Calls waiting for a token fail at once, so a refresh in flight ends now, keeping its last targets.
     if (this.#ownsBudgets) this.budgets.close();
+    const consumers = Promise.all(this.#events.map((events) => events.consumer.stop()));
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([
+      consumers,
+      new Promise<void>((resolve) => {
+        grace = setTimeout(resolve, STOP_DELETE_GRACE_MS);
+      }),
+    ]);
+    clearTimeout(grace);
+    // Destroying a client ends its calls still in flight (a delete that does not answer).
+    for (const events of this.#events) events.client.destroy();
+    await consumers;
     await this.#inFlight?.catch(() => {});
     await Promise.all([...this.#flushes].map((flush) => flush.catch(() => {})));
+    await Promise.all(
+      [...this.#reads.values()].flatMap((reads) => [...reads.values()].map((read) => read.done)),
+    );
     await this.#published.catch(() => {});
     for (const clients of this.#clients) clients.destroy();
   }

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FaultSpec, Sim } from 'ecs-sim';
+import { expectedAddresses as expectedAddressesOf } from '../support/expected-addresses.ts';
 import { type ChaosOptions, type ChaosRun, expectedAddresses, startChaos, waitUntil } from './harness.ts';
 
 /** The `host:port` targets of one task in ecs-sim's truth. */
@@ -61,6 +62,8 @@ interface ChaosCase {
   during?: (run: ChaosRun) => string[];
   /** Extra assertions while the fault is still active. */
   whileActive?: (run: ChaosRun) => Promise<void>;
+  /** Ends a fault that is not one of ecs-sim's and waits until the daemon is past it. */
+  recover?: (run: ChaosRun) => Promise<void>;
 }
 
 async function metricValue(run: ChaosRun, name: string, labels: Record<string, string>): Promise<number> {
@@ -84,8 +87,43 @@ const CASES: ChaosCase[] = [
   {
     name: 'timeouts (30% of calls take 2 s against a 200 ms request timeout)',
     faults: () => [{ kind: 'latency', rate: 0.3, latencyMs: 2000 }],
-    options: { requestTimeoutMs: 200 },
+    options: { extra: { timeouts: { aws_request: '200ms' } } },
     refreshes: 2,
+  },
+  {
+    name: "one cluster's calls never answer (held open by a proxy): the others stay right, it keeps its targets, stale, timeouts counted",
+    faults: () => [],
+    options: { proxy: true, extra: { timeouts: { aws_request: '300ms', cluster_refresh: '1s' } } },
+    during(run) {
+      const hung = run.clusters[1]!;
+      run.proxy!.hold = (call) => call.cluster === hung;
+      return [];
+    },
+    async whileActive(run) {
+      const hung = run.clusters[1]!;
+      await waitUntil(
+        async () => (await metricValue(run, 'ecs_sd_cluster_stale', { cluster: hung })) === 1,
+        `${hung} marked stale`,
+      );
+      assert.ok((await metricValue(run, 'ecs_sd_refresh_timeouts_total', { cluster: hung })) >= 1);
+      assert.ok(run.proxy!.held().length >= 1, 'calls were held open');
+      // The other clusters' churn (stopped tasks, their services' replacements) is published meanwhile.
+      const others = expectedAddressesOf(run.sim.groundTruth().tasks.filter((task) => task.cluster !== hung));
+      await waitUntil(async () => {
+        const outputs = new Set(await run.readOutputs().catch(() => []));
+        return others.every((address) => outputs.has(address));
+      }, 'the other clusters up to date while one hangs');
+      for (const cluster of run.clusters.filter((name) => name !== hung))
+        assert.equal(await metricValue(run, 'ecs_sd_cluster_stale', { cluster }), 0, cluster);
+    },
+    async recover(run) {
+      const hung = run.clusters[1]!;
+      run.proxy!.release();
+      await waitUntil(
+        async () => (await metricValue(run, 'ecs_sd_cluster_stale', { cluster: hung })) === 0,
+        `${hung} read again`,
+      );
+    },
   },
   { name: '30% connection resets', faults: () => [{ kind: 'reset', rate: 0.3 }] },
   { name: '30% malformed response bodies', faults: () => [{ kind: 'malformed', rate: 0.3 }] },
@@ -143,6 +181,7 @@ describe('chaos: the daemon under each fault', () => {
   for (const chaos of CASES) {
     test(chaos.name, async () => {
       const run = await startChaos(chaos.options);
+      let watcher: ReturnType<ChaosRun['watch']> | undefined;
       try {
         const removed = chaos.removes?.(run);
         let gone = new Set<string>();
@@ -151,7 +190,7 @@ describe('chaos: the daemon under each fault', () => {
             expectedAddresses(run.sim).includes(address),
           ),
         );
-        const watcher = run.watch(() => {
+        watcher = run.watch(() => {
           const out = new Set(mustStay);
           for (const address of gone) out.delete(address);
           return out;
@@ -167,6 +206,7 @@ describe('chaos: the daemon under each fault', () => {
 
         for (const id of ids) run.sim.faults.remove(id);
         run.sim.faults.clear();
+        await chaos.recover?.(run);
         for (const task of run.sim.groundTruth().tasks) {
           if (run.sim.findTask(task.taskArn)?.chaos !== undefined)
             run.sim.setTaskChaos(task.taskArn, undefined);
@@ -184,6 +224,8 @@ describe('chaos: the daemon under each fault', () => {
         assert.equal(run.daemon.scheduled(), true);
         assert.deepEqual(unhandled, []);
       } finally {
+        // A failed case stops its reader too, or the reader would read (and collect problems) forever.
+        await watcher?.stop();
         await run.close();
       }
     });

@@ -8,17 +8,16 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { MetadataBearer, Pluggable } from '@smithy/types';
 import { type Sim, startSim } from 'ecs-sim';
 import { parse as parseYaml } from 'yaml';
-import { createSourceClients, type SourceClients } from '../../src/aws/clients.ts';
 import { loadConfig } from '../../src/config/load.ts';
-import type { Config, SourceConfig } from '../../src/config/types.ts';
+import type { Config } from '../../src/config/types.ts';
 import { Daemon } from '../../src/daemon/daemon.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createMetrics, type Metrics } from '../../src/metrics.ts';
 import { waitUntil as waitUntilWithin } from '../integration/helpers.ts';
 import { expectedAddresses as expectedAddressesOf } from '../support/expected-addresses.ts';
+import { type HangingProxy, startHangingProxy } from '../support/hanging-proxy.ts';
 
 /** Refresh interval of the chaos daemon: short, so a fault sees several refreshes in well under a second. */
 export const CHAOS_REFRESH_INTERVAL_MS = 30;
@@ -68,6 +67,8 @@ export interface ChaosRun {
   metrics: Metrics;
   /** Clusters of the fleet, by name. */
   clusters: string[];
+  /** The proxy between the daemon and ecs-sim that can hold calls open (`proxy: true`). */
+  proxy: HangingProxy | undefined;
   /** Every output file with its format. */
   files: { path: string; yaml: boolean }[];
   /** Reads every output file once (throws when one does not parse): the targets of the single file, sorted. */
@@ -83,10 +84,10 @@ export interface ChaosRun {
 
 /** Options of a chaos run. */
 export interface ChaosOptions {
-  /** Client-side request timeout (the timeout case); default: the daemon's. */
-  requestTimeoutMs?: number;
-  /** Extra config YAML merged at the top level (e.g. a rate budget). */
+  /** Extra config YAML merged at the top level (e.g. a rate budget, timeouts). */
   extra?: Record<string, unknown>;
+  /** Read ecs-sim through a proxy that can hold calls open (calls that never answer). */
+  proxy?: boolean;
 }
 
 /** Starts ecs-sim with the chaos fleet and the daemon's loop, and waits for its first complete, correct output. */
@@ -102,30 +103,21 @@ export async function startChaos(options: ChaosOptions = {}): Promise<ChaosRun> 
     lifecycle: { provisioningMs: 0, pendingMs: 0, stoppingMs: 0, deprovisioningMs: 0 },
   });
   const dir = await mkdtemp(join(tmpdir(), 'ecs-sd-chaos-'));
+  const proxy = options.proxy === true ? await startHangingProxy(sim.endpoint) : undefined;
   const loaded = loadConfig({
     fileText: JSON.stringify({
-      sources: [{ name: 'chaos', region: 'us-east-1', endpoint: sim.endpoint }],
+      sources: [{ name: 'chaos', region: 'us-east-1', endpoint: proxy?.endpoint ?? sim.endpoint }],
       output: { directory: join(dir, 'by-interval'), file: join(dir, 'all.json') },
       ...options.extra,
     }),
   });
   const config: Config = { ...loaded, refreshIntervalMs: CHAOS_REFRESH_INTERVAL_MS };
   const metrics = createMetrics({ defaultMetrics: false });
-  const createClients = (
-    source: SourceConfig,
-    m: Metrics,
-    plugins: readonly Pluggable<object, MetadataBearer>[],
-  ): SourceClients =>
-    createSourceClients(
-      source,
-      m,
-      plugins,
-      options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs },
-    );
   let daemon: Daemon;
   try {
-    daemon = new Daemon({ config, log: silentLogger(), metrics, createClients });
+    daemon = new Daemon({ config, log: silentLogger(), metrics });
   } catch (error) {
+    await proxy?.close();
     await sim.close();
     await rm(dir, { recursive: true, force: true });
     throw error;
@@ -163,6 +155,7 @@ export async function startChaos(options: ChaosOptions = {}): Promise<ChaosRun> 
     daemon,
     metrics,
     clusters,
+    proxy,
     files,
     readOutputs,
     refreshes,
@@ -202,6 +195,7 @@ export async function startChaos(options: ChaosOptions = {}): Promise<ChaosRun> 
     },
     async close() {
       await daemon.stop();
+      await proxy?.close();
       await sim.close();
       await rm(dir, { recursive: true, force: true });
     },
