@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config/load.ts';
-import { Daemon } from '../src/daemon/daemon.ts';
+import { createRuntime } from '../src/daemon/runtime.ts';
 import { silentLogger } from '../src/log.ts';
 import { createMetrics } from '../src/metrics.ts';
 import { expectedAddresses } from '../test/support/expected-addresses.ts';
@@ -117,7 +117,7 @@ async function runDaemonChild(endpoint: string): Promise<void> {
     }),
   });
   const metrics = createMetrics({ defaultMetrics: false });
-  const daemon = new Daemon({ config, log: silentLogger(), metrics });
+  const daemon = createRuntime(config, { log: silentLogger(), metrics });
   process.on('message', (message: { cmd: 'refresh' | 'stop' }) => {
     void (async () => {
       if (message.cmd === 'refresh') {

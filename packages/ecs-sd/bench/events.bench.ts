@@ -13,7 +13,7 @@
  *
  * ecs-sim runs in one child process and each daemon in another (a child of this file, driven by
  * messages, with its http app on 127.0.0.1:0); this process churns, watches the outputs and keeps
- * the books. It uses only the daemon's public interface (Daemon, refresh, state, metrics, buildApp).
+ * the books. It uses only the daemon's public interface (createRuntime, refresh, state, metrics, buildApp).
  *
  * Run: node --expose-gc packages/ecs-sd/bench/events.bench.ts
  * Window per mode: ECS_SD_BENCH_EVENTS_MINUTES (default 3; the whole bench then takes ~12 minutes).
@@ -29,7 +29,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitUntil } from '@ecs-sd/testkit';
 import { loadConfig } from '../src/config/load.ts';
-import { Daemon } from '../src/daemon/daemon.ts';
+import { createRuntime } from '../src/daemon/runtime.ts';
 import { silentLogger } from '../src/log.ts';
 import { createMetrics } from '../src/metrics.ts';
 import { buildApp, HTTP_SD_PATH } from '../src/server/app.ts';
@@ -153,7 +153,7 @@ interface StatusReply {
 
 type Command = { cmd: 'ready' } | { cmd: 'refresh' } | { cmd: 'status' } | { cmd: 'stop' };
 
-/** The daemon child: one Daemon with file_sd in a temporary directory and its http app on 127.0.0.1:0. */
+/** The daemon child: one runtime with file_sd in a temporary directory and its http app on 127.0.0.1:0. */
 async function runDaemonChild(spec: DaemonSpec): Promise<void> {
   useBenchCredentials();
   const outputs = await mkdtemp(join(tmpdir(), 'ecs-sd-bench-events-'));
@@ -179,7 +179,7 @@ async function runDaemonChild(spec: DaemonSpec): Promise<void> {
     }),
   });
   const metrics = createMetrics({ defaultMetrics: false });
-  const daemon = new Daemon({ config, log: silentLogger(), metrics });
+  const daemon = createRuntime(config, { log: silentLogger(), metrics });
   const server = createServer(
     buildApp({
       view: daemon.state,

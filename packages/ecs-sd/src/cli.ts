@@ -19,18 +19,19 @@ import { ConfigError, DiscoveryFailedError, exitCodeFor, UsageError } from './er
 import { parseListenAddress } from './lib/listen-address.ts';
 import { createLogger } from './log.ts';
 
-// The daemon, the web app and the AWS SDK load lazily: --help, --version and check-config stay fast.
-const runtime = async () => {
-  const [daemon, discovery, metrics, app, webConfig] = await Promise.all([
-    import('./daemon/daemon.ts'),
+// The runtime, the web app and the AWS SDK load lazily: --help, --version and check-config stay fast.
+const loadRuntime = async () => {
+  const [runtime, summary, discovery, metrics, app, webConfig] = await Promise.all([
+    import('./daemon/runtime.ts'),
+    import('./daemon/summary.ts'),
     import('./discovery/index.ts'),
     import('./metrics.ts'),
     import('./server/app.ts'),
     import('./server/web-config.ts'),
   ]);
   return {
-    Daemon: daemon.Daemon,
-    formatSummary: daemon.formatSummary,
+    createRuntime: runtime.createRuntime,
+    formatSummary: summary.formatSummary,
     formatDecision: discovery.formatDecision,
     taskIdFromArn: discovery.taskIdFromArn,
     createMetrics: metrics.createMetrics,
@@ -106,7 +107,7 @@ async function checkConfig(line: CommandLine, io: CliIo): Promise<number> {
 }
 
 async function explainRemote(task: string, url: string, io: CliIo): Promise<number> {
-  const { formatDecision } = await runtime();
+  const { formatDecision } = await loadRuntime();
   const endpoint = new URL(`api/v1/tasks/${encodeURIComponent(task)}`, url.endsWith('/') ? url : `${url}/`);
   let response: Response;
   try {
@@ -134,8 +135,8 @@ async function explainRemote(task: string, url: string, io: CliIo): Promise<numb
 }
 
 async function explainLocal(task: string, config: Config, log: Logger, io: CliIo): Promise<number> {
-  const { Daemon, createMetrics, formatDecision, taskIdFromArn } = await runtime();
-  const daemon = new Daemon({ config, log, metrics: createMetrics({ defaultMetrics: false }) });
+  const { createRuntime, createMetrics, formatDecision, taskIdFromArn } = await loadRuntime();
+  const daemon = createRuntime(config, { log, metrics: createMetrics({ defaultMetrics: false }) });
   try {
     // A long task ARN names its cluster (task/CLUSTER/ID): read only that one.
     const parts = task.startsWith('arn:') ? task.split(':').slice(5).join(':').split('/') : [];
@@ -158,8 +159,8 @@ async function explainLocal(task: string, config: Config, log: Logger, io: CliIo
 }
 
 async function runOnce(config: Config, log: Logger, io: CliIo): Promise<number> {
-  const { Daemon, createMetrics, formatSummary } = await runtime();
-  const daemon = new Daemon({ config, log, metrics: createMetrics({ defaultMetrics: false }) });
+  const { createRuntime, createMetrics, formatSummary } = await loadRuntime();
+  const daemon = createRuntime(config, { log, metrics: createMetrics({ defaultMetrics: false }) });
   try {
     const summary = await daemon.refresh();
     io.stdout(`${formatSummary(summary)}\n`);
@@ -186,10 +187,10 @@ async function runDaemon(
 ): Promise<number> {
   // Handlers first: a SIGTERM during start-up still stops cleanly.
   const stopping = io.stopSignal?.() ?? new Promise<string>(() => {});
-  const { Daemon, createMetrics, buildApp, createWebServer, loadWebConfig } = await runtime();
+  const { createRuntime, createMetrics, buildApp, createWebServer, loadWebConfig } = await loadRuntime();
   const webConfig = webConfigFile === undefined ? undefined : await loadWebConfig(webConfigFile);
   const metrics = createMetrics();
-  const daemon = new Daemon({ config, log, metrics });
+  const daemon = createRuntime(config, { log, metrics });
   const server = createWebServer(
     webConfig,
     buildApp({

@@ -1,5 +1,5 @@
 /**
- * ecs-sd as a library: config loading, the daemon (refresh loop and state), metrics, logging and
+ * ecs-sd as a library: config loading, the runtime (refresh loop and state), metrics, logging and
  * the web app, for embedding and for in-process tests. The `ecs-sd` command is `cli.ts`.
  */
 
@@ -15,8 +15,14 @@ export {
   parseCommandLine,
   type SourceConfig,
 } from './config/index.ts';
-export { Daemon, type DaemonDeps, formatSummary, type RefreshSummary } from './daemon/daemon.ts';
+export {
+  createRuntime,
+  type RefreshOptions,
+  type Runtime,
+  type RuntimeDeps,
+} from './daemon/runtime.ts';
 export { DiscoveryState } from './daemon/state.ts';
+export { formatSummary, type RefreshSummary } from './daemon/summary.ts';
 export { formatDecision } from './discovery/index.ts';
 export { AwsReadError, ConfigError, EcsSdError, exitCodeFor, UsageError } from './errors.ts';
 export { compilePattern, type Pattern } from './lib/pattern.ts';

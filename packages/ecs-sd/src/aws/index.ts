@@ -1,14 +1,15 @@
 /** The AWS edge: clients per source, request counting middleware, and the cached, batched fetcher. */
 export { BoundedCache, type CacheLookupListener } from './cache.ts';
 export { createSourceClients, ROLE_SESSION_NAME, type SourceClients } from './clients.ts';
+export { clusterNameOf } from './fetch.ts';
 export {
-  type ClusterFetch,
   type ClusterRef,
   type ClusterSelection,
-  clusterNameOf,
   type FetcherOptions,
   SourceFetcher,
-} from './fetch.ts';
+  type TaskListing,
+} from './fetcher.ts';
+export { HostBatch, type HostTicket } from './host-batch.ts';
 export { DISCOVERY_IAM_ACTIONS } from './iam.ts';
 export { countingPlugin, isThrottle, operationName } from './middleware.ts';
 export {

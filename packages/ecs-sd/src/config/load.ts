@@ -230,6 +230,12 @@ export function compileConfig(file: ConfigFile, defaultRegion?: string): Config 
   const sources = file.sources.length > 0 ? file.sources : [{}];
   return {
     refreshIntervalMs: parseDuration(file.refresh_interval)!,
+    ...(file.discovery.task_reread_interval === undefined
+      ? {}
+      : { taskRereadIntervalMs: parseDuration(file.discovery.task_reread_interval)! }),
+    ...(file.discovery.cluster_reread_interval === undefined
+      ? {}
+      : { clusterRereadIntervalMs: parseDuration(file.discovery.cluster_reread_interval)! }),
     sources: sources.map((source) => compileSource(source, defaultRegion)),
     discovery: {
       conventions: {

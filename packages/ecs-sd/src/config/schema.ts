@@ -224,6 +224,16 @@ export const DiscoverySchema = z.strictObject({
     .startsWith('/', { error: 'expected a path starting with /' })
     .default('/metrics')
     .describe('metrics path of targets that name none'),
+  task_reread_interval: durationWithin({ min: MIN_REFRESH_INTERVAL_MS, max: MAX_REFRESH_INTERVAL_MS })
+    .optional()
+    .describe(
+      'describe a running task again once its description is this old, for healthStatus and tags, 1s to 24h; default: off (a task is described until its decision is final, then not again while it runs)',
+    ),
+  cluster_reread_interval: durationWithin({ min: MIN_REFRESH_INTERVAL_MS, max: MAX_REFRESH_INTERVAL_MS })
+    .optional()
+    .describe(
+      'describe a selected cluster again once its description is this old, for its tags, 1s to 24h; default: off (a cluster is described when first selected)',
+    ),
 });
 
 /** Extra labels that cost extra API calls. */

@@ -54,6 +54,10 @@ export interface OutputConfig {
 /** Everything the daemon needs, validated and frozen. */
 export interface Config {
   refreshIntervalMs: number;
+  /** Describe a task with a final decision again once its description is this old; undefined: never (the default). */
+  taskRereadIntervalMs?: number;
+  /** Describe a selected cluster again once its description is this old (its tags); undefined: never (the default). */
+  clusterRereadIntervalMs?: number;
   sources: readonly SourceConfig[];
   discovery: DiscoveryOptions;
   labels: { serviceDetails: boolean };

@@ -6,8 +6,8 @@
  */
 import type { Task } from '@aws-sdk/client-ecs';
 import type { Logger } from 'pino';
-import type { SourceFetcher } from '../aws/fetch.ts';
-import { discoverCluster } from '../discovery/index.ts';
+import type { SourceFetcher } from '../aws/fetcher.ts';
+import { discoverCluster, isFinal } from '../discovery/index.ts';
 import type { DiscoveryOptions, TaskDecision } from '../discovery/types.ts';
 import type { TaskStore } from '../events/task-store.ts';
 import type { DiscoveryState } from './state.ts';
@@ -86,15 +86,16 @@ async function applyUnchecked(
   if (running.length === 0 && removed.size === 0) return { kind: 'applied', upserts: 0, removals: 0 };
 
   let decided: TaskDecision[] = [];
+  /** The copies the decisions were made from (with the tags a poll or DescribeTasks read). */
+  let copies: readonly Task[] = [];
   if (running.length > 0) {
     try {
       const tasks = context.describeNewTasks
         ? await withNewTasksDescribed(fetcher, clusterArn, running, context.signal)
         : running;
-      decided = discoverCluster(
-        await fetcher.eventSnapshot(cluster, tasks, context.signal),
-        context.options,
-      ).decisions;
+      const snapshot = await fetcher.eventSnapshot(cluster, tasks, context.signal);
+      decided = discoverCluster(snapshot, context.options).decisions;
+      copies = snapshot.tasks;
     } catch (error) {
       return { kind: 'failed', error };
     }
@@ -104,16 +105,23 @@ async function applyUnchecked(
     ...entry.decisions.filter((decision) => !changed.has(decision.taskArn)),
     ...decided,
   ].sort(compareArn);
-  const byArn = new Map(running.map((task) => [task.taskArn, task]));
-  fetcher.settleEvents(
+  // A final decision's copy stands for the task until it changes (a poll does not describe it again);
+  // any other is described by the next poll.
+  const byArn = new Map(copies.map((task) => [task.taskArn, task]));
+  const final = decided.filter((decision) => isFinal(decision));
+  fetcher.rememberTasks(
     clusterArn,
-    decided.map((decision) => ({ decision, task: byArn.get(decision.taskArn)! })),
-    removed,
+    final.flatMap((decision) => byArn.get(decision.taskArn) ?? []),
   );
+  fetcher.forgetTasks(clusterArn, [
+    ...removed,
+    ...decided.filter((decision) => !isFinal(decision)).map((decision) => decision.taskArn),
+  ]);
   state.update({
     source,
     clusterArn,
     clusterName: entry.clusterName,
+    clusterTags: entry.clusterTags,
     targets: decisions.flatMap((decision) => decision.containers.flatMap((container) => container.targets)),
     decisions,
     // The event path read no task list: the cluster's last successful poll stays its last success.

@@ -13,6 +13,8 @@ export interface ClusterEntry {
   source: string;
   clusterArn: string;
   clusterName: string;
+  /** The cluster's tags the decisions were made with: when they change, every task is decided again. */
+  clusterTags: Readonly<Record<string, string>>;
   targets: readonly Target[];
   decisions: readonly TaskDecision[];
   /** True while serving these targets after a failed refresh. */
@@ -55,9 +57,12 @@ export class DiscoveryState implements DiscoveryView {
   #byId = new Map<string, TaskDecision>();
   readonly #files = new Map<string, FileStatus>();
 
-  /** Stores a cluster's fresh targets and decisions (a successful refresh). */
-  update(entry: Omit<ClusterEntry, 'stale'>): void {
-    this.#clusters.set(entryKey(entry.source, entry.clusterArn), { ...entry, stale: false });
+  /** Stores a cluster's fresh targets and decisions (a successful refresh); no `clusterTags`: none. */
+  update(
+    entry: Omit<ClusterEntry, 'stale' | 'clusterTags'> & Partial<Pick<ClusterEntry, 'clusterTags'>>,
+  ): void {
+    const clusterTags = entry.clusterTags ?? {};
+    this.#clusters.set(entryKey(entry.source, entry.clusterArn), { ...entry, clusterTags, stale: false });
     this.#reindex();
   }
 

@@ -4,6 +4,7 @@ export { eniInfo, hostPart, NETWORK_MODES } from './address.ts';
 export { accountFromArn, familyAndRevision, taskIdFromArn } from './arn.ts';
 export { ECS_SD_PREFIX, PROMETHEUS_ENV_NAMES, ruleMatches } from './conventions.ts';
 export { decideTask, discoverCluster, PRECEDENCE } from './decide.ts';
+export { type DescribePlan, type DescribePlanInput, isFinal, planDescribe } from './describe-plan.ts';
 export { formatDecision } from './format.ts';
 export { bucketFor, bucketMs, durationOf, parseDuration, parseInterval } from './interval.ts';
 export { isUserLabelName, sanitizeLabelName } from './labels.ts';

@@ -12,7 +12,7 @@ import { type Sim, startSim } from 'ecs-sim';
 import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/types.ts';
-import { Daemon } from '../../src/daemon/daemon.ts';
+import { createRuntime, type Runtime } from '../../src/daemon/runtime.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createMetrics, type Metrics } from '../../src/metrics.ts';
 import { waitUntil as waitUntilWithin } from '../integration/helpers.ts';
@@ -63,7 +63,7 @@ export function parseFileSd(text: string, yaml: boolean): string[] {
 /** A running chaos case: the simulator, the daemon, its output files and what the reader saw. */
 export interface ChaosRun {
   sim: Sim;
-  daemon: Daemon;
+  daemon: Runtime;
   metrics: Metrics;
   /** Clusters of the fleet, by name. */
   clusters: string[];
@@ -113,9 +113,9 @@ export async function startChaos(options: ChaosOptions = {}): Promise<ChaosRun> 
   });
   const config: Config = { ...loaded, refreshIntervalMs: CHAOS_REFRESH_INTERVAL_MS };
   const metrics = createMetrics({ defaultMetrics: false });
-  let daemon: Daemon;
+  let daemon: Runtime;
   try {
-    daemon = new Daemon({ config, log: silentLogger(), metrics });
+    daemon = createRuntime(config, { log: silentLogger(), metrics });
   } catch (error) {
     await proxy?.close();
     await sim.close();

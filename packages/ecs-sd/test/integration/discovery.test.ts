@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Sim, startSim } from 'ecs-sim';
 import { DISCOVERY_IAM_ACTIONS } from '../../src/aws/iam.ts';
-import type { Daemon } from '../../src/daemon/daemon.ts';
+import type { Runtime } from '../../src/daemon/runtime.ts';
 import type { Metrics } from '../../src/metrics.ts';
 import { buildApp } from '../../src/server/app.ts';
 import {
@@ -27,7 +27,7 @@ import {
 describe('discovery of the conventions fleet', () => {
   let sim: Sim;
   let dir: string;
-  let daemon: Daemon;
+  let daemon: Runtime;
   let metrics: Metrics;
   let server: Server;
   let base: string;

@@ -14,7 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startProcess, waitForOutput, waitUntil } from '@ecs-sd/testkit';
 import { type Sim, startSim } from 'ecs-sim';
-import { Daemon } from '../../src/daemon/daemon.ts';
+import { createRuntime } from '../../src/daemon/runtime.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { deepArrays, poisonBodies } from '../events/fixtures.ts';
@@ -81,8 +81,7 @@ describe('poison messages on the events queue', () => {
       events: { queue_url: queueUrl, reconcile_interval: '10m' },
     });
     const metrics = createMetrics({ defaultMetrics: false });
-    const daemon = new Daemon({
-      config,
+    const daemon = createRuntime(config, {
       log: silentLogger(),
       metrics,
       eventsOptions: { waitTimeSeconds: 1, backoffInitialMs: 20, backoffMaxMs: 100 },

@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { type Sim, startSim } from 'ecs-sim';
-import { Daemon } from '../../src/daemon/daemon.ts';
+import { createRuntime, type Runtime } from '../../src/daemon/runtime.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { drain, FLEET, LIFECYCLE, queueDepth, sendAll, settled, simClients } from '../events/sim.ts';
@@ -46,7 +46,7 @@ describe('event mode against ecs-sim', () => {
   let queueUrl: string;
   let rawUrl: string;
   let clients: ReturnType<typeof simClients>;
-  let daemon: Daemon | undefined;
+  let daemon: Runtime | undefined;
   before(async () => {
     useTestCredentials();
     sim = await startSim({ port: 0, fleet: FLEET as never, throttling: false, lifecycle: LIFECYCLE });
@@ -86,7 +86,7 @@ describe('event mode against ecs-sim', () => {
       },
     );
     const metrics = createMetrics({ defaultMetrics: false });
-    daemon = new Daemon({ config, log: silentLogger(), metrics, eventsOptions: EVENTS_OPTIONS });
+    daemon = createRuntime(config, { log: silentLogger(), metrics, eventsOptions: EVENTS_OPTIONS });
     daemon.start();
     const started = daemon;
     await waitUntil(() => started.state.ready(), 'the first refresh');

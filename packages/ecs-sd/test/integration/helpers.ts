@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/types.ts';
-import { Daemon } from '../../src/daemon/daemon.ts';
+import { createRuntime, type Runtime } from '../../src/daemon/runtime.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createMetrics, type Metrics } from '../../src/metrics.ts';
 
@@ -82,10 +82,10 @@ export function simConfig(endpoint: string, extraYaml = '', source: Record<strin
   return loadConfig({ fileText: JSON.stringify({ ...file, sources }) });
 }
 
-/** A daemon reading ecs-sim with real SDK clients, its own metrics and a silent logger. */
-export function simDaemon(config: Config): { daemon: Daemon; metrics: Metrics } {
+/** A runtime reading ecs-sim with real SDK clients, its own metrics and a silent logger. */
+export function simDaemon(config: Config): { daemon: Runtime; metrics: Metrics } {
   const metrics = createMetrics({ defaultMetrics: false });
-  return { daemon: new Daemon({ config, log: silentLogger(), metrics }), metrics };
+  return { daemon: createRuntime(config, { log: silentLogger(), metrics }), metrics };
 }
 
 /** The value of one counter/gauge series in a metrics registry, 0 when absent. */

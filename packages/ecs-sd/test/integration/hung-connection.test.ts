@@ -15,7 +15,7 @@ import { type ManagedProcess, startProcess, waitForOutput, waitUntil } from '@ec
 import { type Sim, startSim } from 'ecs-sim';
 import { stringify } from 'yaml';
 import { main } from '../../src/cli.ts';
-import { Daemon } from '../../src/daemon/daemon.ts';
+import { createRuntime } from '../../src/daemon/runtime.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { FLEET, LIFECYCLE } from '../events/sim.ts';
@@ -425,8 +425,7 @@ describe('event mode while a poll of one cluster hangs', () => {
       },
     );
     const metrics = createMetrics({ defaultMetrics: false });
-    const daemon = new Daemon({
-      config,
+    const daemon = createRuntime(config, {
       log: silentLogger(),
       metrics,
       eventsOptions: { waitTimeSeconds: 1, backoffInitialMs: 20, backoffMaxMs: 100 },

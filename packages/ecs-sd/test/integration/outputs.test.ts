@@ -15,7 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import { type FleetSpec, type Sim, startSim } from 'ecs-sim';
 import { main } from '../../src/cli.ts';
 import type { Config } from '../../src/config/types.ts';
-import { Daemon } from '../../src/daemon/daemon.ts';
+import { createRuntime, type Runtime } from '../../src/daemon/runtime.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createMetrics, type Metrics } from '../../src/metrics.ts';
 import { buildApp } from '../../src/server/app.ts';
@@ -80,7 +80,7 @@ const FLEET: FleetSpec = {
 const MAX_OUTPUT_LENGTH = 15_000;
 
 interface Running {
-  daemon: Daemon;
+  daemon: Runtime;
   metrics: Metrics;
   url: string;
   httpSdFailures: string[];
@@ -89,8 +89,7 @@ interface Running {
 
 async function startDaemon(config: Config, maxOutputLength?: number): Promise<Running> {
   const metrics = createMetrics({ defaultMetrics: false });
-  const daemon = new Daemon({
-    config,
+  const daemon = createRuntime(config, {
     log: silentLogger(),
     metrics,
     ...(maxOutputLength === undefined ? {} : { maxOutputLength }),
@@ -439,7 +438,7 @@ describe('YAML output of label values Prometheus reads exactly', () => {
         `output: { directory: ${JSON.stringify(join(dir, format))}, format: ${format} }`,
       );
       const metrics = createMetrics({ defaultMetrics: false });
-      const daemon = new Daemon({ config, log: silentLogger(), metrics });
+      const daemon = createRuntime(config, { log: silentLogger(), metrics });
       try {
         const summary = await daemon.refresh();
         assert.equal(summary.complete, true, summary.failures.join('\n'));

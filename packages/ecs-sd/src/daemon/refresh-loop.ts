@@ -1,0 +1,95 @@
+/**
+ * The refresh loop: refresh now, then again `intervalMs()` after each refresh ends, so refreshes
+ * never overlap. A refresh that throws is reported to `onError` and the loop goes on (the state
+ * keeps what it had: better stale than partial). Like Prometheus's discovery/refresh/refresh.go,
+ * and nothing more: what a refresh does is the caller's. The timer is injected (tests pass a fake
+ * one) and unref'd by default; stop() clears it.
+ */
+
+/** Timers of the loop; tests pass fake ones. */
+export interface LoopTimer {
+  set(callback: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+/** Node's timers, unref'd: the loop never holds the process open on its own. */
+export const NODE_LOOP_TIMER: LoopTimer = {
+  set: (callback, ms) => setTimeout(callback, ms).unref(),
+  clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/** What the loop runs. */
+export interface RefreshLoopOptions {
+  /** One refresh. */
+  refresh: () => Promise<unknown>;
+  /** Time from the end of one refresh to the start of the next, asked after each refresh. */
+  intervalMs: () => number;
+  /** Receives what a refresh threw; the loop goes on. */
+  onError: (error: unknown) => void;
+  timer?: LoopTimer;
+}
+
+/** Refreshes now and then every interval after each refresh ends, until stopped. */
+export class RefreshLoop {
+  readonly #options: RefreshLoopOptions;
+  readonly #timer: LoopTimer;
+  #handle: unknown;
+  #running: Promise<void> | undefined;
+  #stopped = true;
+
+  constructor(options: RefreshLoopOptions) {
+    this.#options = options;
+    this.#timer = options.timer ?? NODE_LOOP_TIMER;
+  }
+
+  /** Starts the loop with a refresh now; a second call while running is a no-op. */
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    this.#tick();
+  }
+
+  /** True while a next refresh is scheduled or running. */
+  scheduled(): boolean {
+    return !this.#stopped && (this.#handle !== undefined || this.#running !== undefined);
+  }
+
+  /** The refresh in flight, if any (resolves when it has ended, whatever its outcome). */
+  get running(): Promise<void> | undefined {
+    return this.#running;
+  }
+
+  /** Brings the next refresh to `ms` from now; no-op while a refresh runs (the next is scheduled when it ends). */
+  reschedule(ms: number): void {
+    if (this.#stopped || this.#handle === undefined) return;
+    this.#timer.clear(this.#handle);
+    this.#handle = this.#timer.set(() => this.#tick(), ms);
+  }
+
+  /** Stops scheduling; a refresh in flight is not waited for (see `running`). */
+  stop(): void {
+    this.#stopped = true;
+    if (this.#handle !== undefined) this.#timer.clear(this.#handle);
+    this.#handle = undefined;
+  }
+
+  #tick(): void {
+    this.#handle = undefined;
+    const run = (async () => {
+      try {
+        await this.#options.refresh();
+      } catch (error) {
+        try {
+          this.#options.onError(error);
+        } catch {
+          // An onError that throws must not end the loop.
+        }
+      }
+    })();
+    this.#running = run;
+    void run.then(() => {
+      this.#running = undefined;
+      if (!this.#stopped) this.#handle = this.#timer.set(() => this.#tick(), this.#options.intervalMs());
+    });
+  }
+}
