@@ -10,6 +10,7 @@
  * `load` stops waiting when its own signal aborts.
  */
 import type { HostInfo } from '../discovery/types.ts';
+import { type Timer, UNREF_TIMER } from '../lib/timer.ts';
 import { abortable } from './timeouts.ts';
 
 /** Reads hosts by instance id for the named clusters; throws when the read fails. */
@@ -17,18 +18,6 @@ export type HostRead = (
   ids: readonly string[],
   clusters: readonly string[],
 ) => Promise<ReadonlyMap<string, HostInfo>>;
-
-/** Timers of the batch; tests pass fake ones. */
-export interface BatchTimer {
-  set(callback: () => void, ms: number): unknown;
-  clear(handle: unknown): void;
-}
-
-/** Node's timers, unref'd: a pending batch never holds the process open (its waiters do). */
-export const NODE_BATCH_TIMER: BatchTimer = {
-  set: (callback, ms) => setTimeout(callback, ms).unref(),
-  clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
 
 /** One cluster's part in a batch: exactly one of `load` or `leave` counts, the first called. */
 export interface HostTicket {
@@ -51,15 +40,15 @@ interface Round {
 export class HostBatch {
   readonly #read: HostRead;
   readonly #maxWaitMs: number;
-  readonly #timer: BatchTimer;
+  readonly #timer: Timer;
   /** Tickets that have neither loaded nor left. */
   readonly #open = new Set<symbol>();
   #round: Round | undefined;
 
-  constructor(read: HostRead, options: { maxWaitMs: number; timer?: BatchTimer }) {
+  constructor(read: HostRead, options: { maxWaitMs: number; timer?: Timer }) {
     this.#read = read;
     this.#maxWaitMs = options.maxWaitMs;
-    this.#timer = options.timer ?? NODE_BATCH_TIMER;
+    this.#timer = options.timer ?? UNREF_TIMER;
   }
 
   /** A ticket for one cluster read; the batch waits for it until it loads or leaves. */

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { OutputConfig } from '../config/types.ts';
 import type { Interval } from '../discovery/types.ts';
+import { type Timer, UNREF_TIMER } from '../lib/timer.ts';
 import type { Metrics } from '../metrics.ts';
 import {
   FileSdError,
@@ -48,6 +49,8 @@ export interface PublisherDeps {
   now: () => number;
   /** Longest file_sd file in UTF-16 code units (default `MAX_OUTPUT_LENGTH`); tests make it small. */
   maxOutputLength?: number | undefined;
+  /** Timer of `publishSoon` (tests pass a fake one). @default UNREF_TIMER */
+  timer?: Timer | undefined;
 }
 
 /** Writes the file_sd outputs from the state, in order, each file on its own. */
@@ -63,11 +66,13 @@ export class Publisher {
   /** Set by the first write: temporary files a killed process left are removed once, before it. */
   #cleaned = false;
   /** Publishes clusters read while a refresh still waits for others (PUBLISH_AFTER_UPDATE_MS). */
-  #soon: NodeJS.Timeout | undefined;
+  #soon: unknown;
+  readonly #timer: Timer;
   #closed = false;
 
   constructor(deps: PublisherDeps) {
     this.#deps = deps;
+    this.#timer = deps.timer ?? UNREF_TIMER;
     const { directory, file, format } = deps.output;
     this.#layouts = [
       ...(directory === undefined ? [] : [{ directory, format }]),
@@ -96,16 +101,15 @@ export class Publisher {
   /** Publishes within PUBLISH_AFTER_UPDATE_MS, unless a publish comes first (`cancelSoon`). */
   publishSoon(): void {
     if (this.#closed || this.#soon !== undefined) return;
-    this.#soon = setTimeout(() => {
+    this.#soon = this.#timer.set(() => {
       this.#soon = undefined;
       if (!this.#closed) void this.publish().catch(() => {});
     }, PUBLISH_AFTER_UPDATE_MS);
-    this.#soon.unref();
   }
 
   /** Drops a publish `publishSoon` scheduled (the caller publishes now). */
   cancelSoon(): void {
-    if (this.#soon !== undefined) clearTimeout(this.#soon);
+    if (this.#soon !== undefined) this.#timer.clear(this.#soon);
     this.#soon = undefined;
   }
 

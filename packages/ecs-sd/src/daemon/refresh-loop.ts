@@ -5,18 +5,7 @@
  * and nothing more: what a refresh does is the caller's. The timer is injected (tests pass a fake
  * one) and unref'd by default; stop() clears it.
  */
-
-/** Timers of the loop; tests pass fake ones. */
-export interface LoopTimer {
-  set(callback: () => void, ms: number): unknown;
-  clear(handle: unknown): void;
-}
-
-/** Node's timers, unref'd: the loop never holds the process open on its own. */
-export const NODE_LOOP_TIMER: LoopTimer = {
-  set: (callback, ms) => setTimeout(callback, ms).unref(),
-  clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
+import { type Timer, UNREF_TIMER } from '../lib/timer.ts';
 
 /** What the loop runs. */
 export interface RefreshLoopOptions {
@@ -26,20 +15,20 @@ export interface RefreshLoopOptions {
   intervalMs: () => number;
   /** Receives what a refresh threw; the loop goes on. */
   onError: (error: unknown) => void;
-  timer?: LoopTimer;
+  timer?: Timer;
 }
 
 /** Refreshes now and then every interval after each refresh ends, until stopped. */
 export class RefreshLoop {
   readonly #options: RefreshLoopOptions;
-  readonly #timer: LoopTimer;
+  readonly #timer: Timer;
   #handle: unknown;
   #running: Promise<void> | undefined;
   #stopped = true;
 
   constructor(options: RefreshLoopOptions) {
     this.#options = options;
-    this.#timer = options.timer ?? NODE_LOOP_TIMER;
+    this.#timer = options.timer ?? UNREF_TIMER;
   }
 
   /** Starts the loop with a refresh now; a second call while running is a no-op. */

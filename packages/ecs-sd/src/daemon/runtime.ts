@@ -12,11 +12,12 @@ import type { Logger } from 'pino';
 import { createSourceClients, type SourceClientsOptions } from '../aws/clients.ts';
 import { RateBudgets, registerRateBudgetMetrics } from '../aws/rate-budget.ts';
 import type { Config } from '../config/types.ts';
+import type { Timer } from '../lib/timer.ts';
 import type { Metrics } from '../metrics.ts';
 import { ClusterLocks } from './cluster-locks.ts';
 import { EventMode, type EventsTuning } from './event-mode.ts';
 import { Publisher } from './publisher.ts';
-import { type LoopTimer, RefreshLoop } from './refresh-loop.ts';
+import { RefreshLoop } from './refresh-loop.ts';
 import { type RefreshContext, refreshSource } from './source-refresh.ts';
 import { type CreateClients, createSources, type SourceRuntime } from './sources.ts';
 import { DiscoveryState } from './state.ts';
@@ -42,8 +43,8 @@ export interface RuntimeDeps {
   maxOutputLength?: number;
   /** Tuning of the events consumers (tests shorten the long poll and the backoff). */
   eventsOptions?: EventsTuning;
-  /** Timers of the refresh loop (tests pass fake ones). */
-  timer?: LoopTimer;
+  /** Timers of the refresh loop and the publisher (tests pass fake ones). */
+  timer?: Timer;
 }
 
 /** Options of one refresh. */
@@ -140,6 +141,7 @@ class DiscoveryRuntime implements Runtime {
       log: this.#log,
       now: this.#now,
       maxOutputLength: deps.maxOutputLength,
+      timer: deps.timer,
     });
     const names = [...this.#sources.keys()];
     deps.metrics.setStateProvider(() => this.state.metricsState(names));

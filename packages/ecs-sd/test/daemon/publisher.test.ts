@@ -1,0 +1,148 @@
+/**
+ * The publisher of the file_sd outputs, against a temporary directory and a state filled by hand
+ * (no AWS): nothing before ready but a cold start's clusters, writes in order, an unchanged state
+ * not rendered again, and a file that cannot be written recorded, kept and tried again.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Publisher } from '../../src/daemon/publisher.ts';
+import { DiscoveryState } from '../../src/daemon/state.ts';
+import { silentLogger } from '../../src/log.ts';
+import { createMetrics } from '../../src/metrics.ts';
+import { target } from '../output/fixtures.ts';
+import { FakeTimer } from '../support/fake-timer.ts';
+
+const CLUSTER_ARN = 'arn:aws:ecs:eu-west-1:123456789012:cluster/prod';
+
+function withTargets(state: DiscoveryState, ips: string[], cluster = 'prod'): void {
+  state.update({
+    source: 'main',
+    clusterArn: CLUSTER_ARN.replace('prod', cluster),
+    clusterName: cluster,
+    targets: ips.map((ip, index) => target({ cluster, taskId: `t${index}`, ip })),
+    decisions: [],
+    lastSuccessMs: 0,
+  });
+}
+
+async function addresses(file: string): Promise<string[]> {
+  const groups = JSON.parse(await readFile(file, 'utf8')) as { targets: string[] }[];
+  return groups.flatMap((group) => group.targets).sort();
+}
+
+describe('Publisher', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ecs-sd-publisher-'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  function publisher(name: string, state = new DiscoveryState()) {
+    const file = join(dir, `${name}.json`);
+    const metrics = createMetrics({ defaultMetrics: false });
+    const timer = new FakeTimer();
+    const published = new Publisher({
+      timer,
+      output: { file, format: 'json' },
+      defaultInterval: '1m',
+      state,
+      metrics,
+      log: silentLogger(),
+      now: () => 0,
+    });
+    const writes = async () => (await metrics.fileWrites.get()).values.reduce((sum, v) => sum + v.value, 0);
+    return { file, state, published, writes, timer };
+  }
+
+  test('before ready nothing is written, except a cold start’s clusters read so far', async () => {
+    const { file, state, published } = publisher('cold');
+    assert.equal(published.hasPreviousOutput(), false);
+    assert.deepEqual(await published.publish('progressive'), [], 'no cluster read yet: nothing');
+    withTargets(state, ['10.0.0.1']);
+    assert.deepEqual(await published.publish('ready'), [], 'not ready: nothing');
+    assert.deepEqual(await published.publish('progressive'), [file]);
+    assert.deepEqual(await addresses(file), ['10.0.0.1:9100']);
+    assert.equal(published.hasPreviousOutput(), true);
+  });
+
+  test('the first complete refresh writes; an unchanged state is not rendered or written again', async () => {
+    const { file, state, published, writes } = publisher('steady');
+    withTargets(state, ['10.0.0.1', '10.0.0.2']);
+    assert.deepEqual(await published.publish('complete'), [file]);
+    state.markReady();
+    assert.deepEqual(await published.publish(), []);
+    assert.equal(await writes(), 1);
+    withTargets(state, ['10.0.0.3']);
+    assert.deepEqual(await published.publish(), [file]);
+    assert.deepEqual(await addresses(file), ['10.0.0.3:9100']);
+  });
+
+  test('writes land in the order they were asked for', async () => {
+    const { file, state, published } = publisher('order');
+    state.markReady();
+    withTargets(state, ['10.0.0.1']);
+    const first = published.publish();
+    withTargets(state, ['10.0.0.2']);
+    const second = published.publish();
+    await Promise.all([first, second]);
+    assert.deepEqual(await addresses(file), ['10.0.0.2:9100'], 'the newer state is what stays');
+  });
+
+  test('a file that cannot be written keeps its content, is recorded for readiness, and is written once it can', async () => {
+    const blocked = join(dir, 'blocked');
+    await mkdir(blocked);
+    const file = join(blocked, 'all.json');
+    await writeFile(file, '[]');
+    const state = new DiscoveryState();
+    const metrics = createMetrics({ defaultMetrics: false });
+    const published = new Publisher({
+      output: { file, format: 'json' },
+      defaultInterval: '1m',
+      state,
+      metrics,
+      log: silentLogger(),
+      now: () => 42_000,
+    });
+    state.markReady();
+    withTargets(state, ['10.0.0.1']);
+    // The file's directory replaced by a file: the write fails.
+    await rm(blocked, { recursive: true });
+    await writeFile(blocked, 'not a directory');
+    assert.deepEqual(await published.publish(), []);
+    assert.equal(state.file(file)?.ok, false);
+    assert.equal(state.outputProblems().length, 1);
+    assert.match(state.outputProblems()[0]!, /not written since 1970-01-01T00:00:42\.000Z/);
+    await rm(blocked);
+    await mkdir(blocked);
+    assert.deepEqual(await published.publish(), [file], 'tried again although the state did not change');
+    assert.equal(state.file(file)?.ok, true);
+    assert.deepEqual(await addresses(file), ['10.0.0.1:9100']);
+  });
+
+  test('publishSoon writes within a second unless a publish comes first; stop waits for a write and schedules none', async () => {
+    const { file, state, published, writes, timer } = publisher('soon');
+    state.markReady();
+    withTargets(state, ['10.0.0.1']);
+    published.publishSoon();
+    published.publishSoon();
+    assert.deepEqual(timer.pending(), [1000], 'one publish for many updates');
+    published.cancelSoon();
+    assert.deepEqual(timer.pending(), []);
+    published.publishSoon();
+    await timer.advance(999);
+    assert.equal(await writes(), 0);
+    await timer.advance(1);
+    await published.publish();
+    assert.equal(await writes(), 1, 'written once, when the second passed');
+    assert.deepEqual(await addresses(file), ['10.0.0.1:9100']);
+    withTargets(state, ['10.0.0.2']);
+    published.publishSoon();
+    await published.stop();
+    assert.deepEqual(timer.pending(), [], 'stop dropped the scheduled publish');
+    published.publishSoon();
+    assert.deepEqual(timer.pending(), [], 'nothing is scheduled after stop');
+  });
+});
