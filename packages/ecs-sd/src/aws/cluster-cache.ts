@@ -68,12 +68,64 @@ export class ClusterCache {
     return out;
   }
 
-  /** The hosts the given held container instances run on (in use, so not evicted). */
-  hostsOf(containerInstanceArns: Iterable<string>): Set<string> {
-    const out = new Set<string>();
-    for (const arn of containerInstanceArns) {
+  /**
+   * The container instances of these tasks: cached ones, and the others through `read` (then
+   * cached). Instances that neither these tasks nor `inUse` run on are evicted.
+   */
+  async containerInstancesFor(
+    tasks: readonly Task[],
+    inUse: ReadonlySet<string>,
+    read: (arns: string[]) => Promise<ContainerInstance[]>,
+  ): Promise<Map<string, ContainerInstance>> {
+    const arns = new Set(tasks.map((task) => task.containerInstanceArn).filter((arn) => arn !== undefined));
+    const out = new Map<string, ContainerInstance>();
+    const misses: string[] = [];
+    for (const arn of arns) {
+      const cached = this.containerInstances.get(arn);
+      if (cached === undefined) misses.push(arn);
+      else out.set(arn, cached);
+    }
+    this.containerInstances.retainOnly(new Set([...arns, ...inUse]));
+    if (misses.length === 0) return out;
+    for (const instance of await read(misses)) {
+      if (instance.containerInstanceArn === undefined) continue;
+      this.containerInstances.set(instance.containerInstanceArn, instance);
+      out.set(instance.containerInstanceArn, instance);
+    }
+    return out;
+  }
+
+  /**
+   * The hosts of these container instances: cached ones, and the others through `load` (then
+   * cached). Hosts that neither these instances nor the `inUse` instances run on are evicted.
+   */
+  async hostsFor(
+    instances: Iterable<ContainerInstance>,
+    inUse: ReadonlySet<string>,
+    load: (ids: string[]) => Promise<ReadonlyMap<string, HostInfo>>,
+  ): Promise<Map<string, HostInfo>> {
+    const ids = new Set<string>();
+    for (const instance of instances) {
+      if (instance.ec2InstanceId !== undefined && instance.ec2InstanceId !== '')
+        ids.add(instance.ec2InstanceId);
+    }
+    const out = new Map<string, HostInfo>();
+    const misses: string[] = [];
+    for (const id of ids) {
+      const cached = this.hosts.get(id);
+      if (cached === undefined) misses.push(id);
+      else out.set(id, cached);
+    }
+    const keep = new Set(ids);
+    for (const arn of inUse) {
       const id = this.containerInstances.peek(arn)?.ec2InstanceId;
-      if (id !== undefined && id !== '') out.add(id);
+      if (id !== undefined && id !== '') keep.add(id);
+    }
+    this.hosts.retainOnly(keep);
+    if (misses.length === 0) return out;
+    for (const host of (await load(misses)).values()) {
+      this.hosts.set(host.ec2InstanceId, host);
+      out.set(host.ec2InstanceId, host);
     }
     return out;
   }

@@ -169,17 +169,14 @@ export class SourceFetcher {
     options: { signal?: AbortSignal | undefined; loadHosts?: HostLoader | undefined },
   ): Promise<ClusterSnapshot> {
     const { clusterArn, clusterName } = cluster;
-    const taskDefinitions = await this.#taskDefinitions.read(tasks, what, options.signal);
-    const containerInstances = await this.#containerInstances(
-      clusterArn,
-      tasks,
-      cache,
-      what,
-      inUse,
-      options.signal,
+    const { signal, loadHosts } = options;
+    const taskDefinitions = await this.#taskDefinitions.read(tasks, what, signal);
+    const containerInstances = await cache.containerInstancesFor(tasks, inUse, (arns) =>
+      describeContainerInstances(this.#clients.ecs, clusterArn, arns, what, signal),
     );
-    const instances = [...containerInstances.values()];
-    const hosts = await this.#hosts(instances, cache, cache.hostsOf(inUse), clusterName, options);
+    const hosts = await cache.hostsFor(containerInstances.values(), inUse, (ids) =>
+      loadHosts === undefined ? this.describeHosts(ids, [clusterName], signal) : loadHosts(ids, signal),
+    );
     const snapshot: ClusterSnapshot = {
       source: this.source.name,
       region: await this.#clients.region(),
@@ -194,68 +191,6 @@ export class SourceFetcher {
     const accountId = accountIdOf(clusterArn);
     if (accountId !== undefined) snapshot.accountId = accountId;
     return snapshot;
-  }
-
-  async #containerInstances(
-    clusterArn: string,
-    tasks: readonly Task[],
-    cache: ClusterCache,
-    what: What,
-    inUse: ReadonlySet<string>,
-    signal: AbortSignal | undefined,
-  ): Promise<Map<string, ContainerInstance>> {
-    const arns = new Set(tasks.map((task) => task.containerInstanceArn).filter((arn) => arn !== undefined));
-    const out = new Map<string, ContainerInstance>();
-    const misses: string[] = [];
-    for (const arn of arns) {
-      const cached = cache.containerInstances.get(arn);
-      if (cached === undefined) misses.push(arn);
-      else out.set(arn, cached);
-    }
-    cache.containerInstances.retainOnly(new Set([...arns, ...inUse]));
-    for (const instance of await describeContainerInstances(
-      this.#clients.ecs,
-      clusterArn,
-      misses,
-      what,
-      signal,
-    )) {
-      if (instance.containerInstanceArn === undefined) continue;
-      cache.containerInstances.set(instance.containerInstanceArn, instance);
-      out.set(instance.containerInstanceArn, instance);
-    }
-    return out;
-  }
-
-  async #hosts(
-    containerInstances: readonly ContainerInstance[],
-    cache: ClusterCache,
-    inUse: ReadonlySet<string>,
-    clusterName: string,
-    options: { signal?: AbortSignal | undefined; loadHosts?: HostLoader | undefined },
-  ): Promise<Map<string, HostInfo>> {
-    const ids = new Set<string>();
-    for (const instance of containerInstances) {
-      if (instance.ec2InstanceId !== undefined && instance.ec2InstanceId !== '')
-        ids.add(instance.ec2InstanceId);
-    }
-    const out = new Map<string, HostInfo>();
-    const misses: string[] = [];
-    for (const id of ids) {
-      const cached = cache.hosts.get(id);
-      if (cached === undefined) misses.push(id);
-      else out.set(id, cached);
-    }
-    cache.hosts.retainOnly(new Set([...ids, ...inUse]));
-    if (misses.length === 0) return out;
-    const found = options.loadHosts
-      ? await options.loadHosts(misses, options.signal)
-      : await this.describeHosts(misses, [clusterName], options.signal);
-    for (const host of found.values()) {
-      cache.hosts.set(host.ec2InstanceId, host);
-      out.set(host.ec2InstanceId, host);
-    }
-    return out;
   }
 
   /** Reads hosts by instance id for the named clusters (EC2, SSM), uncached: a host batch's read. Throws AwsReadError. */

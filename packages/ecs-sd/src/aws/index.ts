@@ -1,4 +1,6 @@
 /** The AWS edge: clients per source, request counting middleware, and the cached, batched fetcher. */
+
+export { budgetKey, budgetMiddleware, RateBudgets, registerRateBudgetMetrics } from './budget-plugin.ts';
 export { BoundedCache, type CacheLookupListener } from './cache.ts';
 export { createSourceClients, ROLE_SESSION_NAME, type SourceClients } from './clients.ts';
 export { clusterNameOf } from './fetch.ts';
@@ -14,13 +16,9 @@ export { DISCOVERY_IAM_ACTIONS } from './iam.ts';
 export { countingPlugin, isThrottle, operationName } from './middleware.ts';
 export {
   AWS_BUCKETS,
-  budgetKey,
-  budgetMiddleware,
   categoryOf,
   DEFAULT_BUDGET_SCALE,
   RATE_CATEGORIES,
   RateBudget,
-  RateBudgets,
   type RateCategory,
-  registerRateBudgetMetrics,
 } from './rate-budget.ts';

@@ -9,8 +9,8 @@
  * still waits for a slow one is published within a second. stop() aborts every call in flight.
  */
 import type { Logger } from 'pino';
+import { RateBudgets, registerRateBudgetMetrics } from '../aws/budget-plugin.ts';
 import { createSourceClients, type SourceClientsOptions } from '../aws/clients.ts';
-import { RateBudgets, registerRateBudgetMetrics } from '../aws/rate-budget.ts';
 import type { Config } from '../config/types.ts';
 import type { Timer } from '../lib/timer.ts';
 import type { Metrics } from '../metrics.ts';

@@ -7,9 +7,9 @@
  */
 import type { MetadataBearer, Pluggable } from '@smithy/types';
 import type { Logger } from 'pino';
+import { budgetKey, budgetMiddleware, type RateBudgets } from '../aws/budget-plugin.ts';
 import type { SourceClients, SourceClientsOptions } from '../aws/clients.ts';
 import { SourceFetcher } from '../aws/fetcher.ts';
-import { budgetKey, budgetMiddleware, type RateBudgets } from '../aws/rate-budget.ts';
 import { type Config, needsServices, type SourceConfig } from '../config/types.ts';
 import type { Metrics } from '../metrics.ts';
 import type { EventMode } from './event-mode.ts';

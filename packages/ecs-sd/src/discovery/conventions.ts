@@ -1,22 +1,20 @@
 /**
- * The opt-in conventions, each read from one container: prometheus-ecs-sd environment variables,
- * prometheus-ecs-discovery docker labels, ecs-sd's own docker labels and config rules. Each returns
- * declarations plus the skips and notes of what it could not use; none of them throws.
+ * The opt-in conventions, each read from one container: prometheus-ecs-sd environment variables and
+ * ecs-sd's own docker labels here, prometheus-ecs-discovery docker labels (exporter-labels.ts) and
+ * config rules (rules.ts). Each returns declarations plus the skips and notes of what it could not
+ * use; none of them throws.
  */
 import type { ContainerDefinition, KeyValuePair, Task } from '@aws-sdk/client-ecs';
-import type { Pattern } from '../lib/pattern.ts';
-import type { Declaration } from './declaration.ts';
-import {
-  bucketMs,
-  type DurationProblem,
-  durationOf,
-  durationProblemText,
-  parseDuration,
-} from './interval.ts';
+import { type ConventionResult, type Declaration, emptyResult } from './declaration.ts';
+import { bucketMs, type DurationProblem, durationOf, durationProblemText } from './interval.ts';
 import { isUserLabelName } from './labels.ts';
 import { LIMITS, listNames } from './limits.ts';
-import type { Interval, Rule, Skip } from './types.ts';
+import type { Interval, Skip } from './types.ts';
 import { parseBool, parsePort, parseScheme, quote } from './values.ts';
+
+export type { ConventionResult } from './declaration.ts';
+export { prometheusEcsDiscovery } from './exporter-labels.ts';
+export { configRules, type RuleSubject, ruleMatches } from './rules.ts';
 
 /** The only environment variables ever read: others can hold secrets and never reach a label, log or message. */
 export const PROMETHEUS_ENV_NAMES = [
@@ -26,17 +24,6 @@ export const PROMETHEUS_ENV_NAMES = [
   'PROMETHEUS_ENDPOINT',
   'PROMETHEUS_NOLABELS',
 ] as const;
-
-/** What one convention made of one container. */
-export interface ConventionResult {
-  declarations: Declaration[];
-  skips: Skip[];
-  notes: string[];
-}
-
-function empty(): ConventionResult {
-  return { declarations: [], skips: [], notes: [] };
-}
 
 /**
  * The PROMETHEUS* variables of a container: the task definition's environment, then the task's
@@ -72,7 +59,7 @@ function durationMessage(problem: DurationProblem, example: string): string {
 
 /** prometheus-ecs-sd: `PROMETHEUS=true` with `PROMETHEUS_PORT`, `_CONTAINER_PORT`, `_ENDPOINT`, `_NOLABELS`. */
 export function prometheusEcsSd(env: ReadonlyMap<string, string>, defaultPath: string): ConventionResult {
-  const result = empty();
+  const result = emptyResult();
   const enabled = env.get('PROMETHEUS');
   if (enabled === undefined) return result;
   const on = parseBool(enabled);
@@ -169,63 +156,6 @@ export function prometheusEcsSd(env: ReadonlyMap<string, string>, defaultPath: s
   return result;
 }
 
-/** prometheus-ecs-discovery: docker labels `PROMETHEUS_EXPORTER_PORT` (a container port), `_PATH`, `_SCHEME`, `_JOB_NAME`, `_SERVER_NAME`. */
-export function prometheusEcsDiscovery(
-  dockerLabels: Readonly<Record<string, string>>,
-  defaultPath: string,
-): ConventionResult {
-  const result = empty();
-  const portText = dockerLabels['PROMETHEUS_EXPORTER_PORT'];
-  if (portText === undefined) return result;
-  const port = parsePort(portText);
-  if (port === undefined) {
-    result.skips.push({
-      reason: 'port-not-a-number',
-      message: `PROMETHEUS_EXPORTER_PORT=${quote(portText)} is not a port number`,
-    });
-    return result;
-  }
-  const path = dockerLabels['PROMETHEUS_EXPORTER_PATH'] ?? defaultPath;
-  if (!path.startsWith('/')) {
-    result.skips.push({
-      reason: 'invalid-label-value',
-      message: `PROMETHEUS_EXPORTER_PATH=${quote(path)} is not a path (expected one starting with /)`,
-    });
-    return result;
-  }
-  const schemeText = dockerLabels['PROMETHEUS_EXPORTER_SCHEME'];
-  const scheme = schemeText === undefined ? undefined : parseScheme(schemeText);
-  if (schemeText !== undefined && scheme === undefined) {
-    result.skips.push({
-      reason: 'invalid-label-value',
-      message: `PROMETHEUS_EXPORTER_SCHEME=${quote(schemeText)} is not a scheme (expected http or https)`,
-    });
-    return result;
-  }
-  const job = dockerLabels['PROMETHEUS_EXPORTER_JOB_NAME'];
-  const serverNameText = dockerLabels['PROMETHEUS_EXPORTER_SERVER_NAME'];
-  const serverName = serverNameText?.replace(/\/+$/, '');
-  if (serverNameText !== undefined && serverName!.includes('/')) {
-    // Prometheus drops a target whose address contains "/" (config.CheckTargetAddress).
-    result.skips.push({
-      reason: 'invalid-address',
-      message: `PROMETHEUS_EXPORTER_SERVER_NAME=${quote(serverNameText)} is not a host name (expected a name or IP without scheme or path, such as metrics.internal; prometheus drops an address containing "/")`,
-    });
-    return result;
-  }
-  result.declarations.push({
-    convention: 'prometheus-ecs-discovery',
-    origin: `PROMETHEUS_EXPORTER_PORT=${port}`,
-    port: { kind: 'container', port, source: `PROMETHEUS_EXPORTER_PORT=${port}` },
-    path,
-    ...(scheme ? { scheme } : {}),
-    ...(job !== undefined && job !== '' ? { job } : {}),
-    ...(serverName !== undefined && serverName !== '' ? { serverName } : {}),
-    labels: {},
-  });
-  return result;
-}
-
 /** Prefix of ecs-sd's own docker labels. */
 export const ECS_SD_PREFIX = 'ecs-sd.';
 const FIELDS = ['port', 'path', 'scheme', 'interval', 'timeout', 'job'] as const;
@@ -245,7 +175,7 @@ export function ecsSdLabels(
   defaultPath: string,
   defaultInterval: Interval,
 ): ConventionResult {
-  const result = empty();
+  const result = emptyResult();
   const names = Object.keys(dockerLabels)
     .filter((k) => k.startsWith(ECS_SD_PREFIX))
     .sort();
@@ -407,77 +337,6 @@ export function ecsSdLabels(
       labels,
       endpointName: epName,
     });
-  }
-  return result;
-}
-
-/** What a config rule can match a container on. */
-export interface RuleSubject {
-  clusterName: string;
-  serviceName?: string;
-  family?: string;
-  taskDefinitionArn?: string;
-  containerName: string;
-  dockerLabels: Readonly<Record<string, string>>;
-  /** containerPort of every portMappings entry of the container definition. */
-  mappedPorts: readonly number[];
-}
-
-/** True when every matcher the rule sets matches; a rule with a service matcher never matches a standalone task. */
-export function ruleMatches(rule: Rule, s: RuleSubject): boolean {
-  const test = (pattern: Pattern | undefined, value: string | undefined): boolean =>
-    pattern === undefined || (value !== undefined && pattern.test(value));
-  if (!test(rule.cluster, s.clusterName)) return false;
-  if (!test(rule.service, s.serviceName)) return false;
-  if (!test(rule.family, s.family)) return false;
-  if (!test(rule.taskDefinitionArn, s.taskDefinitionArn)) return false;
-  if (!test(rule.container, s.containerName)) return false;
-  if (rule.dockerLabel) {
-    const value = s.dockerLabels[rule.dockerLabel.name];
-    if (value === undefined) return false;
-    if (rule.dockerLabel.value && !rule.dockerLabel.value.test(value)) return false;
-  }
-  return true;
-}
-
-/**
- * Config rules, in config order. A rule that names the container (container regex or docker label) scrapes
- * its ports as given; a broader rule only the ports the container maps, so sidecars are not scraped on
- * ports they do not have (as the OpenTelemetry ecs_observer does).
- */
-export function configRules(rules: readonly Rule[], subject: RuleSubject): ConventionResult {
-  const result = empty();
-  for (const rule of rules) {
-    if (!ruleMatches(rule, subject)) continue;
-    const explicit = rule.container !== undefined || rule.dockerLabel !== undefined;
-    const ports = explicit ? rule.ports : rule.ports.filter((p) => subject.mappedPorts.includes(p));
-    if (explicit && ports.length === 0) {
-      result.skips.push({
-        reason: 'port-missing',
-        message: `rule ${quote(rule.name)} matches but declares no ports`,
-      });
-    }
-    for (const port of ports) {
-      result.declarations.push({
-        convention: 'rule',
-        origin: `rule ${quote(rule.name)}`,
-        port: { kind: 'container', port, source: `rule ${quote(rule.name)} port ${port}` },
-        path: rule.path,
-        scheme: rule.scheme,
-        ...(rule.interval
-          ? {
-              interval: {
-                text: rule.interval,
-                ms: parseDuration(rule.interval)!,
-                name: `rule ${quote(rule.name)} interval`,
-              },
-            }
-          : {}),
-        ...(rule.job !== undefined ? { job: rule.job } : {}),
-        labels: rule.labels,
-        ruleName: rule.name,
-      });
-    }
   }
   return result;
 }

@@ -5,7 +5,6 @@
 import type { Container, ContainerDefinition, Task } from '@aws-sdk/client-ecs';
 import {
   eniInfo,
-  hostPart,
   isFailure,
   NETWORK_MODES,
   type Placement,
@@ -13,7 +12,7 @@ import {
   resolvePort,
   taskIp,
 } from './address.ts';
-import { accountFromArn, familyAndRevision, nameFromArn, taskIdFromArn } from './arn.ts';
+import { accountFromArn, familyAndRevision, taskIdFromArn } from './arn.ts';
 import {
   type ConventionResult,
   configRules,
@@ -23,32 +22,16 @@ import {
   prometheusEnv,
 } from './conventions.ts';
 import type { Declaration } from './declaration.ts';
-import { bucketFor, parseInterval } from './interval.ts';
-import {
-  type BoundedLabels,
-  boundLabels,
-  boundsOf,
-  type DroppedLabel,
-  jsonBytesWithin,
-  LIMITS,
-  listNames,
-  withinLimits,
-} from './limits.ts';
-import {
-  containerMetaLabels,
-  META,
-  serviceNameFromGroup,
-  type TaskFacts,
-  taskMetaLabels,
-} from './meta-labels.ts';
-import { scrapeProblem } from './prometheus-checks.ts';
+import { boundsOf, type DroppedLabel, LIMITS, listNames } from './limits.ts';
+import { Messages } from './messages.ts';
+import { serviceNameFromGroup, type TaskFacts, taskMetaLabels } from './meta-labels.ts';
+import { buildTarget } from './target.ts';
 import type {
   ClusterDiscovery,
   ClusterSnapshot,
   ContainerDecision,
   Convention,
   DiscoveryOptions,
-  Interval,
   Skip,
   Target,
   TaskDecision,
@@ -111,50 +94,6 @@ export function decideTask(task: Task, snapshot: ClusterSnapshot, options: Disco
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Skip reasons about the limits themselves: always listed, even past the per-container message limit. */
-const LIMIT_REASONS: ReadonlySet<Skip['reason']> = new Set(['too-many-endpoints', 'too-many-targets']);
-
-/** Skips and notes of one task's containers, deduplicated and kept within LIMITS.messagesPerContainer. */
-class Messages {
-  readonly #keys = new Map<ContainerDecision, Set<string>>();
-  readonly #omitted = new Map<ContainerDecision, number>();
-
-  addSkips(cd: ContainerDecision, skips: readonly Skip[]): void {
-    let keys = this.#keys.get(cd);
-    if (!keys) {
-      keys = new Set();
-      this.#keys.set(cd, keys);
-    }
-    for (const s of skips) {
-      const key = `${s.reason}\n${s.message}`;
-      if (keys.has(key)) continue;
-      keys.add(key);
-      if (cd.skips.length < LIMITS.messagesPerContainer || LIMIT_REASONS.has(s.reason)) cd.skips.push(s);
-      else this.#omitted.set(cd, (this.#omitted.get(cd) ?? 0) + 1);
-    }
-  }
-
-  /** Cuts each container's notes to the limit and says how many skips and notes were left out. */
-  finish(decision: TaskDecision): void {
-    const max = LIMITS.messagesPerContainer;
-    for (const cd of decision.containers) {
-      const notes = cd.notes;
-      if (notes !== undefined && notes.length > max) {
-        const more = notes.length - (max - 1);
-        notes.length = max - 1;
-        notes.push(`${more} more notes left out (limit ${max} per container)`);
-      }
-      const omitted = this.#omitted.get(cd);
-      if (omitted !== undefined) {
-        cd.notes = [
-          ...(cd.notes ?? []),
-          `${omitted} more skips left out of this list (limit ${max} per container)`,
-        ];
-      }
-    }
-  }
 }
 
 function decide(task: Task, snapshot: ClusterSnapshot, options: DiscoveryOptions): Decided {
@@ -417,149 +356,4 @@ function decideWith(
     if (notes.length > 0) cd.notes = notes;
   }
   return { decision, sortables };
-}
-
-function intervalOf(d: Declaration, options: DiscoveryOptions): Interval {
-  if (!d.interval) return options.defaultInterval;
-  return parseInterval(d.interval.text) ?? bucketFor(d.interval.ms);
-}
-
-function buildTarget(
-  d: Declaration,
-  key: string,
-  f: TaskFacts,
-  container: Container,
-  definition: ContainerDefinition,
-  resolved: { port: number; containerPort: number; hostPort?: number },
-  taskLabels: Readonly<Record<string, string>>,
-  options: DiscoveryOptions,
-): { target: Target; dropped: DroppedLabel[] } | { skip: Skip } {
-  const address = `${d.serverName ?? hostPart(f.ip)}:${resolved.port}`;
-  if (jsonBytesWithin(address, LIMITS.labelValueBytes) === undefined) {
-    return {
-      skip: {
-        reason: 'target-too-large',
-        message: `address ${quote(address)} is over the limit of ${LIMITS.labelValueBytes} bytes for a label value`,
-      },
-    };
-  }
-  const family = f.family ?? '';
-  const job = d.job ?? family;
-  const visible: Record<string, string> = {};
-  const ecsLabels = (): void => {
-    visible['ecs_task_id'] = f.taskId;
-    if (f.revision !== undefined) visible['ecs_task_version'] = f.revision;
-    visible['ecs_cluster'] = f.snapshot.clusterName;
-    if (f.placement.containerInstanceArn !== undefined) {
-      if (container.containerArn) visible['ecs_container_id'] = nameFromArn(container.containerArn);
-      const instanceId = f.placement.host?.ec2InstanceId ?? f.placement.containerInstance?.ec2InstanceId;
-      if (instanceId) visible['instance_id'] = instanceId;
-    }
-  };
-  switch (d.convention) {
-    case 'prometheus-ecs-sd':
-      visible['metrics_path'] = d.path;
-      if (d.noLabels) {
-        visible['instance'] = family;
-      } else {
-        visible['instance'] = address;
-        ecsLabels();
-      }
-      break;
-    case 'prometheus-ecs-discovery':
-      visible['task_arn'] = f.taskArn;
-      visible['task_name'] = family;
-      if (f.revision !== undefined) visible['task_revision'] = f.revision;
-      if (f.task.group) visible['task_group'] = f.task.group;
-      visible['cluster_arn'] = f.snapshot.clusterArn;
-      visible['container_name'] = container.name ?? '';
-      if (container.containerArn) visible['container_arn'] = container.containerArn;
-      if (container.image ?? definition.image)
-        visible['docker_image'] = (container.image ?? definition.image)!;
-      ecsLabels();
-      break;
-    case 'ecs-sd-labels':
-    case 'rule':
-      ecsLabels();
-      visible['ecs_container'] = container.name ?? '';
-      Object.assign(visible, d.labels);
-      break;
-  }
-  visible['job'] = job;
-
-  const scrape: Record<string, string> = { __metrics_path__: d.path };
-  if (d.scheme) scrape['__scheme__'] = d.scheme;
-  if (d.interval) scrape['__scrape_interval__'] = d.interval.text;
-  if (d.timeout) scrape['__scrape_timeout__'] = d.timeout.text;
-  else if (d.interval && d.interval.ms < 15_000) scrape['__scrape_timeout__'] = d.interval.text;
-
-  const meta = containerMetaLabels(
-    container,
-    definition,
-    resolved.containerPort,
-    resolved.hostPort,
-    d.convention,
-    options.dockerLabelAllowlist,
-    {
-      ...(d.ruleName !== undefined ? { ruleName: d.ruleName } : {}),
-      ...(d.endpointName !== undefined ? { endpointName: d.endpointName } : {}),
-    },
-  );
-  const all: Record<string, string> = { ...taskLabels, ...meta, ...scrape, ...visible };
-  const names = Object.keys(all).sort();
-  const interval = intervalOf(d, options);
-  const labels: Record<string, string> = {};
-  let dropped: DroppedLabel[] = [];
-  if (withinLimits(all, names)) {
-    for (const name of names) labels[name] = all[name]!;
-  } else {
-    const bounded = bound(d, all, scrape, visible);
-    if ('tooLong' in bounded) {
-      return {
-        skip: {
-          reason: 'target-too-large',
-          message: `${bounded.tooLong.name}=${quote(all[bounded.tooLong.name]!)} is over the limit of ${LIMITS.labelValueBytes} bytes for a label value, and a target cannot go without it`,
-        },
-      };
-    }
-    for (const name of names) if (Object.hasOwn(bounded.labels, name)) labels[name] = bounded.labels[name]!;
-    dropped = bounded.dropped;
-  }
-  const problem = scrapeProblem(address, labels, interval, d.interval?.name, d.timeout?.name);
-  if (problem) return { skip: problem };
-  return {
-    target: {
-      key,
-      address,
-      interval,
-      job,
-      clusterName: f.snapshot.clusterName,
-      convention: d.convention,
-      labels,
-    },
-    dropped,
-  };
-}
-
-/** A target's labels cut to the limits (boundLabels), by importance. */
-function bound(
-  d: Declaration,
-  all: Readonly<Record<string, string>>,
-  scrape: Readonly<Record<string, string>>,
-  visible: Readonly<Record<string, string>>,
-): BoundedLabels {
-  // Most important first: what the target cannot go without, the convention's own labels, the fixed meta
-  // labels, tags, then the labels anyone can add many of (user labels, allowlisted docker labels).
-  const essential: Record<string, string> = {};
-  const classes: Record<string, string>[] = [{}, {}, {}, {}, {}];
-  const user = d.convention === 'ecs-sd-labels' || d.convention === 'rule' ? d.labels : {};
-  for (const [name, value] of Object.entries(all)) {
-    if (name === 'job' || Object.hasOwn(scrape, name)) essential[name] = value;
-    else if (Object.hasOwn(user, name)) classes[3]![name] = value;
-    else if (Object.hasOwn(visible, name)) classes[0]![name] = value;
-    else if (name.startsWith(`${META}container_label_`)) classes[4]![name] = value;
-    else if (name.startsWith(`${META}tag_`)) classes[2]![name] = value;
-    else classes[1]![name] = value;
-  }
-  return boundLabels(essential, classes);
 }

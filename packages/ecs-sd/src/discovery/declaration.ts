@@ -1,5 +1,5 @@
 /** What an opt-in convention declares for one container, before it is resolved to an address. */
-import type { Convention } from './types.ts';
+import type { Convention, Skip } from './types.ts';
 
 /** How a declaration names its port; the network mode decides what each kind means (see docs/conventions.md). */
 export type PortSpec =
@@ -33,4 +33,16 @@ export interface Declaration {
   ruleName?: string;
   /** The ecs-sd endpoint name (`default` for the shorthand labels). */
   endpointName?: string;
+}
+
+/** What one convention made of one container. */
+export interface ConventionResult {
+  declarations: Declaration[];
+  skips: Skip[];
+  notes: string[];
+}
+
+/** A result with nothing declared, skipped or noted yet. */
+export function emptyResult(): ConventionResult {
+  return { declarations: [], skips: [], notes: [] };
 }

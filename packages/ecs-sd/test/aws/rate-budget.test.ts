@@ -10,17 +10,19 @@ import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { type Sim, startSim } from 'ecs-sim';
 import { Registry } from 'prom-client';
 import {
-  AWS_BUCKETS,
   BUDGET_MIDDLEWARE_NAME,
   budgetKey,
   budgetMiddleware,
+  RateBudgets,
+  registerRateBudgetMetrics,
+} from '../../src/aws/budget-plugin.ts';
+import {
+  AWS_BUCKETS,
   budgetSpecs,
   type Clock,
   categoryOf,
   RATE_CATEGORIES,
   RateBudget,
-  RateBudgets,
-  registerRateBudgetMetrics,
 } from '../../src/aws/rate-budget.ts';
 
 /** A clock whose time moves only when the test says so; due timers fire in time order. */
