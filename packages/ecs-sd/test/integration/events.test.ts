@@ -192,7 +192,7 @@ describe('event mode against ecs-sim', () => {
   });
 
   for (const describeNewTasks of [false, true]) {
-    test(`task tags: ${describeNewTasks ? 'describe_new_tasks reads them with one DescribeTasks' : 'events carry none; a poll adds them when it describes the task again (after 10 minutes)'}`, async () => {
+    test(`task tags: ${describeNewTasks ? 'describe_new_tasks reads them with one DescribeTasks' : 'events carry none; a poll does not describe the task again (its decision is final)'}`, async () => {
       const file = join(dir, `tags-${describeNewTasks}.json`);
       const { daemon } = await startDaemon(file, '60s', '10m', { describe_new_tasks: describeNewTasks });
       sim.resetCounters();
