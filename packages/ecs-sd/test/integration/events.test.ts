@@ -224,6 +224,53 @@ describe('event mode against ecs-sim', () => {
     });
   }
 
+  test('task tags a poll read stay on the task through every later event (events carry none)', async () => {
+    const file = join(dir, 'tags-kept.json');
+    const { daemon } = await startDaemon(file, '60s');
+    // ecs-sim publishes to a queue the daemon does not read; the test delivers newer copies itself.
+    sim.setEventsQueue('ecs-raw');
+    const run = await clients.ecs.send(
+      new RunTaskCommand({
+        cluster: 'prod',
+        taskDefinition: 'web',
+        launchType: 'FARGATE',
+        tags: [{ key: 'team', value: 'payments' }],
+        networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-a'] } },
+      }),
+    );
+    const arn = run.tasks?.[0]?.taskArn;
+    assert.ok(arn);
+    await waitUntil(() => settled(sim, 'prod'), 'the tagged task RUNNING');
+    const lifecycle = await drain(clients.sqs, rawUrl);
+    await daemon.refresh();
+    const team = () =>
+      daemon.state.targets().find((target) => target.labels['__meta_ecs_task_arn'] === arn)?.labels[
+        '__meta_ecs_tag_task_team'
+      ];
+    assert.equal(team(), 'payments', 'the poll described the task with its tags');
+    // Two later events of the RUNNING task (e.g. health changes): each newer than what is known.
+    const running = JSON.parse(lifecycle.findLast((body) => body.includes('"lastStatus":"RUNNING"'))!) as {
+      detail: { version: number; healthStatus?: string };
+    };
+    for (const [bump, health] of [
+      [10, 'HEALTHY'],
+      [20, 'UNHEALTHY'],
+    ] as const) {
+      const body = structuredClone(running);
+      body.detail.version += bump;
+      body.detail.healthStatus = health;
+      await sendAll(clients.sqs, queueUrl, [JSON.stringify(body)]);
+      await waitUntil(
+        () =>
+          daemon.state.targets().find((target) => target.labels['__meta_ecs_task_arn'] === arn)?.labels[
+            '__meta_ecs_health_status'
+          ] === health,
+        `the ${health} event applied`,
+      );
+      assert.equal(team(), 'payments', `the task tag is still on the target after the ${health} event`);
+    }
+  });
+
   test('duplicates and out-of-order deliveries end in the newest state; a stopped task never comes back', async () => {
     const file = join(dir, 'order.json');
     const { metrics } = await startDaemon(file, '60s');
