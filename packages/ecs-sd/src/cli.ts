@@ -199,6 +199,7 @@ async function runDaemon(
       log,
       refreshIntervalSeconds: config.refreshIntervalMs / 1000,
     }),
+    { metrics },
   );
   const address = await listen(server, config.web.listenAddress);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
