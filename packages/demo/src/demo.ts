@@ -371,14 +371,21 @@ export async function summarize(demo: Demo): Promise<string[]> {
   );
   const count = targets.reduce((n, g) => n + g.targets.length, 0);
   lines.push(`discovered  ${count} targets`);
-  const decisions = await getJson<unknown>(`${demo.ecsSdUrl}/api/v1/tasks?status=skipped`);
-  const list = (
-    Array.isArray(decisions) ? decisions : ((decisions as { tasks?: unknown[] }).tasks ?? [])
-  ) as {
+  // The why-API answers a page at a time: follow nextAfter until the last page.
+  const list: {
     taskId: string;
     skip?: { message: string };
     containers: { containerName: string; skips: { message: string }[] }[];
-  }[];
+  }[] = [];
+  let after: string | null = null;
+  do {
+    const query = new URLSearchParams({ status: 'skipped', ...(after !== null && { after }) });
+    const page = await getJson<{ nextAfter: string | null; tasks: typeof list }>(
+      `${demo.ecsSdUrl}/api/v1/tasks?${query}`,
+    );
+    list.push(...page.tasks);
+    after = page.nextAfter;
+  } while (after !== null);
   for (const d of list) {
     const why =
       d.skip?.message ??
