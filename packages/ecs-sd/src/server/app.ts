@@ -6,18 +6,11 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { TaskDecision } from '../discovery/types.ts';
 import { filterTargets, parseTargetFilter } from '../output/target-filter.ts';
 import { renderTargetGroups } from '../output/target-groups.ts';
 import { parseDecisionFilter } from './decision-filter.ts';
 import { jsonArrayChunks, writeChunks } from './json-stream.ts';
-import {
-  nextPageQuery,
-  parsePageRequest,
-  selectPage,
-  sortByTaskArn,
-  TASKS_QUERY_PARAMS,
-} from './task-pages.ts';
+import { nextPageQuery, parsePageRequest, TASKS_QUERY_PARAMS, TaskPager } from './task-pages.ts';
 import type { DiscoveryView } from './view.ts';
 
 /** Path of the http_sd endpoint: `http_sd_configs: [{ url: http://HOST:PORT/http-sd }]`. */
@@ -122,17 +115,7 @@ export function buildApp(deps: AppDeps): RequestListener {
     return { status: 200, body, contentType: 'application/json', headers: { 'Cache-Control': 'no-store' } };
   }
 
-  // Sorted once per set of decisions (the view returns the same array until discovery changes it).
-  const sorted = new WeakMap<readonly TaskDecision[], readonly TaskDecision[]>();
-  const sortedDecisions = (): readonly TaskDecision[] => {
-    const decisions = view.decisions();
-    let byArn = sorted.get(decisions);
-    if (byArn === undefined) {
-      byArn = sortByTaskArn(decisions);
-      sorted.set(decisions, byArn);
-    }
-    return byArn;
-  };
+  const pager = new TaskPager();
 
   function tasks(query: URLSearchParams): Reply | StreamedReply {
     const parsed = parseDecisionFilter(query, TASKS_QUERY_PARAMS);
@@ -140,7 +123,7 @@ export function buildApp(deps: AppDeps): RequestListener {
     const request = parsePageRequest(query);
     if (!request.ok) return json(400, { error: request.error });
     if (!view.ready()) return json(503, { error: NOT_READY }, retryAfter);
-    const page = selectPage(sortedDecisions(), parsed.filter, request.page);
+    const page = pager.page(view.decisions(), parsed.filter, request.page);
     const head = `{"total":${page.total},"limit":${request.page.limit},"nextAfter":${JSON.stringify(page.nextAfter ?? null)},"tasks":[`;
     const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
     if (page.nextAfter !== undefined) {

@@ -98,39 +98,53 @@ export interface TaskPage {
 }
 
 /**
- * The page of `sorted` (from `sortByTaskArn`) that the filter and the request select. A task seen
+ * The page of `selected` (filtered, in `sortByTaskArn` order) that the request asks for. A task seen
  * by several sources is never split across two pages, so such a page may exceed `limit`.
  */
-export function selectPage(
-  sorted: readonly TaskDecision[],
-  filter: DecisionFilter,
-  page: PageRequest,
-): TaskPage {
-  const start = page.after === undefined ? 0 : firstAfter(sorted, page.after);
-  const unfiltered =
-    filter.clusters === undefined && filter.status === undefined && filter.reasons === undefined;
-  let total = 0;
-  let before = 0;
-  if (unfiltered) {
-    total = sorted.length;
-    before = start;
-  } else {
-    for (let i = 0; i < sorted.length; i++) {
-      if (!matchesDecisionFilter(sorted[i]!, filter)) continue;
-      total++;
-      if (i < start) before++;
+export function pageOf(selected: readonly TaskDecision[], page: PageRequest): TaskPage {
+  const start = page.after === undefined ? 0 : firstAfter(selected, page.after);
+  let end = Math.min(selected.length, start + page.limit);
+  while (end > start && end < selected.length && selected[end]!.taskArn === selected[end - 1]!.taskArn) end++;
+  const tasks = selected.slice(start, end);
+  return end < selected.length
+    ? { tasks, total: selected.length, nextAfter: selected[end - 1]!.taskArn }
+    : { tasks, total: selected.length };
+}
+
+/** Filter results kept per set of decisions; beyond, they are dropped and recomputed on demand. */
+const MAX_CACHED_SELECTIONS = 16;
+
+/**
+ * Pages over the view's decisions. Sorting (about 40 ms at 50,000 decisions) and filtering (an
+ * O(n) pass) happen once per set of decisions and filter, keyed on the decisions array, which the
+ * view replaces whenever discovery changes it; a page then costs a binary search and a slice.
+ */
+export class TaskPager {
+  readonly #cache = new WeakMap<
+    readonly TaskDecision[],
+    { sorted: readonly TaskDecision[]; selections: Map<string, readonly TaskDecision[]> }
+  >();
+
+  /** The page of `decisions` that the filter and the request select. */
+  page(decisions: readonly TaskDecision[], filter: DecisionFilter, request: PageRequest): TaskPage {
+    let entry = this.#cache.get(decisions);
+    if (entry === undefined) {
+      entry = { sorted: sortByTaskArn(decisions), selections: new Map() };
+      this.#cache.set(decisions, entry);
     }
+    const { clusters, status, reasons } = filter;
+    if (clusters === undefined && status === undefined && reasons === undefined) {
+      return pageOf(entry.sorted, request);
+    }
+    const key = JSON.stringify([clusters ?? null, status ?? null, reasons ?? null]);
+    let selected = entry.selections.get(key);
+    if (selected === undefined) {
+      if (entry.selections.size >= MAX_CACHED_SELECTIONS) entry.selections.clear();
+      selected = entry.sorted.filter((decision) => matchesDecisionFilter(decision, filter));
+      entry.selections.set(key, selected);
+    }
+    return pageOf(selected, request);
   }
-  const tasks: TaskDecision[] = [];
-  for (let i = start; i < sorted.length; i++) {
-    const decision = sorted[i]!;
-    if (tasks.length >= page.limit && decision.taskArn !== tasks[tasks.length - 1]!.taskArn) break;
-    if (unfiltered || matchesDecisionFilter(decision, filter)) tasks.push(decision);
-  }
-  const last = tasks[tasks.length - 1];
-  return before + tasks.length < total && last !== undefined
-    ? { tasks, total, nextAfter: last.taskArn }
-    : { tasks, total };
 }
 
 /** The query of the next page: the same filters and limit, `after` the page's cursor. */

@@ -12,9 +12,10 @@ import {
   DEFAULT_TASKS_PAGE_SIZE,
   MAX_TASKS_PAGE_SIZE,
   type PageRequest,
+  pageOf,
   parsePageRequest,
-  selectPage,
   sortByTaskArn,
+  TaskPager,
 } from '../../src/server/task-pages.ts';
 import type { DiscoveryView } from '../../src/server/view.ts';
 import { decision, target } from '../output/fixtures.ts';
@@ -71,10 +72,10 @@ function walk(
 
 test('paging returns every decision exactly once, in taskArn order, for every page size', () => {
   const all = fleet(1_003);
-  const sorted = sortByTaskArn(all);
-  const expected = sorted.map((d) => d.taskArn);
+  const expected = sortByTaskArn(all).map((d) => d.taskArn);
+  const pager = new TaskPager();
   for (const limit of [1, 7, 100, 1_002, 1_003, 5_000]) {
-    const { arns, pages, totals } = walk((page) => selectPage(sorted, {}, page), limit);
+    const { arns, pages, totals } = walk((page) => pager.page(all, {}, page), limit);
     assert.deepEqual(arns, expected, `limit ${limit}`);
     assert.equal(pages, Math.max(1, Math.ceil(1_003 / limit)), `limit ${limit}`);
     assert.ok(
@@ -85,7 +86,9 @@ test('paging returns every decision exactly once, in taskArn order, for every pa
 });
 
 test('filters work across pages: the pages of a filter hold exactly what the filter selects', () => {
-  const sorted = sortByTaskArn(fleet(1_003));
+  const all = fleet(1_003);
+  const sorted = sortByTaskArn(all);
+  const pager = new TaskPager();
   for (const filter of [
     { clusters: ['staging'] },
     { status: 'skipped' as const },
@@ -94,7 +97,7 @@ test('filters work across pages: the pages of a filter hold exactly what the fil
     { clusters: ['nowhere'] },
   ]) {
     const expected = filterDecisions(sorted, filter).map((d) => d.taskArn);
-    const { arns, totals } = walk((page) => selectPage(sorted, filter, page), 13);
+    const { arns, totals } = walk((page) => pager.page(all, filter, page), 13);
     assert.deepEqual(arns, expected, JSON.stringify(filter));
     assert.ok(
       totals.every((t) => t === expected.length),
@@ -105,10 +108,11 @@ test('filters work across pages: the pages of a filter hold exactly what the fil
 
 test('paging is stable under concurrent updates: every task present throughout appears exactly once', () => {
   let current = fleet(600);
-  const initial = new Set(current.map((d) => d.taskArn));
+  const initial = new Set(filterDecisions(current, { status: 'target' }).map((d) => d.taskArn));
   const removed = new Set<string>();
+  const pager = new TaskPager();
   const { arns } = walk(
-    (page) => selectPage(sortByTaskArn(current), {}, page),
+    (page) => pager.page(current, { status: 'target' }, page),
     50,
     (pageNumber) => {
       // Between pages: a fifth of the remaining tasks stop, new tasks start on both sides of the cursor.
@@ -138,12 +142,12 @@ test('a task seen by two sources is never split across pages', () => {
     decision({ cluster: 'prod', taskId: 'z' }),
   ];
   const sorted = sortByTaskArn(decisions);
-  const first = selectPage(sorted, {}, { limit: 2 });
+  const first = pageOf(sorted, { limit: 2 });
   assert.deepEqual(
     first.tasks.map((d) => `${d.taskId}@${d.source}`),
     ['a@default', 'shared@east', 'shared@west'],
   );
-  const second = selectPage(sorted, {}, { limit: 2, after: first.nextAfter! });
+  const second = pageOf(sorted, { limit: 2, after: first.nextAfter! });
   assert.deepEqual(
     second.tasks.map((d) => d.taskId),
     ['z'],
