@@ -71,7 +71,7 @@ export interface Metrics {
   webAuthFailures: Counter<'reason'>;
   /** bcrypt checks run by basic auth (cached outcomes not counted), by result `ok`, `failed`, `error`. */
   webAuthChecks: Counter<'result'>;
-  /** Requests refused before any bcrypt check: `client_failures` (429, the address failed too often), `checks_busy` (503, too many checks pending). */
+  /** Requests refused before any bcrypt check: `client_failures` (429, the address failed too often), `checks_busy` (503, too many checks waiting). */
   webRateLimited: Counter<'reason'>;
   /** Sets where the current-state gauges read from (the daemon's state). */
   setStateProvider(provider: () => MetricsState): void;

@@ -11,8 +11,11 @@
  *   one more every `failureRefillMs`); a check in flight holds one, a success gives it back. With
  *   the allowance spent, every request from that address that needs authentication is answered 429
  *   with `Retry-After` before any cache lookup or bcrypt, so a guess costs nothing and tells nothing;
- * - at most `maxPendingChecks` checks wait or run at once, from all addresses together; beyond that
- *   the answer is 503 with `Retry-After: 1`, no check spent.
+ * - checks wait in two lanes, and the worker takes the next check from the first lane while it has
+ *   one: clients with no failure on record (a full allowance) first, clients that failed recently
+ *   second. So a flood from many addresses delays a new Prometheus by at most the first lane, not by
+ *   the flood. At most `maxWaitingChecks` wait in each lane; beyond, the answer is 503 with
+ *   `Retry-After: 1`, no check spent and no allowance used.
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
@@ -27,19 +30,19 @@ export interface AuthLimits {
   failureBurst: number;
   /** Milliseconds after which one more failure is allowed again (the allowance's refill). */
   failureRefillMs: number;
-  /** bcrypt checks waiting or running at once, over every client; beyond: 503. */
-  maxPendingChecks: number;
+  /** bcrypt checks waiting in each lane (clean, suspect), over every client; beyond: 503. */
+  maxWaitingChecks: number;
   /** Client addresses whose failures are remembered; beyond, the least recently failing are forgotten. */
   maxTrackedClients: number;
   /** Outcomes cached, each of successes and failures. */
   cacheSize: number;
 }
 
-/** 10 failures in a row per address, then one every 6 s (10 a minute); 16 checks pending; 256 cached outcomes. */
+/** 10 failures in a row per address, then one every 6 s (10 a minute); 16 checks waiting per lane; 256 cached outcomes. */
 export const DEFAULT_AUTH_LIMITS: Readonly<AuthLimits> = {
   failureBurst: 10,
   failureRefillMs: 6_000,
-  maxPendingChecks: 16,
+  maxWaitingChecks: 16,
   maxTrackedClients: 10_000,
   cacheSize: 256,
 };
@@ -161,6 +164,11 @@ export class FailureAllowance {
     return tokens >= 1 ? 0 : Math.ceil((1 - tokens) * this.#limits.failureRefillMs);
   }
 
+  /** Whether `key` has its whole allowance: no failure on record, or every one forgiven by now. */
+  clean(key: string): boolean {
+    return this.#refilled(key) >= this.#limits.failureBurst;
+  }
+
   /** Takes one failure from `key`'s allowance; false when none is left (nothing taken). */
   take(key: string): boolean {
     const tokens = this.#refilled(key);
@@ -197,6 +205,46 @@ export class FailureAllowance {
       this.#clients.delete(oldest);
     }
     this.#clients.set(key, { tokens, at: this.#now() });
+  }
+}
+
+/** The lanes checks wait in: `clean` (no failure on record) goes first. */
+export type CheckLane = 'clean' | 'suspect';
+
+/** Checks waiting for the verifier, run one at a time, the clean lane first. */
+export class CheckQueue {
+  readonly #lanes: Record<CheckLane, (() => void)[]> = { clean: [], suspect: [] };
+  readonly #maxWaiting: number;
+  #running = false;
+
+  constructor(maxWaiting: number) {
+    this.#maxWaiting = maxWaiting;
+  }
+
+  /** Whether a check may join `lane` now. */
+  hasRoom(lane: CheckLane): boolean {
+    return this.#lanes[lane].length < this.#maxWaiting;
+  }
+
+  /** Runs `check` when its turn comes (call `hasRoom` first: a full lane is not enforced here). */
+  run<T>(lane: CheckLane, check: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#lanes[lane].push(() => {
+        this.#running = true;
+        check()
+          .then(resolve, reject)
+          .finally(() => {
+            this.#running = false;
+            this.#next();
+          });
+      });
+      this.#next();
+    });
+  }
+
+  #next(): void {
+    if (this.#running) return;
+    (this.#lanes.clean.shift() ?? this.#lanes.suspect.shift())?.();
   }
 }
 
@@ -261,7 +309,7 @@ export function withBasicAuth(
   const allowance = new FailureAllowance(limits, now);
   const verified = new RecentSet(limits.cacheSize);
   const rejected = new RecentSet(limits.cacheSize);
-  let pendingChecks = 0;
+  const queue = new CheckQueue(limits.maxWaitingChecks);
 
   const unauthorized = (res: ServerResponse, reason: 'missing' | 'invalid') => {
     metrics?.webAuthFailures.inc({ reason });
@@ -303,38 +351,38 @@ export function withBasicAuth(
       return;
     }
     metrics?.cacheRequests.inc({ cache: 'basic_auth', result: 'miss' });
-    if (pendingChecks >= limits.maxPendingChecks) {
+    const lane: CheckLane = allowance.clean(client) ? 'clean' : 'suspect';
+    if (!queue.hasRoom(lane)) {
       metrics?.webRateLimited.inc({ reason: 'checks_busy' });
-      refuse(res, 503, 'too many authentication checks in progress, retry shortly', { 'Retry-After': '1' });
+      refuse(res, 503, 'too many authentication checks waiting, retry shortly', { 'Retry-After': '1' });
       return;
     }
-    // Held while the check runs, so concurrent wrong guesses from one address stop at the allowance.
+    // Held while the check waits and runs, so concurrent wrong guesses from one address stop at the allowance.
     if (!allowance.take(client)) {
       tooManyFailures(res, allowance.retryAfterMs(client));
       return;
     }
-    pendingChecks++;
-    verifier.compare(credentials.password, hash ?? UNKNOWN_USER_HASH).then(
-      (matches) => {
-        pendingChecks--;
-        const ok = matches && hash !== undefined;
-        metrics?.webAuthChecks.inc({ result: ok ? 'ok' : 'failed' });
-        if (!ok) {
-          rejected.add(cacheKey);
-          unauthorized(res, 'invalid');
-          return;
-        }
-        allowance.giveBack(client);
-        verified.add(cacheKey);
-        listener(req, res);
-      },
-      () => {
-        pendingChecks--;
-        allowance.giveBack(client);
-        metrics?.webAuthChecks.inc({ result: 'error' });
-        refuse(res, 503, 'authentication check failed, retry shortly', { 'Retry-After': '1' });
-      },
-    );
+    queue
+      .run(lane, () => verifier.compare(credentials.password, hash ?? UNKNOWN_USER_HASH))
+      .then(
+        (matches) => {
+          const ok = matches && hash !== undefined;
+          metrics?.webAuthChecks.inc({ result: ok ? 'ok' : 'failed' });
+          if (!ok) {
+            rejected.add(cacheKey);
+            unauthorized(res, 'invalid');
+            return;
+          }
+          allowance.giveBack(client);
+          verified.add(cacheKey);
+          listener(req, res);
+        },
+        () => {
+          allowance.giveBack(client);
+          metrics?.webAuthChecks.inc({ result: 'error' });
+          refuse(res, 503, 'authentication check failed, retry shortly', { 'Retry-After': '1' });
+        },
+      );
   };
   return { listener: handle, close: () => verifier.close() };
 }

@@ -231,33 +231,91 @@ test('right credentials are checked once; the same wrong ones too, yet each fail
   }
 });
 
-test('beyond the pending-check bound, requests get 503 without a check and without using an allowance', async () => {
+/** A verifier whose checks finish when the test says so; the right password is `s3cret`. */
+function heldVerifier() {
+  const asked: string[] = [];
   const releases: (() => void)[] = [];
-  const held: PasswordVerifier = {
-    compare: () => new Promise<boolean>((resolve) => releases.push(() => resolve(false))),
+  const verifier: PasswordVerifier = {
+    compare: (password) =>
+      new Promise<boolean>((resolve) => {
+        asked.push(password);
+        releases.push(() => resolve(password === 's3cret'));
+      }),
     close: async () => {},
   };
-  const server = await start({ limits: { maxPendingChecks: 2, failureBurst: 2 }, verifier: held });
+  return { verifier, asked, releases };
+}
+
+/** Waits until `count` requests have reached the check queue (each is a basic_auth cache miss). */
+async function queued(server: Started, count: number): Promise<void> {
+  await waitUntil(
+    `${count} requests at the check queue`,
+    async () =>
+      (await counter(server.metrics, 'ecs_sd_cache_requests_total', 'cache="basic_auth",result="miss"')) >=
+      count,
+    { everyMs: 5 },
+  );
+}
+
+test('beyond the waiting-check bound, requests get 503 without a check and without using an allowance', async () => {
+  const held = heldVerifier();
+  const server = await start({ limits: { maxWaitingChecks: 1, failureBurst: 2 }, verifier: held.verifier });
   try {
     const first = get(server.port, { from: '127.0.0.9', auth: 'prometheus:a' });
+    await queued(server, 1);
     const second = get(server.port, { from: '127.0.0.10', auth: 'prometheus:b' });
-    await waitUntil('both checks held', () => releases.length === 2, { everyMs: 5 });
+    await queued(server, 2);
     const busy = await get(server.port, { from: '127.0.0.11', auth: 'prometheus:c' });
     assert.equal(busy.status, 503);
     assert.equal(busy.retryAfter, '1');
-    assert.equal(server.verifier.calls, 2);
-    for (const release of releases.splice(0)) release();
+    // One check at a time: the second waits for the first.
+    assert.deepEqual(held.asked, ['a']);
+    held.releases.shift()?.();
+    await waitUntil('the second check started', () => held.asked.length === 2, { everyMs: 5 });
+    held.releases.shift()?.();
     assert.deepEqual([(await first).status, (await second).status], [401, 401]);
     // 127.0.0.11 was not charged: both of its failures are still allowed.
     for (const password of ['d', 'e']) {
       const answer = get(server.port, { from: '127.0.0.11', auth: `prometheus:${password}` });
-      await waitUntil('the check held', () => releases.length === 1, { everyMs: 5 });
-      releases.shift()?.();
+      await waitUntil('the check held', () => held.releases.length === 1, { everyMs: 5 });
+      held.releases.shift()?.();
       assert.equal((await answer).status, 401);
     }
     assert.equal(
       await counter(server.metrics, 'ecs_sd_web_rate_limited_requests_total', 'reason="checks_busy"'),
       1,
+    );
+  } finally {
+    await server.close();
+  }
+});
+
+test('a client with no failures is checked before clients that failed, however many of theirs wait', async () => {
+  const held = heldVerifier();
+  const server = await start({ limits: { maxWaitingChecks: 4, failureBurst: 100 }, verifier: held.verifier });
+  try {
+    const first = get(server.port, { from: '127.0.0.13', auth: 'prometheus:a0' });
+    await queued(server, 1);
+    held.releases.shift()?.();
+    assert.equal((await first).status, 401);
+    // 127.0.0.13 has failed: its next guesses wait in the second lane behind one that runs.
+    const guesses = ['a1', 'a2', 'a3'].map((password, i) =>
+      queued(server, 1 + i).then(() =>
+        get(server.port, { from: '127.0.0.13', auth: `prometheus:${password}` }),
+      ),
+    );
+    await queued(server, 4);
+    const scraper = get(server.port, { from: '127.0.0.14', auth: GOOD });
+    await queued(server, 5);
+    while (held.asked.length < 5) {
+      await waitUntil('a check to run', () => held.releases.length === 1, { everyMs: 5 });
+      held.releases.shift()?.();
+    }
+    assert.deepEqual(held.asked, ['a0', 'a1', 's3cret', 'a2', 'a3']);
+    assert.equal((await scraper).status, 200);
+    assert.deepEqual(
+      (await Promise.all(guesses)).map((a) => a.status),
+      [401, 401, 401],
     );
   } finally {
     await server.close();
