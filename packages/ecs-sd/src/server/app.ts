@@ -64,10 +64,7 @@ function escapeHtml(value: string): string {
 function indexPage(refreshIntervalSeconds: number | undefined): string {
   const links: [string, string][] = [
     [HTTP_SD_PATH, 'http_sd target list (filters: job, interval, cluster, shard & shards)'],
-    [
-      TASKS_API_PATH,
-      'why: the decision for every task (filters: cluster, status, reason; pages: limit, after)',
-    ],
+    [TASKS_API_PATH, 'why: every task decision, by page (cluster, status, reason, limit, after)'],
     ['/metrics', 'metrics of ecs-sd itself'],
     ['/-/healthy', 'health'],
     ['/-/ready', 'readiness: 200 once a first discovery has completed'],
