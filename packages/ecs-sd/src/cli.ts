@@ -199,6 +199,7 @@ async function runDaemon(
       refreshIntervalSeconds: config.refreshIntervalMs / 1000,
       onHttpSdFailure: (reason) => metrics.httpSdFailures.inc({ reason }),
     }),
+    { metrics },
   );
   const address = await listen(server, config.web.listenAddress);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -44,7 +44,7 @@ export interface MetricsState {
 export type AwsOutcome = 'success' | 'error' | 'throttled' | 'timeout' | 'aborted';
 
 /** Cache names of `ecs_sd_cache_requests_total{cache}`. */
-export type CacheName = 'cluster' | 'task' | 'task_definition' | 'container_instance' | 'host';
+export type CacheName = 'cluster' | 'task' | 'task_definition' | 'container_instance' | 'host' | 'basic_auth';
 
 /** Every metric of the daemon, registered in `registry`. */
 export interface Metrics {
@@ -86,6 +86,12 @@ export interface Metrics {
   eventsLag: Histogram<'source'>;
   /** Seconds from receiving an event to the outputs holding its change (coalescing and any fetch of a missing task definition or host). */
   eventsPublishDelay: Histogram<'source'>;
+  /** Requests refused with 401 by basic auth: `missing` (no or malformed credentials) or `invalid` (wrong user or password). */
+  webAuthFailures: Counter<'reason'>;
+  /** bcrypt checks run by basic auth (cached outcomes not counted), by result `ok`, `failed`, `error`. */
+  webAuthChecks: Counter<'result'>;
+  /** Requests refused before any bcrypt check: `client_failures` (429, the address failed too often), `checks_busy` (503, too many checks waiting). */
+  webRateLimited: Counter<'reason'>;
   /** Sets where the current-state gauges read from (the daemon's state). */
   setStateProvider(provider: () => MetricsState): void;
 }
@@ -232,6 +238,25 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registers: [registry],
   });
 
+  const webAuthFailures = new Counter({
+    name: 'ecs_sd_web_auth_failures_total',
+    help: 'Requests refused with 401 by basic auth, by reason (missing, invalid).',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  const webAuthChecks = new Counter({
+    name: 'ecs_sd_web_auth_checks_total',
+    help: 'bcrypt password checks run by basic auth (cached outcomes not counted), by result (ok, failed, error).',
+    labelNames: ['result'],
+    registers: [registry],
+  });
+  const webRateLimited = new Counter({
+    name: 'ecs_sd_web_rate_limited_requests_total',
+    help: 'Requests refused by basic auth before any password check, by reason (client_failures: 429, checks_busy: 503).',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+
   const state = () => provider?.();
   new Gauge({
     name: 'ecs_sd_targets',
@@ -375,6 +400,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     eventsReceiveErrors,
     eventsLag,
     eventsPublishDelay,
+    webAuthFailures,
+    webAuthChecks,
+    webRateLimited,
     setStateProvider(next) {
       provider = next;
     },

@@ -157,6 +157,13 @@ describe('ecs-sd against ecs-sim', () => {
     assert.equal((await fetch(`${url}/-/healthy`)).status, 401);
     const auth = { authorization: `Basic ${Buffer.from('prometheus:s3cret').toString('base64')}` };
     assert.equal((await fetch(`${url}/-/healthy`, { headers: auth })).status, 200);
+    const wrong = { authorization: `Basic ${Buffer.from('prometheus:wrong').toString('base64')}` };
+    assert.equal((await fetch(`${url}/-/healthy`, { headers: wrong })).status, 401);
+    // The daemon's registry counts what basic auth refused.
+    const metrics = await (await fetch(`${url}/metrics`, { headers: auth })).text();
+    assert.match(metrics, /^ecs_sd_web_auth_failures_total\{reason="missing"\} 1$/m);
+    assert.match(metrics, /^ecs_sd_web_auth_failures_total\{reason="invalid"\} 1$/m);
+    assert.match(metrics, /^ecs_sd_web_auth_checks_total\{result="failed"\} 1$/m);
     stop('SIGTERM');
     assert.equal(await exit, 0);
   });
