@@ -1,8 +1,24 @@
 /**
- * The chaos matrix: each fault of ecs-sim's fault injection is switched on while the daemon runs its
- * refresh loop and the fleet changes underneath; for each, the daemon keeps running, no target of a
- * still-running task disappears from the outputs, every output file parses at every moment, and
- * the outputs match the fleet again within one refresh after the fault ends.
+ * The chaos matrix: each fault is switched on while the daemon runs its refresh loop and the fleet
+ * changes underneath; for each, the daemon keeps running, no target of a still-running task
+ * disappears from the outputs, every output file parses at every moment, and the outputs match the
+ * fleet again within one refresh after the fault ends. Each case adds what its fault must also show:
+ *
+ * | fault                                                       | also asserted                                                        |
+ * | ----------------------------------------------------------- | -------------------------------------------------------------------- |
+ * | throttling storm, HTTP 500/503, resets, malformed/truncated | —                                                                    |
+ * | slow answers past `timeouts.aws_request`                    | —                                                                    |
+ * | one cluster's calls held open (hung connection)             | it keeps its targets, stale, timeouts counted; the others up to date |
+ * | AccessDeniedException on one cluster                        | that cluster stale, the others fresh                                 |
+ * | a cluster deleted mid-refresh                               | it is removed                                                        |
+ * | tasks described with missing fields                         | —                                                                    |
+ * | hostile task definitions in one cluster                     | exact bounded targets, skips and bounds counted, all.json < 8 MiB    |
+ * | catastrophic regexes against names built to backtrack       | refreshes keep their pace, the hostile cluster is not selected       |
+ * | the output directory replaced by a file (write failures)    | its files counted and marked failed, the single file keeps updating  |
+ *
+ * The whole matrix, with the rows other files cover (the real CLI under a hung connection, poison
+ * messages, the hostile fleet in JSON and YAML, long durations), is in README.md, "The chaos matrix";
+ * test/reliability-docs.test.ts fails when a case here is missing there.
  */
 import assert from 'node:assert/strict';
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';

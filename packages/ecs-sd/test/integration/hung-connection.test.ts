@@ -394,7 +394,7 @@ describe('a listener that accepts and never answers', () => {
       try {
         const truth = () => expectedAddresses(sim.groundTruth().tasks);
         await waitUntil('the sim source in file_sd while the other hangs', async () => {
-          const files = new Set(await fileSdTargets(output).catch(() => []));
+          const files = new Set(await fileSdTargets(output).catch((): string[] => []));
           return truth().every((address) => files.has(address));
         });
         await waitUntil(
@@ -424,7 +424,7 @@ describe('a listener that accepts and never answers', () => {
         const added = truth().filter((address) => !before.has(address));
         assert.equal(added.length, 1);
         await waitUntil('the new task in file_sd', async () =>
-          (await fileSdTargets(output).catch(() => [])).includes(added[0]!),
+          (await fileSdTargets(output).catch((): string[] => [])).includes(added[0]!),
         );
 
         await waitUntil('a call to the listener in flight', () => hole.open() >= 1);
