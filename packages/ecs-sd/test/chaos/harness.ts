@@ -77,8 +77,14 @@ export interface ChaosRun {
   refreshes(): Promise<number>;
   /** Waits until `count` more refreshes have completed. */
   waitRefreshes(count: number): Promise<void>;
-  /** Starts reading the outputs continuously; `stop` returns what went wrong (parse errors, vanished targets). */
-  watch(mustStay: () => ReadonlySet<string>): { stop(): Promise<{ reads: number; problems: string[] }> };
+  /**
+   * Starts reading the outputs continuously (those `read` picks, by default all); `stop` returns what went
+   * wrong (parse errors, vanished targets).
+   */
+  watch(
+    mustStay: () => ReadonlySet<string>,
+    read?: (file: { path: string; yaml: boolean }) => boolean,
+  ): { stop(): Promise<{ reads: number; problems: string[] }> };
   close(): Promise<void>;
 }
 
@@ -88,6 +94,8 @@ export interface ChaosOptions {
   extra?: Record<string, unknown>;
   /** Read ecs-sim through a proxy that can hold calls open (calls that never answer). */
   proxy?: boolean;
+  /** Extra keys of the one source (e.g. `cluster_include`). */
+  source?: Record<string, unknown>;
 }
 
 /** Starts ecs-sim with the chaos fleet and the daemon's loop, and waits for its first complete, correct output. */
@@ -106,7 +114,9 @@ export async function startChaos(options: ChaosOptions = {}): Promise<ChaosRun> 
   const proxy = options.proxy === true ? await startHangingProxy(sim.endpoint) : undefined;
   const loaded = loadConfig({
     fileText: JSON.stringify({
-      sources: [{ name: 'chaos', region: 'us-east-1', endpoint: proxy?.endpoint ?? sim.endpoint }],
+      sources: [
+        { name: 'chaos', region: 'us-east-1', endpoint: proxy?.endpoint ?? sim.endpoint, ...options.source },
+      ],
       output: { directory: join(dir, 'by-interval'), file: join(dir, 'all.json') },
       ...options.extra,
     }),
@@ -160,13 +170,13 @@ export async function startChaos(options: ChaosOptions = {}): Promise<ChaosRun> 
     readOutputs,
     refreshes,
     waitRefreshes,
-    watch(mustStay) {
+    watch(mustStay, read = () => true) {
       let stopped = false;
       let reads = 0;
       const problems: string[] = [];
       const loop = (async () => {
         while (!stopped) {
-          for (const file of files) {
+          for (const file of files.filter(read)) {
             let targets: string[];
             try {
               targets = parseFileSd(await readFile(file.path, 'utf8'), file.yaml);

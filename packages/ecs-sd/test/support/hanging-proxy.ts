@@ -123,6 +123,8 @@ export interface BlackHole {
   readonly endpoint: string;
   /** Connections accepted so far. */
   accepted(): number;
+  /** Connections open right now (a call the client has not given up yet). */
+  open(): number;
   close(): Promise<void>;
 }
 
@@ -143,6 +145,7 @@ export async function startBlackHole(): Promise<BlackHole> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     accepted: () => accepted,
+    open: () => sockets.size,
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
