@@ -34,6 +34,9 @@ import {
 } from '../src/events/parse.ts';
 import { MAX_SHARDS } from '../src/output/target-filter.ts';
 import { MAX_OUTPUT_LENGTH } from '../src/output/target-groups.ts';
+import { DEFAULT_AUTH_LIMITS } from '../src/server/basic-auth.ts';
+import { STALL_MS } from '../src/server/json-stream.ts';
+import { DEFAULT_TASKS_PAGE_SIZE, MAX_TASKS_PAGE_SIZE } from '../src/server/task-pages.ts';
 import { HOSTILE_RSS_BOUND_MIB } from './support/hostile-fleet.ts';
 
 const PACKAGE = new URL('../', import.meta.url);
@@ -132,6 +135,14 @@ describe('the Reliability section', () => {
       ['cached tasks, container instances, hosts per cluster', `${n(CLUSTER_CACHE_MAX)} each`],
       ['shutdown after SIGTERM or SIGINT', formatDuration(STOP_TIMEOUT_MS)],
       ['daemon memory with the hostile fleet', `${HOSTILE_RSS_BOUND_MIB} MiB`],
+      [
+        'wrong passwords per client address',
+        `${DEFAULT_AUTH_LIMITS.failureBurst}, then one every ${formatDuration(DEFAULT_AUTH_LIMITS.failureRefillMs)}`,
+      ],
+      ['bcrypt checks waiting', `${DEFAULT_AUTH_LIMITS.maxWaitingChecks} per lane`],
+      ['cached password checks', `${DEFAULT_AUTH_LIMITS.cacheSize} each of successes and failures`],
+      ['`/api/v1/tasks` page', `${DEFAULT_TASKS_PAGE_SIZE} by default, at most ${n(MAX_TASKS_PAGE_SIZE)}`],
+      ['a client that stops reading a streamed page', formatDuration(STALL_MS)],
     ];
     for (const [bound, text] of expected) assert.equal(value(bound), text, bound);
     const range = ({ min, max }: { min: number; max: number }) =>
