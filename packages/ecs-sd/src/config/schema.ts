@@ -1,21 +1,32 @@
 /**
  * The one schema of the ecs-sd config file (snake_case keys, like Prometheus's), with a
- * description and default per key. Unknown keys are errors. Validation only: `load.ts` turns
- * the parsed value into the runtime `Config`.
+ * description and default per key (flag help reads them from here). Unknown keys are errors.
+ * Each value is parsed once, here: durations into milliseconds, the queue URL into its parts,
+ * regexes into patterns; `load.ts` only renames the parsed file into the runtime `Config`.
  */
 import { z } from 'zod';
-import { AWS_BUCKETS, DEFAULT_BUDGET_SCALE, RATE_CATEGORIES, type RateCategory } from '../aws/rate-budget.ts';
+import {
+  AWS_BUCKETS,
+  type BudgetSettings,
+  DEFAULT_BUDGET_SCALE,
+  MIN_BURST,
+  MIN_REFILL_PER_SECOND,
+  RATE_CATEGORIES,
+  type RateCategory,
+  resolveBudget,
+  SQS_MAX_WAIT_SECONDS,
+} from '../lib/aws-limits.ts';
+import { boundedDuration, type DurationBounds, formatDuration } from '../lib/duration.ts';
+import { INTERVALS } from '../lib/intervals.ts';
+import { parseListenAddress } from '../lib/listen-address.ts';
+import { compilePattern, type Pattern } from '../lib/pattern.ts';
+import { parseQueueUrl, type QueueUrlParts } from '../lib/queue-url.ts';
 import {
   AWS_REQUEST_TIMEOUT_MS,
   AWS_REQUEST_TIMEOUT_RANGE_MS,
   CLUSTER_REFRESH_TIMEOUT_MS,
   CLUSTER_REFRESH_TIMEOUT_RANGE_MS,
-} from '../aws/timeouts.ts';
-import { INTERVALS } from '../discovery/types.ts';
-import { parseQueueUrl } from '../events/queue-url.ts';
-import { parseListenAddress } from '../lib/listen-address.ts';
-import { compilePattern, type Pattern } from '../lib/pattern.ts';
-import { type DurationBounds, durationProblem, formatDuration } from './duration.ts';
+} from '../lib/timeouts.ts';
 
 function show(value: unknown): string {
   return value === undefined ? 'nothing' : JSON.stringify(value);
@@ -36,11 +47,17 @@ const regex = z.string().transform((value, ctx): Pattern => {
   return z.NEVER;
 });
 
-/** A duration key (Prometheus notation or seconds) within its bounds; every duration key has a maximum. */
+/**
+ * A duration key (Prometheus notation or seconds) within its bounds, parsed into milliseconds;
+ * every duration key has a maximum. Give its default with `.prefault('60s')`: written as users
+ * write it (help shows it), parsed like a value from the file.
+ */
 export function durationWithin(bounds: DurationBounds) {
-  return z.custom<string | number>().superRefine((value, ctx) => {
-    const problem = durationProblem(value, bounds);
-    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  return z.custom<string | number>().transform((value, ctx): number => {
+    const parsed = boundedDuration(value, bounds);
+    if (parsed.ok) return parsed.ms;
+    ctx.addIssue({ code: 'custom', message: parsed.message });
+    return z.NEVER;
   });
 }
 
@@ -55,21 +72,23 @@ const port = z.number().int().min(1).max(65535);
 export const EventsSchema = z.strictObject({
   queue_url: z
     .string()
-    .superRefine((value, ctx) => {
+    .transform((value, ctx): QueueUrlParts => {
       const parsed = parseQueueUrl(value);
-      if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message });
+      if (parsed.ok) return parsed.value;
+      ctx.addIssue({ code: 'custom', message: parsed.message });
+      return z.NEVER;
     })
     .describe(
       'SQS queue URL an EventBridge rule for ECS Task/Container Instance State Change feeds; its Region is used for the SQS client',
     ),
   reconcile_interval: durationWithin({ min: MIN_REFRESH_INTERVAL_MS, max: MAX_REFRESH_INTERVAL_MS })
-    .default('10m')
+    .prefault('10m')
     .describe(
       'time between full reconciles by polling while the queue is readable (Prometheus duration), 1s to 24h',
     ),
   // ReceiveMessage accepts WaitTimeSeconds 0 to 20; 0 would be short polling.
-  wait_time: durationWithin({ min: 1000, max: 20_000, wholeSeconds: true })
-    .default('20s')
+  wait_time: durationWithin({ min: 1000, max: SQS_MAX_WAIT_SECONDS * 1000, wholeSeconds: true })
+    .prefault(`${SQS_MAX_WAIT_SECONDS}s`)
     .describe('ReceiveMessage long poll (WaitTimeSeconds), 1s to 20s in whole seconds'),
   unhealthy_after: z
     .number()
@@ -79,7 +98,7 @@ export const EventsSchema = z.strictObject({
     .default(3)
     .describe('consecutive failed receives before the source falls back to polling at refresh_interval'),
   publish_delay: durationWithin({ max: 1000 })
-    .default('100ms')
+    .prefault('100ms')
     .describe('quiet time that ends a burst of events before the outputs are written, at most 1s'),
   describe_new_tasks: z
     .boolean()
@@ -263,12 +282,13 @@ export const LogSchema = z.strictObject({
   format: z.enum(['logfmt', 'json']).default('logfmt').describe('log line format on stderr'),
 });
 
-/** Slowest refill: a waiter's timer (one token's time, 16 times longer after throttles) stays far below Node's timer limit. */
-const MIN_REFILL_PER_SECOND = 0.001;
-
 /** One category of the rate budget: absolute burst and refill, winning over `scale`. */
 const BucketSchema = z.strictObject({
-  burst: z.number().min(1).optional().describe('tokens available at once; default: scale × AWS burst'),
+  burst: z
+    .number()
+    .min(MIN_BURST)
+    .optional()
+    .describe('tokens available at once; default: scale × AWS burst'),
   refill_per_second: z
     .number()
     .min(MIN_REFILL_PER_SECOND, {
@@ -300,12 +320,12 @@ export const RateBudgetSchema = z.strictObject({
 /** Timeouts of AWS reads: each attempt of a call, and each cluster's whole read in a refresh. */
 export const TimeoutsSchema = z.strictObject({
   aws_request: durationWithin(AWS_REQUEST_TIMEOUT_RANGE_MS)
-    .default(formatDuration(AWS_REQUEST_TIMEOUT_MS))
+    .prefault(formatDuration(AWS_REQUEST_TIMEOUT_MS))
     .describe(
       'an attempt of an AWS call that has not answered after this long is aborted and retried (3 attempts)',
     ),
   cluster_refresh: durationWithin(CLUSTER_REFRESH_TIMEOUT_RANGE_MS)
-    .default(formatDuration(CLUSTER_REFRESH_TIMEOUT_MS))
+    .prefault(formatDuration(CLUSTER_REFRESH_TIMEOUT_MS))
     .describe(
       "deadline of one cluster's read in a refresh (every call, retry and rate-budget wait); then the cluster keeps its last targets, marked stale",
     ),
@@ -315,7 +335,7 @@ export const TimeoutsSchema = z.strictObject({
 export const ConfigFileSchema = z
   .strictObject({
     refresh_interval: durationWithin({ min: MIN_REFRESH_INTERVAL_MS, max: MAX_REFRESH_INTERVAL_MS })
-      .default('60s')
+      .prefault('60s')
       .describe('time between refreshes (Prometheus duration), 1s to 24h'),
     sources: z
       .array(SourceSchema)
@@ -332,16 +352,19 @@ export const ConfigFileSchema = z
     timeouts: TimeoutsSchema.prefault({}).describe('timeouts of AWS reads'),
   })
   .superRefine((file, ctx) => {
-    for (const category of RATE_CATEGORIES) {
-      const scaled = file.rate_budget.scale * AWS_BUCKETS[category].burst;
-      if (file.rate_budget[category]?.burst === undefined && scaled < 1) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['rate_budget', 'scale'],
-          message: `${show(file.rate_budget.scale)} leaves ${category} a burst of ${scaled}, expected a scale giving at least 1 token (or rate_budget.${category}.burst)`,
-        });
-        break;
-      }
+    // The per-category keys are checked above; what remains is what `scale` makes of AWS's buckets.
+    const budget = resolveBudget(budgetSettings(file.rate_budget));
+    const scaled = budget.ok ? undefined : budget.problems.find((problem) => problem.scaledCategory);
+    if (scaled?.scaledCategory !== undefined) {
+      const category = scaled.scaledCategory;
+      const burst = scaled.key.endsWith('.burst');
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rate_budget', 'scale'],
+        message: burst
+          ? `${show(file.rate_budget.scale)} leaves ${category} a burst of ${scaled.value}, expected a scale giving at least ${MIN_BURST} token (or rate_budget.${category}.burst)`
+          : `${show(file.rate_budget.scale)} leaves ${category} a refill of ${scaled.value} per second, expected a scale giving at least ${MIN_REFILL_PER_SECOND} (or rate_budget.${category}.refill_per_second)`,
+      });
     }
     const seen = new Map<string, number>();
     file.sources.forEach((source, index) => {
@@ -361,3 +384,17 @@ export const ConfigFileSchema = z
 
 /** The config file as validated, before compilation into `Config`. */
 export type ConfigFile = z.output<typeof ConfigFileSchema>;
+
+/** The `rate_budget` section as the settings of `resolveBudget`: `scale`, and the categories that set burst or refill. */
+export function budgetSettings(budget: z.output<typeof RateBudgetSchema>): Required<BudgetSettings> {
+  const overrides: Required<BudgetSettings>['overrides'] = {};
+  for (const category of RATE_CATEGORIES) {
+    const bucket = budget[category];
+    if (bucket === undefined) continue;
+    overrides[category] = {
+      ...(bucket.burst === undefined ? {} : { burst: bucket.burst }),
+      ...(bucket.refill_per_second === undefined ? {} : { refillPerSecond: bucket.refill_per_second }),
+    };
+  }
+  return { scale: budget.scale, overrides };
+}

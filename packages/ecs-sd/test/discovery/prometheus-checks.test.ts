@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  discoverCluster,
-  INTERVALS,
-  type Interval,
-  type Skip,
-  scrapeProblem,
-  type Target,
-} from '../../src/discovery/index.ts';
+import { discoverCluster, type Skip, scrapeProblem, type Target } from '../../src/discovery/index.ts';
+import { INTERVALS, type Interval } from '../../src/lib/intervals.ts';
 import { renderTargetGroups } from '../../src/output/target-groups.ts';
 import { fleet, HOSTS, options, type TaskSpec } from './fixtures.ts';
 import { keptByPrometheus, promtool } from './promtool.ts';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { which } from '@ecs-sd/testkit';
-import { INTERVALS, type Interval } from '../../src/discovery/index.ts';
+import { INTERVALS, type Interval } from '../../src/lib/intervals.ts';
 
 const run = promisify(execFile);
 

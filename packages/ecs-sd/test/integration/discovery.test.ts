@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Sim, startSim } from 'ecs-sim';
-import { DISCOVERY_IAM_ACTIONS } from '../../src/aws/iam.ts';
 import type { Daemon } from '../../src/daemon/daemon.ts';
+import { DISCOVERY_IAM_ACTIONS } from '../../src/lib/iam.ts';
 import type { Metrics } from '../../src/metrics.ts';
 import { buildApp } from '../../src/server/app.ts';
 import {
@@ -154,7 +154,7 @@ output: { directory: ${JSON.stringify(join(dir, 'by-interval'))}, file: ${JSON.s
     }
   });
 
-  test('every API operation called is one of the IAM actions of src/aws/iam.ts', () => {
+  test('every API operation called is one of the IAM actions of src/lib/iam.ts', () => {
     const operations = Object.keys(sim.counters());
     assert.ok(operations.length >= 7);
     const allowed = DISCOVERY_IAM_ACTIONS.map((action) => action.split(':')[1]);

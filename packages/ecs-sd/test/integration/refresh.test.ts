@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Sim, startSim } from 'ecs-sim';
-import { ASSUME_ROLE_IAM_ACTIONS } from '../../src/aws/iam.ts';
+import { ASSUME_ROLE_IAM_ACTIONS } from '../../src/lib/iam.ts';
 import {
   loadFleet,
   metricSum,
