@@ -6,9 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { waitUntil } from '@ecs-sd/testkit';
 import type { FaultSpec, Sim } from 'ecs-sim';
 import { expectedAddresses as expectedAddressesOf } from '../support/expected-addresses.ts';
-import { type ChaosOptions, type ChaosRun, expectedAddresses, startChaos, waitUntil } from './harness.ts';
+import { type ChaosOptions, type ChaosRun, expectedAddresses, startChaos } from './harness.ts';
 
 /** The `host:port` targets of one task in ecs-sim's truth. */
 function addressesOf(
@@ -102,17 +103,17 @@ const CASES: ChaosCase[] = [
     async whileActive(run) {
       const hung = run.clusters[1]!;
       await waitUntil(
-        async () => (await metricValue(run, 'ecs_sd_cluster_stale', { cluster: hung })) === 1,
         `${hung} marked stale`,
+        async () => (await metricValue(run, 'ecs_sd_cluster_stale', { cluster: hung })) === 1,
       );
       assert.ok((await metricValue(run, 'ecs_sd_refresh_timeouts_total', { cluster: hung })) >= 1);
       assert.ok(run.proxy!.held().length >= 1, 'calls were held open');
       // The other clusters' churn (stopped tasks, their services' replacements) is published meanwhile.
       const others = expectedAddressesOf(run.sim.groundTruth().tasks.filter((task) => task.cluster !== hung));
-      await waitUntil(async () => {
+      await waitUntil('the other clusters up to date while one hangs', async () => {
         const outputs = new Set(await run.readOutputs().catch(() => []));
         return others.every((address) => outputs.has(address));
-      }, 'the other clusters up to date while one hangs');
+      });
       for (const cluster of run.clusters.filter((name) => name !== hung))
         assert.equal(await metricValue(run, 'ecs_sd_cluster_stale', { cluster }), 0, cluster);
     },
@@ -120,8 +121,8 @@ const CASES: ChaosCase[] = [
       const hung = run.clusters[1]!;
       run.proxy!.release();
       await waitUntil(
-        async () => (await metricValue(run, 'ecs_sd_cluster_stale', { cluster: hung })) === 0,
         `${hung} read again`,
+        async () => (await metricValue(run, 'ecs_sd_cluster_stale', { cluster: hung })) === 0,
       );
     },
   },
@@ -134,8 +135,8 @@ const CASES: ChaosCase[] = [
     async whileActive(run) {
       const cluster = run.clusters[1]!;
       await waitUntil(
-        async () => (await metricValue(run, 'ecs_sd_cluster_stale', { cluster })) === 1,
         `${cluster} marked stale`,
+        async () => (await metricValue(run, 'ecs_sd_cluster_stale', { cluster })) === 1,
       );
       const fresh = run.clusters[0]!;
       assert.equal(await metricValue(run, 'ecs_sd_cluster_stale', { cluster: fresh }), 0);
@@ -148,8 +149,8 @@ const CASES: ChaosCase[] = [
     async whileActive(run) {
       const cluster = run.clusters[2]!;
       await waitUntil(
-        () => !run.daemon.state.clusters().some((entry) => entry.clusterName === cluster),
         `${cluster} removed from the state`,
+        () => !run.daemon.state.clusters().some((entry) => entry.clusterName === cluster),
       );
     },
   },

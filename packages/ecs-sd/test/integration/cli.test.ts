@@ -10,10 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { waitUntil } from '@ecs-sd/testkit';
 import bcrypt from 'bcryptjs';
 import { type Sim, startSim } from 'ecs-sim';
 import { main } from '../../src/cli.ts';
-import { assertGolden, childEnv, loadFleet, useTestCredentials, waitUntil } from './helpers.ts';
+import { assertGolden, childEnv, loadFleet, useTestCredentials } from './helpers.ts';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 
@@ -177,12 +178,12 @@ describe('ecs-sd against ecs-sim', () => {
         stderr += chunk.toString();
       });
       const exited = new Promise<number | null>((resolve) => child!.on('exit', (code) => resolve(code)));
-      const address = await waitUntil(() => {
+      const address = await waitUntil('the daemon to listen', () => {
         const line = stderr.split('\n').find((candidate) => candidate.includes('"msg":"listening"'));
         return line === undefined ? undefined : (JSON.parse(line) as { address: string }).address;
-      }, 'the daemon to listen');
+      });
       const url = `http://${address}`;
-      await waitUntil(async () => (await fetch(`${url}/-/ready`)).status === 200, 'the daemon to be ready');
+      await waitUntil('the daemon to be ready', async () => (await fetch(`${url}/-/ready`)).status === 200);
       const groups = (await (await fetch(`${url}/http-sd`)).json()) as { targets: string[] }[];
       assert.equal(groups.flatMap((group) => group.targets).length, 7);
 

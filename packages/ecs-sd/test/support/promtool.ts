@@ -6,10 +6,10 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { which } from '@ecs-sd/testkit';
+import { requireTool } from '@ecs-sd/testkit';
 
-/** The promtool binary, or undefined where it is not installed. */
-export const promtoolBin = which('promtool');
+/** The promtool binary: tests that need it skip without it, unless CI is set (CI installs the Debian package). */
+export const promtool = requireTool('promtool', 'prometheus');
 
 /** One target as promtool read it: its file, its address and its labels before relabelling. */
 export interface PromtoolTarget {
@@ -40,7 +40,6 @@ const PROMETHEUS_LABELS = new Set([
  * watches file_sd files and prints what it has when `--timeout` ends, so this takes that long.
  */
 export async function promtoolRead(files: readonly string[], timeoutSeconds = 4): Promise<PromtoolResult> {
-  if (promtoolBin === undefined) throw new Error('promtool not found: install the Debian package prometheus');
   const dir = await mkdtemp(join(tmpdir(), 'ecs-sd-promtool-'));
   try {
     const config = join(dir, 'prometheus.yml');
@@ -50,7 +49,7 @@ export async function promtoolRead(files: readonly string[], timeoutSeconds = 4)
     );
     const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
       execFile(
-        promtoolBin,
+        promtool.path,
         ['check', 'service-discovery', `--timeout=${timeoutSeconds}s`, config, 'sd'],
         { maxBuffer: 256 * 1024 * 1024, timeout: (timeoutSeconds + 60) * 1000 },
         (err, out, errOut) =>
