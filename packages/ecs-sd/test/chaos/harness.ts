@@ -14,6 +14,7 @@ import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/types.ts';
 import { Daemon } from '../../src/daemon/daemon.ts';
+import { INTERVALS, intervalFileName } from '../../src/lib/intervals.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createMetrics, type Metrics } from '../../src/metrics.ts';
 import { expectedAddresses as expectedAddressesOf } from '../support/expected-addresses.ts';
@@ -115,8 +116,8 @@ export async function startChaos(options: ChaosOptions = {}): Promise<ChaosRun> 
   }
   const files = [
     { path: join(dir, 'all.json'), yaml: false },
-    ...['15s', '30s', '1m', '5m'].map((interval) => ({
-      path: join(dir, 'by-interval', `${interval}-tasks.json`),
+    ...INTERVALS.map((interval) => ({
+      path: join(dir, 'by-interval', intervalFileName(interval)),
       yaml: false,
     })),
   ];

@@ -14,6 +14,7 @@ import { waitUntil } from '@ecs-sd/testkit';
 import bcrypt from 'bcryptjs';
 import { type Sim, startSim } from 'ecs-sim';
 import { main } from '../../src/cli.ts';
+import { INTERVALS, intervalFileName } from '../../src/lib/intervals.ts';
 import { assertGolden, childEnv, loadFleet, useTestCredentials } from './helpers.ts';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
@@ -80,11 +81,9 @@ describe('ecs-sd against ecs-sim', () => {
     assert.equal(result.stderr, '');
     assert.equal(result.code, 0);
     assert.equal(result.stdout, '2 clusters, 7 tasks, 7 targets, skipped: none\n');
-    for (const interval of ['15s', '30s', '1m', '5m']) {
-      await assertGolden(
-        `steady/${interval}-tasks.json`,
-        await readFile(join(out, `${interval}-tasks.json`), 'utf8'),
-      );
+    for (const interval of INTERVALS) {
+      const name = intervalFileName(interval);
+      await assertGolden(`steady/${name}`, await readFile(join(out, name), 'utf8'));
     }
   });
 

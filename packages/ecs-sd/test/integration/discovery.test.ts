@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { type Sim, startSim } from 'ecs-sim';
 import type { Daemon } from '../../src/daemon/daemon.ts';
 import { DISCOVERY_IAM_ACTIONS } from '../../src/lib/iam.ts';
+import { INTERVALS, intervalFileName } from '../../src/lib/intervals.ts';
 import type { Metrics } from '../../src/metrics.ts';
 import { buildApp } from '../../src/server/app.ts';
 import {
@@ -77,9 +78,10 @@ output: { directory: ${JSON.stringify(join(dir, 'by-interval'))}, file: ${JSON.s
   });
 
   test('file_sd files in the per-interval layout match the golden files', async () => {
-    for (const interval of ['15s', '30s', '1m', '5m']) {
-      const content = await readFile(join(dir, 'by-interval', `${interval}-tasks.yml`), 'utf8');
-      await assertGolden(`conventions/${interval}-tasks.yml`, content);
+    for (const interval of INTERVALS) {
+      const name = intervalFileName(interval, 'yaml');
+      const content = await readFile(join(dir, 'by-interval', name), 'utf8');
+      await assertGolden(`conventions/${name}`, content);
     }
   });
 

@@ -17,14 +17,13 @@ import { type FleetSpec, type Sim, startSim } from 'ecs-sim';
 import { main } from '../../src/cli.ts';
 import type { Config } from '../../src/config/types.ts';
 import { Daemon } from '../../src/daemon/daemon.ts';
+import { INTERVALS, intervalFileName } from '../../src/lib/intervals.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createMetrics, type Metrics } from '../../src/metrics.ts';
 import { buildApp } from '../../src/server/app.ts';
 import { leaveTemporaryOfKilledWriter } from '../output/fixtures.ts';
 import { promtool, promtoolRead } from '../support/promtool.ts';
 import { childEnv, metricValue, simConfig, useTestCredentials } from './helpers.ts';
-
-const INTERVALS = ['15s', '30s', '1m', '5m'];
 
 /** `small` runs 3 ordinary tasks (1m); `big` runs 20 tasks whose 15s targets carry a 1,000-character label. */
 const FLEET: FleetSpec = {
@@ -166,7 +165,7 @@ describe('outputs that cannot be written', () => {
     const blocker = join(base, 'blocker');
     await writeFile(blocker, 'not a directory');
     const directory = join(blocker, 'sd');
-    const files = INTERVALS.map((interval) => join(directory, `${interval}-tasks.json`));
+    const files = INTERVALS.map((interval) => join(directory, intervalFileName(interval)));
     const running = await startDaemon(
       simConfig(sim.endpoint, `output: { directory: ${JSON.stringify(directory)} }`),
     );
@@ -240,7 +239,7 @@ describe('outputs that cannot be written', () => {
 
   test('a file too large to render fails only itself: the other files keep updating, and http_sd serves what fits', async () => {
     const directory = fresh();
-    const [file15s, , file1m] = INTERVALS.map((interval) => join(directory, `${interval}-tasks.json`));
+    const [file15s, , file1m] = INTERVALS.map((interval) => join(directory, intervalFileName(interval)));
     const running = await startDaemon(
       simConfig(sim.endpoint, `output: { directory: ${JSON.stringify(directory)} }`),
       MAX_OUTPUT_LENGTH,
@@ -328,7 +327,7 @@ describe('outputs that cannot be written', () => {
       assert.ok(!names.includes(left.slice(directory.length + 1)), 'the temporary file is removed');
       assert.deepEqual(
         names.sort(),
-        [...decoys, ...INTERVALS.map((interval) => `${interval}-tasks.json`)].sort(),
+        [...decoys, ...INTERVALS.map((interval) => intervalFileName(interval))].sort(),
       );
     } finally {
       await running.stop();
