@@ -7,7 +7,8 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { fileSdPathProblem } from '../lib/intervals.ts';
-import { budgetSettings, type ConfigFile, ConfigFileSchema } from './schema.ts';
+import { type ConfigFile, ConfigFileSchema } from './schema.ts';
+import { budgetSettings } from './schema-aws.ts';
 import { knownKeysAt } from './schema-walk.ts';
 import type { Config, Rule, SourceConfig } from './types.ts';
 
