@@ -2,10 +2,11 @@
  * Builds the Prometheus configuration for an ECS fleet discovered by ecs-sd. Pure: no I/O, so the
  * checked-in `prometheus/*.yml` files, the tests and the demo all come from the same function.
  */
+import { INTERVALS, type Interval, intervalFileName } from 'ecs-sd/intervals';
 import { Document, isScalar, visit } from 'yaml';
 
-/** Interval buckets of the prometheus-ecs-sd file layout, one `<interval>-tasks.json` file each. */
-export const ECS_SD_INTERVALS = ['15s', '30s', '1m', '5m'] as const;
+/** Interval buckets of the prometheus-ecs-sd file layout, one `<interval>-tasks.json` file each: ecs-sd's own list. */
+export const ECS_SD_INTERVALS = INTERVALS;
 
 /** Where the deployed layout expects things; every path is documented in monitoring/README.md. */
 export const DEFAULTS = {
@@ -59,7 +60,7 @@ export interface RenderOptions {
   scrapeInterval?: string;
   evaluationInterval?: string;
   /** Scrape interval of an interval bucket's job other than its name, e.g. `{ '1m': '2s' }` for a quick demo. */
-  intervalOverrides?: Partial<Record<(typeof ECS_SD_INTERVALS)[number], string>>;
+  intervalOverrides?: Partial<Record<Interval, string>>;
 }
 
 type Relabel = Record<string, unknown>;
@@ -205,14 +206,14 @@ export function buildPrometheusConfig(options: RenderOptions = {}): Record<strin
   const fileSd = o.discovery === 'file_sd';
   const dir = o.fileSdDir.replace(/\/+$/, '');
 
-  const sd = (interval: string | undefined, job: string | undefined): Record<string, unknown> =>
+  const sd = (interval: Interval | undefined, job: string | undefined): Record<string, unknown> =>
     fileSd
       ? {
           file_sd_configs: [
             {
               files: interval
-                ? [`${dir}/${interval}-tasks.json`]
-                : ECS_SD_INTERVALS.map((i) => `${dir}/${i}-tasks.json`),
+                ? [`${dir}/${intervalFileName(interval)}`]
+                : ECS_SD_INTERVALS.map((i) => `${dir}/${intervalFileName(i)}`),
               refresh_interval: '1m',
             },
           ],

@@ -16,6 +16,7 @@ import { loadConfig } from './config/load.ts';
 import type { Config } from './config/types.ts';
 import type { TaskDecision } from './discovery/types.ts';
 import { ConfigError, DiscoveryFailedError, exitCodeFor, UsageError } from './errors.ts';
+import { clusterOfTaskArn, taskIdFromArn } from './lib/arn.ts';
 import { parseListenAddress } from './lib/listen-address.ts';
 import { createLogger } from './log.ts';
 
@@ -32,7 +33,6 @@ const runtime = async () => {
     Daemon: daemon.Daemon,
     formatSummary: daemon.formatSummary,
     formatDecision: discovery.formatDecision,
-    taskIdFromArn: discovery.taskIdFromArn,
     createMetrics: metrics.createMetrics,
     buildApp: app.buildApp,
     createWebServer: webConfig.createWebServer,
@@ -134,12 +134,12 @@ async function explainRemote(task: string, url: string, io: CliIo): Promise<numb
 }
 
 async function explainLocal(task: string, config: Config, log: Logger, io: CliIo): Promise<number> {
-  const { Daemon, createMetrics, formatDecision, taskIdFromArn } = await runtime();
+  const { Daemon, createMetrics, formatDecision } = await runtime();
   const daemon = new Daemon({ config, log, metrics: createMetrics({ defaultMetrics: false }) });
   try {
     // A long task ARN names its cluster (task/CLUSTER/ID): read only that one.
-    const parts = task.startsWith('arn:') ? task.split(':').slice(5).join(':').split('/') : [];
-    const onlyClusters = parts.length === 3 ? new Set([parts[1]!]) : undefined;
+    const cluster = clusterOfTaskArn(task);
+    const onlyClusters = cluster === undefined ? undefined : new Set([cluster]);
     const summary = await daemon.refresh({ writeOutputs: false, ...(onlyClusters ? { onlyClusters } : {}) });
     const decision = daemon.state.decision(task.startsWith('arn:') ? task : taskIdFromArn(task));
     if (decision === undefined) {

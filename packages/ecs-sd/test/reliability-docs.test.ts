@@ -17,10 +17,9 @@ import {
   CLUSTER_REFRESH_TIMEOUT_RANGE_MS,
 } from '../src/aws/timeouts.ts';
 import { STOP_TIMEOUT_MS } from '../src/cli.ts';
-import { formatDuration, MAX_TIMER_MS } from '../src/config/duration.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { LIMITS } from '../src/discovery/limits.ts';
-import { MAX_RECEIVES, SQS_MAX_WAIT_SECONDS } from '../src/events/consumer.ts';
+import { MAX_RECEIVES } from '../src/events/consumer.ts';
 import {
   MAX_BODY_BYTES,
   MAX_CONTAINERS,
@@ -32,6 +31,8 @@ import {
   MAX_STRING_LENGTH,
   PREVIEW_CHARS,
 } from '../src/events/parse.ts';
+import { SQS_MAX_WAIT_SECONDS } from '../src/lib/aws-limits.ts';
+import { formatDuration, MAX_TIMER_MS } from '../src/lib/duration.ts';
 import { MAX_SHARDS } from '../src/output/target-filter.ts';
 import { MAX_OUTPUT_LENGTH } from '../src/output/target-groups.ts';
 import { DEFAULT_AUTH_LIMITS } from '../src/server/basic-auth.ts';

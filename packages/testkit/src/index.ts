@@ -1,4 +1,4 @@
-/** Helpers shared by the tests and the demo: finding binaries, free ports, polling, child processes. */
+/** Helpers shared by the tests and the demo: finding binaries (and skipping without them), free ports, polling, child processes. */
 export { freePort, getJson } from './net.ts';
 export {
   type ListeningProcess,
@@ -8,5 +8,6 @@ export {
   startPrometheusBinary,
   waitForOutput,
 } from './process.ts';
-export { type WaitOptions, waitUntil } from './wait.ts';
+export { type RequiredTool, requireTool } from './tool.ts';
+export { FIRST_PAUSE_MS, type WaitOptions, waitUntil } from './wait.ts';
 export { which } from './which.ts';

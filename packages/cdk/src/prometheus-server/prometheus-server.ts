@@ -20,11 +20,7 @@ import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import {
-  ASSUME_ROLE_IAM_ACTIONS,
-  DISCOVERY_IAM_ACTIONS,
-  EVENT_MODE_IAM_ACTIONS,
-} from '../../../ecs-sd/src/aws/iam.ts';
+import { ASSUME_ROLE_IAM_ACTIONS, DISCOVERY_IAM_ACTIONS, EVENT_MODE_IAM_ACTIONS } from 'ecs-sd/iam';
 import { IMAGES } from '../versions.ts';
 import {
   ALERTMANAGER_CLUSTER_PORT,

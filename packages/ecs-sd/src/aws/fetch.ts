@@ -27,29 +27,23 @@ import type { Logger } from 'pino';
 import { clusterSelected, type SourceConfig } from '../config/types.ts';
 import type { ClusterSnapshot, HostInfo, TaskDecision } from '../discovery/types.ts';
 import { AwsReadError } from '../errors.ts';
+import { accountFromArn, clusterNameFromArn } from '../lib/arn.ts';
+import {
+  DESCRIBE_CLUSTERS_MAX,
+  DESCRIBE_CONTAINER_INSTANCES_MAX,
+  DESCRIBE_INSTANCE_INFORMATION_PAGE_SIZE,
+  DESCRIBE_INSTANCES_IDS_MAX,
+  DESCRIBE_SERVICES_MAX,
+  DESCRIBE_TASKS_MAX,
+  LIST_CLUSTERS_PAGE_SIZE,
+  LIST_SERVICES_PAGE_SIZE,
+  LIST_TASKS_PAGE_SIZE,
+} from '../lib/aws-limits.ts';
 import type { Metrics } from '../metrics.ts';
 import { BoundedCache, type CacheLookupListener } from './cache.ts';
 import type { SourceClients } from './clients.ts';
 import { abortable } from './timeouts.ts';
 
-/** ListClusters returns at most 100 cluster ARNs per page. */
-export const LIST_CLUSTERS_PAGE_SIZE = 100;
-/** DescribeClusters accepts at most 100 clusters. */
-export const DESCRIBE_CLUSTERS_MAX = 100;
-/** ListTasks returns at most 100 task ARNs per page. */
-export const LIST_TASKS_PAGE_SIZE = 100;
-/** DescribeTasks accepts at most 100 tasks. */
-export const DESCRIBE_TASKS_MAX = 100;
-/** DescribeContainerInstances accepts at most 100 container instances. */
-export const DESCRIBE_CONTAINER_INSTANCES_MAX = 100;
-/** ListServices returns at most 100 service ARNs per page (maxResults; 10 by default). */
-export const LIST_SERVICES_PAGE_SIZE = 100;
-/** DescribeServices accepts at most 10 services. */
-export const DESCRIBE_SERVICES_MAX = 10;
-/** EC2 DescribeInstances has no documented InstanceId.N limit; 100 matches the container instance batches. */
-export const DESCRIBE_INSTANCES_IDS_MAX = 100;
-/** SSM DescribeInstanceInformation returns at most 50 instances per page (MaxResults 5–50). */
-export const DESCRIBE_INSTANCE_INFORMATION_PAGE_SIZE = 50;
 /** DescribeTaskDefinition takes one task definition per call; this many run at once. */
 export const DESCRIBE_TASK_DEFINITION_CONCURRENCY = 4;
 
@@ -130,18 +124,6 @@ export interface FetcherOptions {
 /** The options of `client.send` for a signal: every call of a read is aborted with it. */
 function sendOptions(signal: AbortSignal | undefined): { abortSignal?: AbortSignal } {
   return signal === undefined ? {} : { abortSignal: signal };
-}
-
-/** The name part of a cluster ARN (`arn:aws:ecs:r:a:cluster/NAME`), or the input when it is a name. */
-export function clusterNameOf(clusterArnOrName: string): string {
-  const slash = clusterArnOrName.indexOf(':cluster/');
-  return slash === -1 ? clusterArnOrName : clusterArnOrName.slice(slash + ':cluster/'.length);
-}
-
-/** The account id of an ARN, or undefined. */
-export function accountIdOf(arn: string): string | undefined {
-  const account = arn.split(':')[4];
-  return account === undefined || account === '' ? undefined : account;
 }
 
 /** Splits a list into batches of at most `size`. */
@@ -280,7 +262,7 @@ export class SourceFetcher {
    */
   async selectClusters(signal?: AbortSignal): Promise<ClusterSelection> {
     const identifiers = this.source.clusters ?? (await this.#listClusterArns(signal));
-    const wanted = identifiers.filter((id) => clusterSelected(this.source, clusterNameOf(id)));
+    const wanted = identifiers.filter((id) => clusterSelected(this.source, clusterNameFromArn(id)));
     const now = this.#now();
     const stale = wanted.filter((id) => {
       const cached = this.#clusterDescriptions.get(id);
@@ -334,7 +316,7 @@ export class SourceFetcher {
       }
       clusters.push({
         clusterArn: cluster.clusterArn,
-        clusterName: cluster.clusterName ?? clusterNameOf(cluster.clusterArn),
+        clusterName: cluster.clusterName ?? clusterNameFromArn(cluster.clusterArn),
         tags: tagRecord(cluster.tags),
       });
     }
@@ -487,7 +469,7 @@ export class SourceFetcher {
       containerInstances,
       hosts,
     };
-    const accountId = accountIdOf(clusterArn);
+    const accountId = accountFromArn(clusterArn);
     if (accountId !== undefined) snapshot.accountId = accountId;
     return snapshot;
   }
@@ -498,7 +480,7 @@ export class SourceFetcher {
       if (cluster.clusterArn !== clusterArn) continue;
       return {
         clusterArn,
-        clusterName: cluster.clusterName ?? clusterNameOf(clusterArn),
+        clusterName: cluster.clusterName ?? clusterNameFromArn(clusterArn),
         tags: tagRecord(cluster.tags),
       };
     }
@@ -584,7 +566,7 @@ export class SourceFetcher {
     for (const batch of chunk(taskArns, DESCRIBE_TASKS_MAX)) {
       const output = await this.#call(
         'DescribeTasks',
-        `describe tasks failed for cluster "${clusterNameOf(clusterArn)}" of source "${this.source.name}" (events)`,
+        `describe tasks failed for cluster "${clusterNameFromArn(clusterArn)}" of source "${this.source.name}" (events)`,
         () =>
           this.#clients.ecs.send(
             new DescribeTasksCommand({ cluster: clusterArn, tasks: batch, include: ['TAGS'] }),
@@ -658,7 +640,7 @@ export class SourceFetcher {
     const arns: string[] = [];
     await this.#call(
       'ListTasks',
-      `list tasks failed for cluster "${clusterNameOf(clusterArn)}" of source "${this.source.name}"`,
+      `list tasks failed for cluster "${clusterNameFromArn(clusterArn)}" of source "${this.source.name}"`,
       async () => {
         for await (const page of paginateListTasks(
           { client: this.#clients.ecs, pageSize: LIST_TASKS_PAGE_SIZE },

@@ -5,11 +5,9 @@ export {
   type ClusterFetch,
   type ClusterRef,
   type ClusterSelection,
-  clusterNameOf,
   type FetcherOptions,
   SourceFetcher,
 } from './fetch.ts';
-export { DISCOVERY_IAM_ACTIONS } from './iam.ts';
 export { countingPlugin, isThrottle, operationName } from './middleware.ts';
 export {
   AWS_BUCKETS,

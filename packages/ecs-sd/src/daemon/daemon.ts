@@ -20,14 +20,16 @@ import {
   type SourceClients,
   type SourceClientsOptions,
 } from '../aws/clients.ts';
-import { clusterNameOf, SourceFetcher } from '../aws/fetch.ts';
+import { SourceFetcher } from '../aws/fetch.ts';
 import { budgetKey, budgetMiddleware, RateBudgets, registerRateBudgetMetrics } from '../aws/rate-budget.ts';
 import { deadline } from '../aws/timeouts.ts';
 import { type Config, clusterSelected, needsServices, type SourceConfig } from '../config/types.ts';
+import { taskSkipReason } from '../discovery/task-skip.ts';
 import { type Coalescer, createCoalescer } from '../events/coalesce.ts';
 import { type ConsumerHealth, EventConsumer, type EventConsumerOptions } from '../events/consumer.ts';
 import type { EcsEvent } from '../events/parse.ts';
 import { TaskStore } from '../events/task-store.ts';
+import { clusterNameFromArn } from '../lib/arn.ts';
 import type { Metrics } from '../metrics.ts';
 import {
   FileSdError,
@@ -352,7 +354,7 @@ export class Daemon {
         }
         const limit = deadline(
           this.config.timeouts.clusterRefreshMs,
-          `applying the events of cluster "${clusterNameOf(clusterArn)}"`,
+          `applying the events of cluster "${clusterNameFromArn(clusterArn)}"`,
           'timeouts.cluster_refresh',
           this.#shutdown.signal,
         );
@@ -361,7 +363,7 @@ export class Daemon {
         ).finally(() => limit.clear());
         if (this.#closed) break;
         if (outcome.kind === 'applied') continue;
-        const name = this.#eventCluster(events.source, clusterArn) ?? clusterNameOf(clusterArn);
+        const name = this.#eventCluster(events.source, clusterArn) ?? clusterNameFromArn(clusterArn);
         if (outcome.kind === 'failed') {
           log.warn(
             { err: outcome.error, cluster: name },
@@ -441,7 +443,7 @@ export class Daemon {
   #eventCluster(source: SourceConfig, clusterArn: string): string | undefined {
     const known = this.state.clustersOf(source.name).find((entry) => entry.clusterArn === clusterArn);
     if (known !== undefined) return known.clusterName;
-    const name = clusterNameOf(clusterArn);
+    const name = clusterNameFromArn(clusterArn);
     if (
       source.clusters !== undefined &&
       !source.clusters.includes(name) &&
@@ -700,12 +702,7 @@ export class Daemon {
     const decisions = this.state.decisions();
     const skipped = new Map<string, number>();
     for (const decision of decisions) {
-      const reason =
-        decision.skip?.reason ??
-        (decision.containers.every((container) => container.targets.length === 0)
-          ? (decision.containers.flatMap((container) => container.skips)[0]?.reason ??
-            'no-container-opted-in')
-          : undefined);
+      const reason = taskSkipReason(decision);
       if (reason !== undefined) skipped.set(reason, (skipped.get(reason) ?? 0) + 1);
     }
     return {

@@ -10,11 +10,11 @@ import type { Logger } from 'pino';
 import type { ClusterRef, ClusterSelection, SourceFetcher } from '../aws/fetch.ts';
 import { mapLimit } from '../aws/fetch.ts';
 import { DEFAULT_TIMEOUTS, deadline, type Timeouts, timeoutOf } from '../aws/timeouts.ts';
-import { formatDuration } from '../config/duration.ts';
 import { discoverCluster } from '../discovery/index.ts';
 import type { DiscoveryOptions } from '../discovery/types.ts';
 import { AwsReadError, DeadlineError } from '../errors.ts';
 import type { PolledCluster } from '../events/task-store.ts';
+import { formatDuration } from '../lib/duration.ts';
 import type { Metrics } from '../metrics.ts';
 import type { DiscoveryState } from './state.ts';
 

@@ -4,18 +4,17 @@
  * declarations plus the skips and notes of what it could not use; none of them throws.
  */
 import type { ContainerDefinition, KeyValuePair, Task } from '@aws-sdk/client-ecs';
+import {
+  type PrometheusDurationProblem,
+  prometheusDuration,
+  prometheusDurationProblemText,
+} from '../lib/duration.ts';
+import { bucketMs, type Interval } from '../lib/intervals.ts';
 import type { Pattern } from '../lib/pattern.ts';
 import type { Declaration } from './declaration.ts';
-import {
-  bucketMs,
-  type DurationProblem,
-  durationOf,
-  durationProblemText,
-  parseDuration,
-} from './interval.ts';
 import { isUserLabelName } from './labels.ts';
 import { LIMITS, listNames } from './limits.ts';
-import type { Interval, Rule, Skip } from './types.ts';
+import type { Rule, Skip } from './types.ts';
 import { parseBool, parsePort, parseScheme, quote } from './values.ts';
 
 /** The only environment variables ever read: others can hold secrets and never reach a label, log or message. */
@@ -58,16 +57,19 @@ export function prometheusEnv(definition: ContainerDefinition, task: Task): Read
   return env;
 }
 
-function duration(text: string, name: string): { text: string; ms: number; name: string } | DurationProblem {
-  const result = durationOf(text.trim());
+function duration(
+  text: string,
+  name: string,
+): { text: string; ms: number; name: string } | PrometheusDurationProblem {
+  const result = prometheusDuration(text.trim());
   return 'ms' in result ? { text: text.trim(), ms: result.ms, name } : result.problem;
 }
 
 /** `is not a duration (expected e.g. 30s or 1m)`, `is out of range (…)`: the tail of a message about a bad duration. */
-function durationMessage(problem: DurationProblem, example: string): string {
+function durationMessage(problem: PrometheusDurationProblem, example: string): string {
   return problem === 'out-of-range'
-    ? durationProblemText(problem)
-    : `${durationProblemText('not-a-duration')} (expected e.g. ${example})`;
+    ? prometheusDurationProblemText(problem)
+    : `${prometheusDurationProblemText('not-a-duration')} (expected e.g. ${example})`;
 }
 
 /** prometheus-ecs-sd: `PROMETHEUS=true` with `PROMETHEUS_PORT`, `_CONTAINER_PORT`, `_ENDPOINT`, `_NOLABELS`. */
@@ -140,7 +142,7 @@ export function prometheusEcsSd(env: ReadonlyMap<string, string>, defaultPath: s
           reason: 'invalid-endpoint',
           message:
             parsed === 'out-of-range'
-              ? `${origin} has interval ${quote(intervalText)}, which ${durationProblemText(parsed)}`
+              ? `${origin} has interval ${quote(intervalText)}, which ${prometheusDurationProblemText(parsed)}`
               : `${origin} has interval ${quote(intervalText)}, expected a duration such as 15s, 30s, 1m or 5m`,
         });
         continue;
@@ -468,7 +470,7 @@ export function configRules(rules: readonly Rule[], subject: RuleSubject): Conve
           ? {
               interval: {
                 text: rule.interval,
-                ms: parseDuration(rule.interval)!,
+                ms: bucketMs(rule.interval),
                 name: `rule ${quote(rule.name)} interval`,
               },
             }

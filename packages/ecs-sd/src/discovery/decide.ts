@@ -3,6 +3,8 @@
  * bad input; every task gets a decision and every container that yields nothing says why.
  */
 import type { Container, ContainerDefinition, Task } from '@aws-sdk/client-ecs';
+import { accountFromArn, familyAndRevision, nameFromArn, taskIdFromArn } from '../lib/arn.ts';
+import { bucketFor, type Interval, parseInterval } from '../lib/intervals.ts';
 import {
   eniInfo,
   hostPart,
@@ -13,7 +15,6 @@ import {
   resolvePort,
   taskIp,
 } from './address.ts';
-import { accountFromArn, familyAndRevision, nameFromArn, taskIdFromArn } from './arn.ts';
 import {
   type ConventionResult,
   configRules,
@@ -23,7 +24,6 @@ import {
   prometheusEnv,
 } from './conventions.ts';
 import type { Declaration } from './declaration.ts';
-import { bucketFor, parseInterval } from './interval.ts';
 import {
   type BoundedLabels,
   boundLabels,
@@ -48,7 +48,6 @@ import type {
   ContainerDecision,
   Convention,
   DiscoveryOptions,
-  Interval,
   Skip,
   Target,
   TaskDecision,

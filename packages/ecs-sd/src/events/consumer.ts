@@ -18,14 +18,9 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
+import { DELETE_BATCH_MAX, SQS_MAX_MESSAGES, SQS_MAX_WAIT_SECONDS } from '../lib/aws-limits.ts';
 import { type EcsEvent, type ParseResult, parseMessage, previewBody, type RejectReason } from './parse.ts';
 
-/** ReceiveMessage returns at most 10 messages. */
-export const SQS_MAX_MESSAGES = 10;
-/** ReceiveMessage long polls wait at most 20 seconds. */
-export const SQS_MAX_WAIT_SECONDS = 20;
-/** DeleteMessageBatch accepts at most 10 entries. */
-export const DELETE_BATCH_MAX = 10;
 /** Receives after which a message whose handling keeps throwing is deleted (`handler-failed`). */
 export const MAX_RECEIVES = 3;
 /** Message ids whose handler failures are counted locally, for queues that give no `ApproximateReceiveCount`. */

@@ -22,7 +22,6 @@ export {
   TASK_STATE_CHANGE,
   type TaskStateChange,
 } from './parse.ts';
-export { parseQueueUrl, type QueueUrlParts } from './queue-url.ts';
 export {
   type ApplyChange,
   type ApplyResult,

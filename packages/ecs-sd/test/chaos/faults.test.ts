@@ -30,6 +30,7 @@ import {
   RegisterTaskDefinitionCommand,
   RunTaskCommand,
 } from '@aws-sdk/client-ecs';
+import { waitUntil } from '@ecs-sd/testkit';
 import type { FaultSpec, Sim } from 'ecs-sim';
 import { expectedAddresses as expectedAddressesOf } from '../support/expected-addresses.ts';
 import {
@@ -38,14 +39,7 @@ import {
   hostileShapes,
   runHostileFleet,
 } from '../support/hostile-fleet.ts';
-import {
-  type ChaosOptions,
-  type ChaosRun,
-  expectedAddresses,
-  parseFileSd,
-  startChaos,
-  waitUntil,
-} from './harness.ts';
+import { type ChaosOptions, type ChaosRun, expectedAddresses, parseFileSd, startChaos } from './harness.ts';
 
 /** The `host:port` targets of one task in ecs-sim's truth. */
 function addressesOf(
@@ -166,17 +160,17 @@ const CASES: ChaosCase[] = [
     async whileActive(run) {
       const hung = run.clusters[1]!;
       await waitUntil(
-        async () => (await metricValue(run, 'ecs_sd_cluster_stale', { cluster: hung })) === 1,
         `${hung} marked stale`,
+        async () => (await metricValue(run, 'ecs_sd_cluster_stale', { cluster: hung })) === 1,
       );
       assert.ok((await metricValue(run, 'ecs_sd_refresh_timeouts_total', { cluster: hung })) >= 1);
       assert.ok(run.proxy!.held().length >= 1, 'calls were held open');
       // The other clusters' churn (stopped tasks, their services' replacements) is published meanwhile.
       const others = expectedAddressesOf(run.sim.groundTruth().tasks.filter((task) => task.cluster !== hung));
-      await waitUntil(async () => {
+      await waitUntil('the other clusters up to date while one hangs', async () => {
         const outputs = new Set(await run.readOutputs().catch(() => []));
         return others.every((address) => outputs.has(address));
-      }, 'the other clusters up to date while one hangs');
+      });
       for (const cluster of run.clusters.filter((name) => name !== hung))
         assert.equal(await metricValue(run, 'ecs_sd_cluster_stale', { cluster }), 0, cluster);
     },
@@ -184,8 +178,8 @@ const CASES: ChaosCase[] = [
       const hung = run.clusters[1]!;
       run.proxy!.release();
       await waitUntil(
-        async () => (await metricValue(run, 'ecs_sd_cluster_stale', { cluster: hung })) === 0,
         `${hung} read again`,
+        async () => (await metricValue(run, 'ecs_sd_cluster_stale', { cluster: hung })) === 0,
       );
     },
   },
@@ -198,8 +192,8 @@ const CASES: ChaosCase[] = [
     async whileActive(run) {
       const cluster = run.clusters[1]!;
       await waitUntil(
-        async () => (await metricValue(run, 'ecs_sd_cluster_stale', { cluster })) === 1,
         `${cluster} marked stale`,
+        async () => (await metricValue(run, 'ecs_sd_cluster_stale', { cluster })) === 1,
       );
       const fresh = run.clusters[0]!;
       assert.equal(await metricValue(run, 'ecs_sd_cluster_stale', { cluster: fresh }), 0);
@@ -212,8 +206,8 @@ const CASES: ChaosCase[] = [
     async whileActive(run) {
       const cluster = run.clusters[2]!;
       await waitUntil(
-        () => !run.daemon.state.clusters().some((entry) => entry.clusterName === cluster),
         `${cluster} removed from the state`,
+        () => !run.daemon.state.clusters().some((entry) => entry.clusterName === cluster),
       );
     },
   },
@@ -266,8 +260,8 @@ const CASES: ChaosCase[] = [
       ] as const) {
         for (const [reason, count] of Object.entries(expected)) {
           await waitUntil(
-            async () => (await metricValue(run, metric, { reason })) === count,
             `${metric}{reason="${reason}"} ${count}`,
+            async () => (await metricValue(run, metric, { reason })) === count,
           );
         }
       }
@@ -343,10 +337,10 @@ const CASES: ChaosCase[] = [
       return [];
     },
     async whileActive(run) {
-      await waitUntil(async () => {
+      await waitUntil('the task with the backtracking labels in the outputs', async () => {
         const outputs = new Set(await run.readOutputs().catch(() => []));
         return expectedAddresses(run.sim).every((address) => outputs.has(address));
-      }, 'the task with the backtracking labels in the outputs');
+      });
       const start = await run.refreshes();
       await run.waitRefreshes(5);
       assert.ok((await run.refreshes()) >= start + 5, 'refreshes go on');
@@ -379,8 +373,8 @@ const CASES: ChaosCase[] = [
       const [single, ...inDirectory] = run.files.map((file) => file.path);
       for (const file of inDirectory) {
         await waitUntil(
-          async () => (await metricValue(run, 'ecs_sd_file_last_write_successful', { file })) === 0,
           `${file} marked failed`,
+          async () => (await metricValue(run, 'ecs_sd_file_last_write_successful', { file })) === 0,
         );
         assert.ok(
           (await metricValue(run, 'ecs_sd_file_write_failures_total', { file, reason: 'bad-path' })) >= 1,
@@ -388,19 +382,19 @@ const CASES: ChaosCase[] = [
       }
       assert.equal(await metricValue(run, 'ecs_sd_file_last_write_successful', { file: single! }), 1);
       await waitUntil(
+        'the single file up to date with the churn while the directory cannot be written',
         async () =>
           parseFileSd(await readFile(single!, 'utf8'), false)
             .sort()
             .join() === expectedAddresses(run.sim).join(),
-        'the single file up to date with the churn while the directory cannot be written',
       );
     },
     async recover(run) {
       await rm(dirname(run.files[1]!.path), { force: true });
       for (const { path: file } of run.files) {
         await waitUntil(
-          async () => (await metricValue(run, 'ecs_sd_file_last_write_successful', { file })) === 1,
           `${file} written again`,
+          async () => (await metricValue(run, 'ecs_sd_file_last_write_successful', { file })) === 1,
         );
       }
     },

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { EVENT_MODE_IAM_ACTIONS } from '../../src/aws/iam.ts';
 import { REJECT_REASONS } from '../../src/events/parse.ts';
+import { EVENT_MODE_IAM_ACTIONS } from '../../src/lib/iam.ts';
 import { countingMetrics } from './sim.ts';
 
 const doc = readFileSync(new URL('../../docs/events.md', import.meta.url), 'utf8');

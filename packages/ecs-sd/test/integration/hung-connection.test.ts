@@ -18,6 +18,7 @@ import { type Sim, startSim } from 'ecs-sim';
 import { stringify } from 'yaml';
 import { main } from '../../src/cli.ts';
 import { Daemon } from '../../src/daemon/daemon.ts';
+import { INTERVALS, intervalFileName } from '../../src/lib/intervals.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { FLEET, LIFECYCLE } from '../events/sim.ts';
@@ -39,7 +40,6 @@ import {
 } from './helpers.ts';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
-const INTERVALS = ['15s', '30s', '1m', '5m'] as const;
 
 /** The ecs-sd command as users run it, with its web server's URL. */
 interface Running {
@@ -107,7 +107,7 @@ async function httpSdTargets(url: string): Promise<Map<string, string[]>> {
 async function fileSdTargets(directory: string): Promise<string[]> {
   const targets: string[] = [];
   for (const interval of INTERVALS) {
-    const groups = JSON.parse(await readFile(join(directory, `${interval}-tasks.json`), 'utf8')) as {
+    const groups = JSON.parse(await readFile(join(directory, intervalFileName(interval)), 'utf8')) as {
       targets: string[];
     }[];
     targets.push(...groups.flatMap((group) => group.targets));

@@ -11,6 +11,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { createServer as createTcpServer, type Socket } from 'node:net';
+import { clusterNameFromArn } from '../../src/lib/arn.ts';
 
 /** One call as the proxy saw it: the API operation and, for ECS calls naming one, the cluster name. */
 export interface ProxiedCall {
@@ -44,9 +45,7 @@ function operationOf(headers: IncomingMessage['headers'], body: string): string 
 function clusterOf(body: string): string | undefined {
   try {
     const cluster = (JSON.parse(body) as { cluster?: unknown }).cluster;
-    if (typeof cluster !== 'string') return undefined;
-    const at = cluster.indexOf(':cluster/');
-    return at === -1 ? cluster : cluster.slice(at + ':cluster/'.length);
+    return typeof cluster === 'string' ? clusterNameFromArn(cluster) : undefined;
   } catch {
     return undefined;
   }

@@ -6,10 +6,10 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { which } from '@ecs-sd/testkit';
+import { requireTool } from '@ecs-sd/testkit';
 
-/** The promtool binary, or undefined where it is not installed. */
-export const promtoolBin = which('promtool');
+/** The promtool binary: tests that need it skip without it, unless CI is set (CI installs the Debian package). */
+export const promtool = requireTool('promtool', 'prometheus');
 
 /** One target as promtool read it: its file, its address and its labels before relabelling. */
 export interface PromtoolTarget {
@@ -47,8 +47,9 @@ async function checkJob(
   job: string,
   timeoutSeconds: number,
 ): Promise<{ reported: Reported[]; log: string }> {
-  if (promtoolBin === undefined) throw new Error('promtool not found: install the Debian package prometheus');
-  const binary = promtoolBin;
+  if (promtool.path === undefined)
+    throw new Error('promtool not found: install the Debian package prometheus');
+  const binary = promtool.path;
   const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) => {
     execFile(
       binary,
