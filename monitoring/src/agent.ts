@@ -69,7 +69,7 @@ function componentRelabelConfigs(job: string): Record<string, unknown>[] {
 }
 
 /** Problems with the options, thrown as one error naming each value and what was expected. */
-function validate(o: typeof AGENT_DEFAULTS & AgentRenderOptions): void {
+function validate(o: Required<AgentRenderOptions>): void {
   const problems: string[] = [];
   const httpUrl = (url: string) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol);
   if (!httpUrl(o.httpSdUrl)) problems.push(`httpSdUrl "${o.httpSdUrl}" is not an http(s) URL`);
