@@ -105,8 +105,13 @@ test('a members source that reads every cluster is left as it is, and one that l
     pool: POOL,
   });
   assert.deepEqual((listed['sources'] as { clusters: string[] }[])[0]?.clusters, ['monitoring']);
-  assert.equal(membersSource(SOURCES)?.name, 'local');
-  assert.equal(membersSource([SOURCES[1]!]), undefined);
+  assert.equal(membersSource(SOURCES, 'eu-west-1')?.name, 'local');
+  assert.equal(
+    membersSource([SOURCES[1]!], 'eu-west-1'),
+    undefined,
+    'a cross-account source cannot see the scrapers',
+  );
+  assert.equal(membersSource(SOURCES, 'us-east-1'), undefined, 'nor a source of another Region');
 });
 
 /** ecs-sd's schema on a rendered config: its problems, and whether only the pool keys were unknown. */

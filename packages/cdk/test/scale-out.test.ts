@@ -511,7 +511,7 @@ test('bad props fail the synth with every problem at once', () => {
         'ecsSdReplicas: 0 is not allowed, expected an integer from 1 to 5 (each replica is an ECS service with its own queue)',
         'replication: 3 is not allowed, expected an integer from 1 to 2 (scrapers per target, at most the scrapers)',
         'poolName: "my pool" is not allowed, expected [a-zA-Z0-9_-]+',
-        'sources: every source assumes a role, expected one read with the task role: the scrapers, the pool members, run in this account',
+        "sources: none is read with the task role in eu-west-1, expected one: the scrapers, the pool's members, run in this account and Region",
         'store.remoteWriteUrl: "vm:8428/api/v1/write" is not an http(s) URL',
       ]);
       return true;

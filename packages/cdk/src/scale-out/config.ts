@@ -90,9 +90,19 @@ export function renderScaleOutEcsSdConfig(input: ScaleOutConfigInput): Record<st
   };
 }
 
-/** The source that reads the scrapers' cluster: the first one read with the task role (this account). */
-export function membersSource(sources: readonly DiscoverySource[]): DiscoverySource | undefined {
-  return sources.find((source) => source.roleArn === undefined);
+/**
+ * The source that reads the scrapers' cluster: the first one read with the task role (this account)
+ * in the stack's Region (or whose Region is a deploy-time value).
+ */
+export function membersSource(
+  sources: readonly DiscoverySource[],
+  region: string,
+): DiscoverySource | undefined {
+  return sources.find(
+    (source) =>
+      source.roleArn === undefined &&
+      (source.region === region || Token.isUnresolved(source.region) || Token.isUnresolved(region)),
+  );
 }
 
 const POOL_NAME = /^[a-zA-Z0-9_-]+$/;
@@ -104,6 +114,7 @@ export function scaleOutProblems(input: {
   replication: number;
   poolName: string;
   sources: readonly DiscoverySource[];
+  region: string;
   store: MetricsStore;
 }): string[] {
   const problems: string[] = [];
@@ -124,9 +135,9 @@ export function scaleOutProblems(input: {
   if (!POOL_NAME.test(input.poolName)) {
     problems.push(`poolName: ${JSON.stringify(input.poolName)} is not allowed, expected [a-zA-Z0-9_-]+`);
   }
-  if (membersSource(input.sources) === undefined) {
+  if (membersSource(input.sources, input.region) === undefined) {
     problems.push(
-      'sources: every source assumes a role, expected one read with the task role: the scrapers, the pool members, run in this account',
+      `sources: none is read with the task role in ${input.region}, expected one: the scrapers, the pool's members, run in this account and Region`,
     );
   }
   if (input.store.kind === 'remote-write') {

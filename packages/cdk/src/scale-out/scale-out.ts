@@ -138,10 +138,11 @@ export class ScaleOutMonitoring extends Construct {
       replication: props.replication ?? 1,
       poolName,
       sources,
+      region: stack.region,
       store: props.store,
     });
     if (problems.length > 0) throw new Error(`invalid ScaleOutMonitoring props:\n${problems.join('\n')}`);
-    const members = membersSource(sources)!;
+    const members = membersSource(sources, stack.region)!;
     const base = Names.uniqueResourceName(this, { maxLength: 180, separator: '-' }).toLowerCase();
     this.scraperFamily = `${base}-prometheus-agent`;
     const ecsSdName = props.ecsSdName ?? 'ecs-sd';
