@@ -166,8 +166,8 @@ function shardQuery(
   return u.toString();
 }
 
-/** Seconds in a Prometheus duration such as `30s`, `1m` or `1h30m`. */
-function seconds(duration: string): number {
+/** Seconds in a Prometheus duration such as `30s`, `1m` or `1h30m`; throws naming the text otherwise. */
+export function seconds(duration: string): number {
   const units: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
   const parts = [...duration.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)];
   if (parts.length === 0 || parts.map((p) => p[0]).join('') !== duration) {
@@ -285,7 +285,12 @@ export function buildPrometheusConfig(options: RenderOptions = {}): Record<strin
 
 /** The Prometheus configuration as YAML text, ready to write to a file for a local run. */
 export function renderPrometheusConfig(options: RenderOptions = {}): string {
-  const doc = new Document(buildPrometheusConfig(options));
+  return formatConfig(buildPrometheusConfig(options));
+}
+
+/** A configuration object as YAML text in the layout of the checked-in files. */
+export function formatConfig(config: Record<string, unknown>): string {
+  const doc = new Document(config);
   // Short lists of scalars (source_labels, targets) on one line, as people write them by hand.
   visit(doc, {
     Seq(_key, node) {

@@ -8,6 +8,6 @@ export {
   startPrometheusBinary,
   waitForOutput,
 } from './process.ts';
-export { type RequiredTool, requireTool } from './tool.ts';
+export { type RequiredTool, requireTool, toolIn } from './tool.ts';
 export { FIRST_PAUSE_MS, type WaitOptions, waitUntil } from './wait.ts';
 export { which } from './which.ts';

@@ -49,3 +49,20 @@ export function requireTool(
     },
   };
 }
+
+/**
+ * The tool's path inside a running test, by the same rule: a missing tool skips the test locally
+ * (returning undefined) and fails it where CI is set. For tests that find out late what they need.
+ */
+export function toolIn(
+  t: { skip(message?: string): void },
+  names: string | readonly string[],
+  debianPackage: string,
+): string | undefined {
+  const tool = requireTool(names, debianPackage);
+  if (tool.skip !== false) {
+    t.skip(tool.skip);
+    return undefined;
+  }
+  return tool.path;
+}

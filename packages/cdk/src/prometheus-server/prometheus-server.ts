@@ -756,7 +756,7 @@ export class PrometheusServer extends Construct {
 }
 
 /** cdk-nag findings on the stack-wide singleton Lambda that aws-cdk-lib's BucketDeployment creates. */
-function acknowledgeBucketDeploymentHandler(
+export function acknowledgeBucketDeploymentHandler(
   stack: Stack,
   deployment: s3deploy.BucketDeployment,
   bucket: s3.Bucket,
@@ -795,7 +795,7 @@ function acknowledgeBucketDeploymentHandler(
 }
 
 /** Partition, Region and account as cdk-nag prints them in finding ids: the value, or `<AWS::…>` when a token. */
-function nagEnvironment(stack: Stack): { partition: string; region: string; account: string } {
+export function nagEnvironment(stack: Stack): { partition: string; region: string; account: string } {
   const show = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
   return {
     partition: show(stack.partition, 'Partition'),
