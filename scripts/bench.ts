@@ -14,6 +14,7 @@ const BENCHES: Record<string, string> = {
   sim: 'packages/ecs-sim/bench/sim.bench.ts',
   sd: 'packages/ecs-sd/bench/discovery.bench.ts',
   events: 'packages/ecs-sd/bench/events.bench.ts',
+  web: 'packages/ecs-sd/bench/web.bench.ts',
 };
 
 const wanted = process.argv.slice(2);

@@ -2,10 +2,11 @@
  * Builds the Prometheus configuration for an ECS fleet discovered by ecs-sd. Pure: no I/O, so the
  * checked-in `prometheus/*.yml` files, the tests and the demo all come from the same function.
  */
+import { INTERVALS, type Interval, intervalFileName } from 'ecs-sd/intervals';
 import { Document, isScalar, visit } from 'yaml';
 
-/** Interval buckets of the prometheus-ecs-sd file layout, one `<interval>-tasks.json` file each. */
-export const ECS_SD_INTERVALS = ['15s', '30s', '1m', '5m'] as const;
+/** Interval buckets of the prometheus-ecs-sd file layout, one `<interval>-tasks.json` file each: ecs-sd's own list. */
+export const ECS_SD_INTERVALS = INTERVALS;
 
 /** Where the deployed layout expects things; every path is documented in monitoring/README.md. */
 export const DEFAULTS = {
@@ -59,7 +60,7 @@ export interface RenderOptions {
   scrapeInterval?: string;
   evaluationInterval?: string;
   /** Scrape interval of an interval bucket's job other than its name, e.g. `{ '1m': '2s' }` for a quick demo. */
-  intervalOverrides?: Partial<Record<(typeof ECS_SD_INTERVALS)[number], string>>;
+  intervalOverrides?: Partial<Record<Interval, string>>;
 }
 
 type Relabel = Record<string, unknown>;
@@ -165,8 +166,8 @@ function shardQuery(
   return u.toString();
 }
 
-/** Seconds in a Prometheus duration such as `30s`, `1m` or `1h30m`. */
-function seconds(duration: string): number {
+/** Seconds in a Prometheus duration such as `30s`, `1m` or `1h30m`; throws naming the text otherwise. */
+export function seconds(duration: string): number {
   const units: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
   const parts = [...duration.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)];
   if (parts.length === 0 || parts.map((p) => p[0]).join('') !== duration) {
@@ -205,14 +206,14 @@ export function buildPrometheusConfig(options: RenderOptions = {}): Record<strin
   const fileSd = o.discovery === 'file_sd';
   const dir = o.fileSdDir.replace(/\/+$/, '');
 
-  const sd = (interval: string | undefined, job: string | undefined): Record<string, unknown> =>
+  const sd = (interval: Interval | undefined, job: string | undefined): Record<string, unknown> =>
     fileSd
       ? {
           file_sd_configs: [
             {
               files: interval
-                ? [`${dir}/${interval}-tasks.json`]
-                : ECS_SD_INTERVALS.map((i) => `${dir}/${i}-tasks.json`),
+                ? [`${dir}/${intervalFileName(interval)}`]
+                : ECS_SD_INTERVALS.map((i) => `${dir}/${intervalFileName(i)}`),
               refresh_interval: '1m',
             },
           ],
@@ -284,7 +285,12 @@ export function buildPrometheusConfig(options: RenderOptions = {}): Record<strin
 
 /** The Prometheus configuration as YAML text, ready to write to a file for a local run. */
 export function renderPrometheusConfig(options: RenderOptions = {}): string {
-  const doc = new Document(buildPrometheusConfig(options));
+  return formatConfig(buildPrometheusConfig(options));
+}
+
+/** A configuration object as YAML text in the layout of the checked-in files. */
+export function formatConfig(config: Record<string, unknown>): string {
+  const doc = new Document(config);
   // Short lists of scalars (source_labels, targets) on one line, as people write them by hand.
   visit(doc, {
     Seq(_key, node) {

@@ -1,26 +1,11 @@
-/** Shared test helpers: requiring the Debian tools, running them, reading the rule files. */
+/** Shared test helpers: running the Debian tools, reading the rule files. */
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TestContext } from 'node:test';
-import { which } from '@ecs-sd/testkit';
 import { parse } from 'yaml';
 
 /** monitoring/ itself. */
 export const ROOT = join(import.meta.dirname, '..');
-
-/**
- * The path of a Debian-packaged tool; without it the test is skipped, or fails when CI is set
- * (CI installs the packages in .ci/run, so a missing tool there is a broken pipeline, not a skip).
- */
-export function requireTool(t: TestContext, name: string, debianPackage: string): string | undefined {
-  const path = which(name);
-  if (path) return path;
-  const message = `${name} not found; install the Debian package ${debianPackage}`;
-  if (process.env['CI']) throw new Error(message);
-  t.skip(message);
-  return undefined;
-}
 
 /** The outcome of a finished command. */
 export interface RunResult {

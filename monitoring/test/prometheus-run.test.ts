@@ -10,9 +10,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { type ListeningProcess, startPrometheusBinary, waitUntil } from '@ecs-sd/testkit';
+import { type ListeningProcess, requireTool, startPrometheusBinary, waitUntil } from '@ecs-sd/testkit';
+import { intervalFileName } from 'ecs-sd/intervals';
 import { renderPrometheusConfig } from '../src/render.ts';
-import { ROOT, requireTool } from './helpers.ts';
+import { ROOT } from './helpers.ts';
+
+/** Debian-packaged servers the tests below run: they skip without them, unless CI is set. */
+const PROMETHEUS = requireTool('prometheus', 'prometheus');
+const NODE_EXPORTER = requireTool('prometheus-node-exporter', 'prometheus-node-exporter');
 
 const ECS_LABELS = 'container_label_com_amazonaws_ecs';
 const TASK_ARN = 'arn:aws:ecs:eu-west-1:123456789012:task/demo/0f2a9c1e5b7d4e3f8a6b';
@@ -122,10 +127,11 @@ interface QueryResult {
   data?: { result: Array<{ metric: Record<string, string> }> };
 }
 
-test('a real Prometheus scrapes the ECS fleet with this configuration, rules and dashboards', async (t) => {
-  const prometheus = requireTool(t, 'prometheus', 'prometheus');
-  const nodeExporter = prometheus && requireTool(t, 'prometheus-node-exporter', 'prometheus-node-exporter');
-  if (!prometheus || !nodeExporter) return;
+test('a real Prometheus scrapes the ECS fleet with this configuration, rules and dashboards', {
+  skip: PROMETHEUS.skip || NODE_EXPORTER.skip,
+}, async (t) => {
+  const prometheus = PROMETHEUS.path;
+  const nodeExporter = NODE_EXPORTER.path;
 
   const dir = await mkdtemp(join(tmpdir(), 'ecs-sd-monitoring-run-'));
   const daemons: ListeningProcess[] = [];
@@ -145,18 +151,18 @@ test('a real Prometheus scrapes the ECS fleet with this configuration, rules and
   const sdDir = join(dir, 'sd');
   await mkdir(sdDir);
   await writeFile(
-    join(sdDir, '15s-tasks.json'),
+    join(sdDir, intervalFileName('15s')),
     JSON.stringify([sdTarget(ecsSd.address, 'web', 'app', 'web-svc', '/app-metrics')]),
   );
   await writeFile(
-    join(sdDir, '30s-tasks.json'),
+    join(sdDir, intervalFileName('30s')),
     JSON.stringify([
       sdTarget(node.address, 'node-exporter', 'node-exporter', 'node-exporter'),
       sdTarget(cadvisor.address, 'cadvisor', 'cadvisor', 'cadvisor'),
     ]),
   );
-  await writeFile(join(sdDir, '1m-tasks.json'), '[]');
-  await writeFile(join(sdDir, '5m-tasks.json'), '[]');
+  await writeFile(join(sdDir, intervalFileName('1m')), '[]');
+  await writeFile(join(sdDir, intervalFileName('5m')), '[]');
 
   // Prometheus's own address is known only once it listens; it scrapes itself through localhost.
   const config = renderPrometheusConfig({
@@ -305,9 +311,10 @@ test('a real Prometheus scrapes the ECS fleet with this configuration, rules and
   assert.deepEqual(empty, [], 'variables without values');
 });
 
-test('two sharded Prometheus servers split the file_sd targets between them, each target once', async (t) => {
-  const prometheus = requireTool(t, 'prometheus', 'prometheus');
-  if (!prometheus) return;
+test('two sharded Prometheus servers split the file_sd targets between them, each target once', {
+  skip: PROMETHEUS.skip,
+}, async (t) => {
+  const prometheus = PROMETHEUS.path;
   const dir = await mkdtemp(join(tmpdir(), 'ecs-sd-monitoring-shard-'));
   const daemons: ListeningProcess[] = [];
   t.after(async () => {
@@ -317,7 +324,7 @@ test('two sharded Prometheus servers split the file_sd targets between them, eac
   // Nothing listens on these addresses: discovery and relabelling are enough to see the split.
   const addresses = Array.from({ length: 21 }, (_, i) => `127.0.0.1:${20000 + i}`);
   await writeFile(
-    join(dir, '1m-tasks.json'),
+    join(dir, intervalFileName('1m')),
     JSON.stringify(addresses.map((a, i) => sdTarget(a, `family-${i % 3}`, 'app', 'svc'))),
   );
   // Both servers start together: Prometheus hands discovered targets to the scrape manager every 5s.

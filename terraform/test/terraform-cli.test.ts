@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { requireTool } from '@ecs-sd/testkit';
 import { ROOT_DIRS, TERRAFORM_DIR } from './support/hcl.ts';
 import {
   copyTree,
@@ -11,7 +12,6 @@ import {
   type RunResult,
   run,
   terraformEnv,
-  which,
   writeCliConfig,
 } from './support/terraform-cli.ts';
 
@@ -82,12 +82,10 @@ describe('terraform CLI checks', () => {
 });
 
 describe('rendered configuration', () => {
-  const promtool = which('promtool');
-  const amtool = which('amtool');
-  const skip =
-    (terraform === undefined && SKIP_NO_BINARY) ||
-    ((promtool === undefined || amtool === undefined) &&
-      'promtool or amtool missing (Debian packages prometheus, prometheus-alertmanager): rendering check skipped');
+  // Terraform is no Debian package, so without it these skip even in CI; the Debian tools fail there.
+  const promtool = requireTool('promtool', 'prometheus');
+  const amtool = requireTool('amtool', 'prometheus-alertmanager');
+  const skip = (terraform === undefined && SKIP_NO_BINARY) || promtool.skip || amtool.skip;
 
   for (const output of ['file_sd', 'http_sd']) {
     it(`modules/config adapts monitoring/ (${output}) into configs promtool and amtool accept`, {
@@ -139,11 +137,15 @@ output "alertmanager" { value = module.config.alertmanager_yml }
           ? /"\/etc\/prometheus\/ecs-sd\/1m-tasks\.json"/
           : /http:\/\/127\.0\.0\.1:9888\/http-sd/,
       );
-      const promCheck = await run(promtool!, ['check', 'config', '--syntax-only', 'prometheus.yml'], options);
+      const promCheck = await run(
+        promtool.path,
+        ['check', 'config', '--syntax-only', 'prometheus.yml'],
+        options,
+      );
       assert.equal(promCheck.code, 0, explain('promtool check config', promCheck));
       const alertmanager = await run(terraform!, ['output', '-raw', 'alertmanager'], options);
       writeFileSync(join(dir, 'alertmanager.yml'), alertmanager.stdout);
-      const amCheck = await run(amtool!, ['check-config', 'alertmanager.yml'], options);
+      const amCheck = await run(amtool.path, ['check-config', 'alertmanager.yml'], options);
       assert.equal(amCheck.code, 0, explain('amtool check-config', amCheck));
       assert.match(alertmanager.stdout, /"sns_configs":/);
       assert.doesNotMatch(

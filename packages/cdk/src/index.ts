@@ -18,4 +18,14 @@ export {
   PrometheusServer,
   type PrometheusServerProps,
 } from './prometheus-server/prometheus-server.ts';
+export { AmpStore, type AmpStoreProps } from './scale-out/amp-store.ts';
+export {
+  type AmpWorkspaceRef,
+  COMPONENT_JOBS,
+  type MetricsStore,
+  SCALE_OUT_PORTS,
+} from './scale-out/config.ts';
+export { EcsSdReplicas, type EcsSdReplicasProps } from './scale-out/ecs-sd-replicas.ts';
+export { AMP_QUERY_ACTIONS, StoreGrafana, type StoreGrafanaProps } from './scale-out/grafana.ts';
+export { ScaleOutMonitoring, type ScaleOutMonitoringProps } from './scale-out/scale-out.ts';
 export { ECS_SD_VERSION, IMAGES } from './versions.ts';

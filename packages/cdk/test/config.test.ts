@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { ConfigFileSchema } from 'ecs-sd/config';
+import { INTERVALS, intervalFileName } from 'ecs-sd/intervals';
 import { parse } from 'yaml';
-import { ConfigFileSchema } from '../../ecs-sd/src/config/schema.ts';
 import {
   adaptScrapeConfig,
   defaultScrapeConfigs,
@@ -124,7 +125,7 @@ test('prometheus config without a base scrapes every file_sd interval file and t
   const jobs = config['scrape_configs'] as { job_name: string; file_sd_configs?: { files: string[] }[] }[];
   assert.deepEqual(
     jobs.flatMap((job) => job.file_sd_configs?.flatMap((sd) => sd.files) ?? []),
-    ['15s', '30s', '1m', '5m'].map((interval) => `/etc/prometheus/ecs-sd/${interval}-tasks.json`),
+    INTERVALS.map((interval) => `/etc/prometheus/ecs-sd/${intervalFileName(interval)}`),
   );
   assert.deepEqual(jobs.map((job) => job.job_name).slice(4), ['prometheus', 'ecs-sd', 'alertmanager']);
   assert.equal(defaultScrapeConfigs().length, 7);

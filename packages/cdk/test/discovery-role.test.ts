@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { DISCOVERY_IAM_ACTIONS } from '../../ecs-sd/src/aws/iam.ts';
+import { DISCOVERY_IAM_ACTIONS } from 'ecs-sd/iam';
 import { DiscoveryRole } from '../src/index.ts';
 
 const trusted = 'arn:aws:iam::111111111111:role/monitoring-PrometheusATaskRole';

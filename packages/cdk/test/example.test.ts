@@ -3,28 +3,22 @@ import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, type TestContext, test } from 'node:test';
+import { after, test } from 'node:test';
+import { requireTool } from '@ecs-sd/testkit';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import cdkNag from 'cdk-nag';
 import { buildExampleApp } from '../examples/app.ts';
-import { generatedFiles, which } from './helpers.ts';
+import { generatedFiles } from './helpers.ts';
 
 const outdir = mkdtempSync(join(tmpdir(), 'ecs-sd-example-'));
 after(() => rmSync(outdir, { recursive: true, force: true }));
 
 let assemblyDirectory: string | undefined;
 
-/** The tool's path; skipped without it unless CI is set (CI installs the Debian packages). */
-function tool(t: TestContext, bin: string, debianPackage: string): string | undefined {
-  const path = which(bin);
-  if (path === undefined) {
-    if (process.env['CI'] !== undefined)
-      assert.fail(`${bin} not found; install the Debian package ${debianPackage}`);
-    t.skip(`${bin} not found; install the Debian package ${debianPackage}`);
-  }
-  return path;
-}
+/** The Debian tools the generated configs are checked with; without them those tests skip, unless CI is set. */
+const promtool = requireTool('promtool', 'prometheus');
+const amtool = requireTool('amtool', 'prometheus-alertmanager');
 
 test('the example app synthesizes offline into a cloud assembly with cdk-nag AWS Solutions checks passing', () => {
   // Uses the repository's real monitoring/ folder, as `npm run synth` does.
@@ -72,29 +66,33 @@ test('the example app synthesizes offline into a cloud assembly with cdk-nag AWS
   assert.equal(forwarded.length, 6, 'UI ports of both servers open to their own instance only');
 });
 
-test('promtool accepts the Prometheus config generated from the monitoring content', (t) => {
-  const promtool = tool(t, 'promtool', 'prometheus');
-  if (promtool === undefined) return;
+test('promtool accepts the Prometheus config generated from the monitoring content', {
+  skip: promtool.skip,
+}, () => {
   assert.ok(assemblyDirectory !== undefined, 'the example did not synthesize');
   const files = generatedFiles(assemblyDirectory, 'prometheus.yml');
   assert.equal(files.length, 2, 'one per server');
   for (const file of files) {
-    const result: SpawnSyncReturns<string> = spawnSync(promtool, ['check', 'config', '--syntax-only', file], {
-      encoding: 'utf8',
-    });
+    const result: SpawnSyncReturns<string> = spawnSync(
+      promtool.path,
+      ['check', 'config', '--syntax-only', file],
+      {
+        encoding: 'utf8',
+      },
+    );
     assert.equal(result.status, 0, `${result.stdout}${result.stderr}`);
   }
 });
 
-test('amtool accepts the generated Alertmanager config', (t) => {
-  const amtool = tool(t, 'amtool', 'prometheus-alertmanager');
-  if (amtool === undefined) return;
+test('amtool accepts the generated Alertmanager config', { skip: amtool.skip }, () => {
   assert.ok(assemblyDirectory !== undefined, 'the example did not synthesize');
   // Both servers' files are identical until deploy time (the topic ARN is a token), so one asset.
   const files = generatedFiles(assemblyDirectory, 'alertmanager.yml');
   assert.ok(files.length > 0, 'no generated alertmanager.yml in the cloud assembly');
   for (const file of files) {
-    const result: SpawnSyncReturns<string> = spawnSync(amtool, ['check-config', file], { encoding: 'utf8' });
+    const result: SpawnSyncReturns<string> = spawnSync(amtool.path, ['check-config', file], {
+      encoding: 'utf8',
+    });
     assert.equal(result.status, 0, `${result.stdout}${result.stderr}`);
   }
 });

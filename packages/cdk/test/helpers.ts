@@ -4,8 +4,6 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export { which } from '@ecs-sd/testkit';
-
 /** The fixture monitoring folder, so templates do not change when monitoring/ does. */
 export const FIXTURE_MONITORING = fileURLToPath(new URL('./fixtures/monitoring', import.meta.url));
 

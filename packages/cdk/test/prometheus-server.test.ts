@@ -9,12 +9,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import cdkNag from 'cdk-nag';
+import { ASSUME_ROLE_IAM_ACTIONS, DISCOVERY_IAM_ACTIONS, EVENT_MODE_IAM_ACTIONS } from 'ecs-sd/iam';
 import { parse } from 'yaml';
-import {
-  ASSUME_ROLE_IAM_ACTIONS,
-  DISCOVERY_IAM_ACTIONS,
-  EVENT_MODE_IAM_ACTIONS,
-} from '../../ecs-sd/src/aws/iam.ts';
 import { PrometheusServer } from '../src/index.ts';
 import { IMAGES } from '../src/versions.ts';
 import {

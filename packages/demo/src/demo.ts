@@ -463,10 +463,17 @@ export async function countDemo(demo: Demo): Promise<DemoCounts> {
   );
   const targets = new Set(groups.flatMap((g) => g.targets));
   const tasks = new Set(groups.map((g) => g.labels['__meta_ecs_task_arn']));
-  const decisions = await getJson<TaskDecision[] | { tasks?: TaskDecision[] }>(
-    `${demo.ecsSdUrl}/api/v1/tasks?status=skipped`,
-  );
-  const skippedTasks = Array.isArray(decisions) ? decisions : (decisions.tasks ?? []);
+  // The why-API answers a page at a time: follow nextAfter until the last page.
+  const skippedTasks: TaskDecision[] = [];
+  let after: string | null = null;
+  do {
+    const query = new URLSearchParams({ status: 'skipped', ...(after !== null && { after }) });
+    const page: { nextAfter: string | null; tasks: TaskDecision[] } = await getJson(
+      `${demo.ecsSdUrl}/api/v1/tasks?${query}`,
+    );
+    skippedTasks.push(...page.tasks);
+    after = page.nextAfter;
+  } while (after !== null);
   const skipped = skippedTasks.map((d) => ({
     taskId: d.taskId,
     why:

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { type ListeningProcess, startPrometheusBinary, waitUntil, which } from '@ecs-sd/testkit';
+import { type ListeningProcess, requireTool, startPrometheusBinary, waitUntil } from '@ecs-sd/testkit';
 import { parse } from 'yaml';
 import {
   type AlertSink,
@@ -18,8 +18,8 @@ import {
 
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
 const checkedIn = () => readFile(join(repo, 'monitoring/alertmanager/alertmanager.yml'), 'utf8');
-const amBin = which('prometheus-alertmanager') ?? which('alertmanager');
-const amtool = which('amtool');
+const alertmanager = requireTool(['prometheus-alertmanager', 'alertmanager'], 'prometheus-alertmanager');
+const amtool = requireTool('amtool', 'prometheus-alertmanager');
 
 /** The labels Prometheus gives a TargetDown alert of an ECS target, with the demo's external label. */
 const TARGET_DOWN = {
@@ -136,7 +136,7 @@ describe('the demo’s Alertmanager configuration', () => {
   });
 
   it('passes amtool check-config', {
-    skip: amtool ? false : 'amtool not installed (Debian: prometheus-alertmanager)',
+    skip: amtool.skip,
   }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'demo-am-'));
     try {
@@ -145,7 +145,7 @@ describe('the demo’s Alertmanager configuration', () => {
         file,
         demoAlertmanagerConfig(await checkedIn(), { webhookBaseUrl: 'http://127.0.0.1:4321' }),
       );
-      await promisify(execFile)(amtool!, ['check-config', file]);
+      await promisify(execFile)(amtool.path, ['check-config', file]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -153,7 +153,7 @@ describe('the demo’s Alertmanager configuration', () => {
 });
 
 describe('the showcase alert through the real Alertmanager', {
-  skip: amBin ? false : 'alertmanager not installed (Debian: prometheus-alertmanager)',
+  skip: alertmanager.skip,
 }, () => {
   let dir: string;
   let sink: AlertSink;
@@ -165,7 +165,7 @@ describe('the showcase alert through the real Alertmanager', {
     sink = await startAlertSink((l) => lines.push(l));
     const config = join(dir, 'alertmanager.yml');
     await writeFile(config, demoAlertmanagerConfig(await checkedIn(), { webhookBaseUrl: sink.url }));
-    am = await startPrometheusBinary(amBin!, [
+    am = await startPrometheusBinary(alertmanager.path, [
       `--config.file=${config}`,
       `--storage.path=${join(dir, 'data')}`,
       '--cluster.listen-address=',

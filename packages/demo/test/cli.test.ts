@@ -9,10 +9,10 @@ import { rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { getJson, waitUntil, which } from '@ecs-sd/testkit';
+import { getJson, requireTool, waitUntil, which } from '@ecs-sd/testkit';
 
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-const promBin = which('prometheus');
+const prometheus = requireTool('prometheus', 'prometheus');
 
 /** A demo started as its own process group, as a shell starts a foreground job. */
 function startCli(args: string[]): {
@@ -110,10 +110,7 @@ describe('the demo command', () => {
   });
 
   it('stops every child within 10 s when Ctrl-C reaches the whole process group', {
-    skip:
-      !promBin && !process.env.CI
-        ? 'prometheus binary not found; install the Debian package prometheus'
-        : false,
+    skip: prometheus.skip,
   }, async () => {
     const demo = startCli(['--churn-interval', '0']);
     started.push(demo);

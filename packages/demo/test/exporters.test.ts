@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort, waitUntil, which } from '@ecs-sd/testkit';
+import { freePort, requireTool, waitUntil } from '@ecs-sd/testkit';
 import type { TruthTask } from 'ecs-sim';
 import { ExporterFleet } from '../src/exporters.ts';
 
-const nodeExporterBin = which('prometheus-node-exporter');
+const nodeExporter = requireTool('prometheus-node-exporter', 'prometheus-node-exporter');
 
 /** A RUNNING node-exporter DAEMON task whose container listens at host:port, as ecs-sim's ground truth has it. */
 function nodeExporterTask(host: string, port: number): TruthTask {
@@ -70,11 +70,11 @@ async function closeWithin(fleet: ExporterFleet, ms: number): Promise<void> {
 }
 
 describe('exporter fleet with the real node-exporter', {
-  skip: nodeExporterBin ? false : 'prometheus-node-exporter not installed (Debian: prometheus-node-exporter)',
+  skip: nodeExporter.skip,
 }, () => {
   it('stops when a Ctrl-C to the whole process group already ended its node-exporters', async () => {
     const ports = [await freePort(), await freePort()];
-    const fleet = new ExporterFleet({ nodeExporterBin });
+    const fleet = new ExporterFleet({ nodeExporterBin: nodeExporter.path });
     await fleet.reconcile(ports.map((p) => nodeExporterTask('127.0.0.1', p)));
     const pids = fleet.children.map((p) => p.child.pid!);
     assert.equal(pids.length, 2, 'one node-exporter per task');
@@ -87,7 +87,7 @@ describe('exporter fleet with the real node-exporter', {
 
   it('leaves no node-exporter running when closed while one is still starting', async () => {
     const ports = [await freePort(), await freePort(), await freePort()];
-    const fleet = new ExporterFleet({ nodeExporterBin });
+    const fleet = new ExporterFleet({ nodeExporterBin: nodeExporter.path });
     const reconciling = fleet.reconcile(ports.map((p) => nodeExporterTask('127.0.0.1', p)));
     const starting = fleet.children.map((p) => p.child.pid!);
     assert.equal(starting.length, 1, 'the first node-exporter is spawned and not yet answering');

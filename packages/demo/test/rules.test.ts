@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { which } from '@ecs-sd/testkit';
+import { requireTool } from '@ecs-sd/testkit';
 import { parse } from 'yaml';
 import { durationSeconds } from '../src/duration.ts';
 import { demoRules } from '../src/rules.ts';
 
 const rulesDir = fileURLToPath(new URL('../../../monitoring/rules', import.meta.url));
-const promtool = which('promtool');
+const promtool = requireTool('promtool', 'prometheus');
 
 interface Rule {
   alert?: string;
@@ -59,7 +59,7 @@ describe('the demo’s rules', () => {
   });
 
   it('passes promtool check rules', {
-    skip: promtool ? false : 'promtool not installed (Debian: prometheus)',
+    skip: promtool.skip,
   }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'demo-rules-'));
     try {
@@ -69,7 +69,7 @@ describe('the demo’s rules', () => {
         await writeFile(file, demoRules(f.text, '20s').yaml);
         files.push(file);
       }
-      await promisify(execFile)(promtool!, ['check', 'rules', ...files]);
+      await promisify(execFile)(promtool.path, ['check', 'rules', ...files]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -16,6 +16,7 @@ import { loadConfig } from './config/load.ts';
 import type { Config } from './config/types.ts';
 import type { TaskDecision } from './discovery/types.ts';
 import { ConfigError, DiscoveryFailedError, exitCodeFor, UsageError } from './errors.ts';
+import { clusterOfTaskArn, taskIdFromArn } from './lib/arn.ts';
 import { parseListenAddress } from './lib/listen-address.ts';
 import { createLogger } from './log.ts';
 
@@ -33,7 +34,6 @@ const loadRuntime = async () => {
     createRuntime: runtime.createRuntime,
     formatSummary: summary.formatSummary,
     formatDecision: discovery.formatDecision,
-    taskIdFromArn: discovery.taskIdFromArn,
     createMetrics: metrics.createMetrics,
     buildApp: app.buildApp,
     createWebServer: webConfig.createWebServer,
@@ -135,12 +135,12 @@ async function explainRemote(task: string, url: string, io: CliIo): Promise<numb
 }
 
 async function explainLocal(task: string, config: Config, log: Logger, io: CliIo): Promise<number> {
-  const { createRuntime, createMetrics, formatDecision, taskIdFromArn } = await loadRuntime();
+  const { createRuntime, createMetrics, formatDecision } = await loadRuntime();
   const daemon = createRuntime(config, { log, metrics: createMetrics({ defaultMetrics: false }) });
   try {
     // A long task ARN names its cluster (task/CLUSTER/ID): read only that one.
-    const parts = task.startsWith('arn:') ? task.split(':').slice(5).join(':').split('/') : [];
-    const onlyClusters = parts.length === 3 ? new Set([parts[1]!]) : undefined;
+    const cluster = clusterOfTaskArn(task);
+    const onlyClusters = cluster === undefined ? undefined : new Set([cluster]);
     const summary = await daemon.refresh({ writeOutputs: false, ...(onlyClusters ? { onlyClusters } : {}) });
     const decision = daemon.state.decision(task.startsWith('arn:') ? task : taskIdFromArn(task));
     if (decision === undefined) {
@@ -200,6 +200,7 @@ async function runDaemon(
       refreshIntervalSeconds: config.refreshIntervalMs / 1000,
       onHttpSdFailure: (reason) => metrics.httpSdFailures.inc({ reason }),
     }),
+    { metrics },
   );
   const address = await listen(server, config.web.listenAddress);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -3,7 +3,6 @@
  * the web app, for embedding and for in-process tests. The `ecs-sd` command is `cli.ts`.
  */
 
-export { DISCOVERY_IAM_ACTIONS } from './aws/iam.ts';
 export { createSourceClients, type SourceClients, SourceFetcher } from './aws/index.ts';
 export {
   type Config,
@@ -25,6 +24,7 @@ export { DiscoveryState } from './daemon/state.ts';
 export { formatSummary, type RefreshSummary } from './daemon/summary.ts';
 export { formatDecision } from './discovery/index.ts';
 export { AwsReadError, ConfigError, EcsSdError, exitCodeFor, UsageError } from './errors.ts';
+export { DISCOVERY_IAM_ACTIONS } from './lib/iam.ts';
 export { compilePattern, type Pattern } from './lib/pattern.ts';
 export { createLogger, silentLogger, toLogfmt } from './log.ts';
 export { createMetrics, type Metrics } from './metrics.ts';

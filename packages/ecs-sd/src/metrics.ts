@@ -1,50 +1,17 @@
 /**
  * The daemon's own metrics in its own prom-client Registry. Names are fixed (dashboards and alerts
  * use them). Counters are incremented where things happen (AWS calls in SDK middleware, caches,
- * refreshes); current-state gauges are computed in `collect()` from the daemon's state.
+ * refreshes); current-state gauges are computed in `collect()` from the daemon's state
+ * (state-gauges.ts).
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-
-/** One cluster's current state, as the gauges report it. */
-export interface ClusterMetricsState {
-  source: string;
-  cluster: string;
-  /** 1 while serving last good targets after a failed refresh. */
-  stale: boolean;
-  /** Unix seconds of the last successful refresh of this cluster. */
-  lastSuccessSeconds: number;
-  /** Target count per job label. */
-  targetsByJob: ReadonlyMap<string, number>;
-}
-
-/** One file_sd file's last write, as the gauges report it. */
-export interface FileMetricsState {
-  file: string;
-  /** False while its last write failed. */
-  ok: boolean;
-  /** Targets of its last rendering whose lone surrogates were written as U+FFFD. */
-  replaced: number;
-}
-
-/** What the current-state gauges read at scrape time. */
-export interface MetricsState {
-  sources: readonly string[];
-  clusters: readonly ClusterMetricsState[];
-  /** Skipped tasks per reason, from the last decisions of every cluster. */
-  skippedTasks: ReadonlyMap<string, number>;
-  /** Skipped containers per reason, from the last decisions of every cluster. */
-  skippedContainers: ReadonlyMap<string, number>;
-  /** Containers whose targets went without labels at the limits, per bound reason (label-too-long, …). */
-  boundedContainers?: ReadonlyMap<string, number>;
-  /** Every file_sd file written (or tried) so far. */
-  files?: readonly FileMetricsState[];
-}
+import { type MetricsState, registerStateGauges } from './state-gauges.ts';
 
 /** Outcome label of `ecs_sd_aws_requests_total`. */
 export type AwsOutcome = 'success' | 'error' | 'throttled' | 'timeout' | 'aborted';
 
 /** Cache names of `ecs_sd_cache_requests_total{cache}`. */
-export type CacheName = 'cluster' | 'task' | 'task_definition' | 'container_instance' | 'host';
+export type CacheName = 'cluster' | 'task' | 'task_definition' | 'container_instance' | 'host' | 'basic_auth';
 
 /** Every metric of the daemon, registered in `registry`. */
 export interface Metrics {
@@ -86,6 +53,12 @@ export interface Metrics {
   eventsLag: Histogram<'source'>;
   /** Seconds from receiving an event to the outputs holding its change (coalescing and any fetch of a missing task definition or host). */
   eventsPublishDelay: Histogram<'source'>;
+  /** Requests refused with 401 by basic auth: `missing` (no or malformed credentials) or `invalid` (wrong user or password). */
+  webAuthFailures: Counter<'reason'>;
+  /** bcrypt checks run by basic auth (cached outcomes not counted), by result `ok`, `failed`, `error`. */
+  webAuthChecks: Counter<'result'>;
+  /** Requests refused before any bcrypt check: `client_failures` (429, the address failed too often), `checks_busy` (503, too many checks waiting). */
+  webRateLimited: Counter<'reason'>;
   /** Sets where the current-state gauges read from (the daemon's state). */
   setStateProvider(provider: () => MetricsState): void;
 }
@@ -232,124 +205,26 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registers: [registry],
   });
 
-  const state = () => provider?.();
-  new Gauge({
-    name: 'ecs_sd_targets',
-    help: 'Current targets by source, cluster and job.',
-    labelNames: ['source', 'cluster', 'job'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const cluster of state()?.clusters ?? []) {
-        for (const [job, count] of cluster.targetsByJob) {
-          this.set({ source: cluster.source, cluster: cluster.cluster, job }, count);
-        }
-      }
-    },
-  });
-  new Gauge({
-    name: 'ecs_sd_skipped_tasks',
-    help: 'Tasks without targets in the last decisions, by reason.',
+  const webAuthFailures = new Counter({
+    name: 'ecs_sd_web_auth_failures_total',
+    help: 'Requests refused with 401 by basic auth, by reason (missing, invalid).',
     labelNames: ['reason'],
     registers: [registry],
-    collect() {
-      this.reset();
-      for (const [reason, count] of state()?.skippedTasks ?? []) this.set({ reason }, count);
-    },
   });
-  new Gauge({
-    name: 'ecs_sd_skipped_containers',
-    help: 'Containers skipped in the last decisions, by reason.',
+  const webAuthChecks = new Counter({
+    name: 'ecs_sd_web_auth_checks_total',
+    help: 'bcrypt password checks run by basic auth (cached outcomes not counted), by result (ok, failed, error).',
+    labelNames: ['result'],
+    registers: [registry],
+  });
+  const webRateLimited = new Counter({
+    name: 'ecs_sd_web_rate_limited_requests_total',
+    help: 'Requests refused by basic auth before any password check, by reason (client_failures: 429, checks_busy: 503).',
     labelNames: ['reason'],
     registers: [registry],
-    collect() {
-      this.reset();
-      for (const [reason, count] of state()?.skippedContainers ?? []) this.set({ reason }, count);
-    },
   });
-  new Gauge({
-    name: 'ecs_sd_bounded_containers',
-    help: 'Containers whose targets went without labels at the size limits in the last decisions, by reason.',
-    labelNames: ['reason'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [reason, count] of state()?.boundedContainers ?? []) this.set({ reason }, count);
-    },
-  });
-  new Gauge({
-    name: 'ecs_sd_cluster_last_success_timestamp_seconds',
-    help: 'Unix time of the last successful refresh of a cluster.',
-    labelNames: ['source', 'cluster'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const cluster of state()?.clusters ?? []) {
-        this.set({ source: cluster.source, cluster: cluster.cluster }, cluster.lastSuccessSeconds);
-      }
-    },
-  });
-  new Gauge({
-    name: 'ecs_sd_cluster_stale',
-    help: '1 while a cluster serves its last good targets because its last refresh failed.',
-    labelNames: ['source', 'cluster'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const cluster of state()?.clusters ?? []) {
-        this.set({ source: cluster.source, cluster: cluster.cluster }, cluster.stale ? 1 : 0);
-      }
-    },
-  });
-  new Gauge({
-    name: 'ecs_sd_cluster_stale_seconds',
-    help: 'Age of the last good targets a stale cluster serves (seconds since its last successful refresh); 0 when fresh.',
-    labelNames: ['source', 'cluster'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      const nowSeconds = Date.now() / 1000;
-      for (const cluster of state()?.clusters ?? []) {
-        this.set(
-          { source: cluster.source, cluster: cluster.cluster },
-          cluster.stale ? Math.max(0, nowSeconds - cluster.lastSuccessSeconds) : 0,
-        );
-      }
-    },
-  });
-  new Gauge({
-    name: 'ecs_sd_file_last_write_successful',
-    help: '1 when the last write (or unchanged check) of a file_sd file succeeded, 0 while it fails and the file holds older targets.',
-    labelNames: ['file'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const file of state()?.files ?? []) this.set({ file: file.file }, file.ok ? 1 : 0);
-    },
-  });
-  new Gauge({
-    name: 'ecs_sd_file_invalid_unicode_targets',
-    help: 'Targets in the last rendering of a file_sd file whose address or labels held lone UTF-16 surrogates, written as U+FFFD.',
-    labelNames: ['file'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const file of state()?.files ?? []) this.set({ file: file.file }, file.replaced);
-    },
-  });
-  new Gauge({
-    name: 'ecs_sd_clusters',
-    help: 'Clusters currently discovered, by source.',
-    labelNames: ['source'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      const current = state();
-      for (const source of current?.sources ?? []) {
-        this.set({ source }, current?.clusters.filter((cluster) => cluster.source === source).length ?? 0);
-      }
-    },
-  });
+
+  registerStateGauges(registry, () => provider?.());
 
   return {
     registry,
@@ -375,6 +250,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     eventsReceiveErrors,
     eventsLag,
     eventsPublishDelay,
+    webAuthFailures,
+    webAuthChecks,
+    webRateLimited,
     setStateProvider(next) {
       provider = next;
     },

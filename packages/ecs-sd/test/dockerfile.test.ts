@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { FLAGS } from '../src/config/flags.ts';
+import { FLAGS, flagDefault } from '../src/config/flags.ts';
 
 // No container engine runs here, so the image is checked from its Dockerfile: what a user of the
 // image would notice (pinned bases, non-root, the CLI the tests exercise, a working health check).
@@ -165,7 +165,7 @@ describe('Dockerfile of the ecs-sd image', () => {
 
   it('exposes the default listen port and health-checks /-/healthy on it without curl', () => {
     const listen = FLAGS.find((f) => f.name === 'web.listen-address');
-    const port = /:(\d+)$/.exec(listen?.default ?? '')?.[1];
+    const port = /:(\d+)$/.exec((listen && flagDefault(listen)) ?? '')?.[1];
     assert.ok(port, 'web.listen-address has a default port');
     const expose = runtime.body.filter((i) => i.keyword === 'EXPOSE').map((i) => i.args);
     assert.deepEqual(expose, [port]);

@@ -3,9 +3,10 @@ import { spawn } from 'node:child_process';
 import { after, describe, it } from 'node:test';
 import { RegisterContainerInstanceCommand } from '@aws-sdk/client-ecs';
 import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { waitUntil } from '@ecs-sd/testkit';
 import { parseCliArgs } from '../src/cli-args.ts';
 import { type Sim, type SimOptions, startSim } from '../src/index.ts';
-import { clients, rejects, waitUntil } from './helpers.ts';
+import { clients, rejects } from './helpers.ts';
 
 const CLI = new URL('../src/cli.ts', import.meta.url).pathname;
 
@@ -163,7 +164,7 @@ describe('event delivery', () => {
     const arns = runAndStop(sim, 3);
     assert.equal(sim.eventDelivery().counts.pending, 18);
     assert.equal(truthOf(sim, arns[0]!)!.announcedAt, undefined, 'not receivable yet');
-    await waitUntil(() => sim.eventDelivery().counts.pending === 0, 'delayed events to be enqueued');
+    await waitUntil('delayed events to be enqueued', () => sim.eventDelivery().counts.pending === 0);
     const events = await drain(sqs, queueUrl);
     assert.equal(events.length, 18);
     let inversions = 0;

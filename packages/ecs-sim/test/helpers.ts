@@ -35,21 +35,6 @@ export function clients(sim: Sim, accessKeyId?: string) {
   };
 }
 
-/** Polls `check` until it returns a truthy value or the deadline passes (no fixed sleeps). */
-export async function waitUntil<T>(
-  check: () => T | Promise<T>,
-  what: string,
-  timeoutMs = 5000,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /** Runs `fn` expecting an SDK error; returns it. */
 export async function rejects(
   fn: () => Promise<unknown>,

@@ -1,4 +1,7 @@
-/** Helpers shared by the tests and the demo: finding binaries, free ports, polling, child processes. */
+/**
+ * Helpers shared by the tests and the demo: finding binaries (and skipping without them), free ports,
+ * polling, child processes, and the checks of a source tree's shape.
+ */
 export { freePort, getJson } from './net.ts';
 export {
   type ListeningProcess,
@@ -8,5 +11,17 @@ export {
   startPrometheusBinary,
   waitForOutput,
 } from './process.ts';
-export { type WaitOptions, waitUntil } from './wait.ts';
+export {
+  classSizes,
+  cycles,
+  importGraphs,
+  importsBeyond,
+  importsOf,
+  lineCount,
+  longClasses,
+  longFiles,
+  sourceFiles,
+} from './structure.ts';
+export { type RequiredTool, requireTool, toolIn } from './tool.ts';
+export { FIRST_PAUSE_MS, type WaitOptions, waitUntil } from './wait.ts';
 export { which } from './which.ts';

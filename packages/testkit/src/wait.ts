@@ -1,11 +1,18 @@
 /** Polling with a deadline, like the SDK's waiters: no fixed sleeps. */
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** The first pause between two checks; later pauses double, up to `everyMs`. */
+export const FIRST_PAUSE_MS = 10;
+
 /** How waitUntil polls; every key is optional. */
 export interface WaitOptions {
   /** How long to keep trying. @default 30_000 */
   timeoutMs?: number;
-  /** The pause between two checks. @default 100 */
+  /**
+   * The longest pause between two checks: pauses start at `FIRST_PAUSE_MS` and double up to this,
+   * like the SDK's waiters, so a condition met at once is seen at once and a long wait polls slowly.
+   * @default 100
+   */
   everyMs?: number;
   /** Context for the timeout error (the last state seen, a log tail), called only on timeout. */
   describe?: () => string;
@@ -29,6 +36,7 @@ export async function waitUntil<T>(
 ): Promise<T> {
   const { timeoutMs = 30_000, everyMs = 100, describe, retryErrors = false, signal } = options;
   const deadline = Date.now() + timeoutMs;
+  let pauseMs = Math.min(FIRST_PAUSE_MS, everyMs);
   let lastError: unknown;
   for (;;) {
     signal?.throwIfAborted();
@@ -44,6 +52,7 @@ export async function waitUntil<T>(
       throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}${detail}`);
     }
     // An aborted sleep rejects with its own AbortError; throw the signal's reason, as above.
-    await sleep(everyMs, undefined, signal ? { signal } : undefined).catch(() => signal?.throwIfAborted());
+    await sleep(pauseMs, undefined, signal ? { signal } : undefined).catch(() => signal?.throwIfAborted());
+    pauseMs = Math.min(pauseMs * 2, everyMs);
   }
 }

@@ -68,3 +68,11 @@ test('waitUntil stops at once with the signal’s reason when aborted, even whil
     { message: 'already stopped' },
   );
 });
+
+test('waitUntil checks again soon after the first miss, then backs off to everyMs', async () => {
+  let calls = 0;
+  // Pauses of 10, 20 and 40 ms: the fourth check comes long before the deadline, which a first
+  // pause of everyMs (a minute) would have passed.
+  await waitUntil('the fourth call', () => ++calls === 4, { everyMs: 60_000, timeoutMs: 5_000 });
+  assert.equal(calls, 4);
+});

@@ -6,13 +6,22 @@ import { parse } from '@cdktf/hcl2json';
 export const TERRAFORM_DIR = join(import.meta.dirname, '..', '..');
 
 /** The module folders the kit ships, relative to TERRAFORM_DIR. */
-export const MODULE_DIRS = ['modules/prometheus', 'modules/node-exporter', 'modules/cadvisor'] as const;
+export const MODULE_DIRS = [
+  'modules/prometheus',
+  'modules/node-exporter',
+  'modules/cadvisor',
+  'modules/scale-out',
+] as const;
 
 /** Every Terraform root with its own tests: the modules and the example. */
-export const ROOT_DIRS = [...MODULE_DIRS, 'examples/complete'] as const;
+export const ROOT_DIRS = [...MODULE_DIRS, 'examples/complete', 'examples/scale-out'] as const;
 
-/** Every folder of .tf files, including the provider-less submodule that adapts monitoring/. */
-export const ALL_DIRS = [...ROOT_DIRS, 'modules/prometheus/modules/config'] as const;
+/** Every folder of .tf files, including the provider-less submodules that adapt monitoring/. */
+export const ALL_DIRS = [
+  ...ROOT_DIRS,
+  'modules/prometheus/modules/config',
+  'modules/scale-out/modules/config',
+] as const;
 
 /** One parsed .tf file as hcl2json returns it: blocks as arrays keyed by type and name. */
 export type HclDocument = Record<string, unknown>;

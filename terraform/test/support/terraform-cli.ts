@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants, cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { which } from '@ecs-sd/testkit';
 
 /** What a finished child process said. */
 export interface RunResult {
@@ -49,16 +50,6 @@ function isExecutable(path: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** Finds a command on PATH, the way a shell would, or returns undefined. */
-export function which(name: string): string | undefined {
-  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    const candidate = join(dir, name);
-    if (isExecutable(candidate)) return candidate;
-  }
-  return undefined;
 }
 
 /** The Terraform-compatible binary to use: $TERRAFORM_BINARY, else terraform or tofu on PATH. */

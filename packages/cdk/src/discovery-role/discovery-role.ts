@@ -5,7 +5,7 @@
 import { Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { DISCOVERY_IAM_ACTIONS } from '../../../ecs-sd/src/aws/iam.ts';
+import { DISCOVERY_IAM_ACTIONS } from 'ecs-sd/iam';
 
 /** Props of DiscoveryRole. */
 export interface DiscoveryRoleProps {

@@ -3,6 +3,7 @@
  * objects, rendered to YAML at the edge. Keys follow each program's own config format verbatim.
  */
 import { Token } from 'aws-cdk-lib';
+import { INTERVALS, intervalFileName } from 'ecs-sd/intervals';
 import { stringify } from 'yaml';
 
 /** Where things live inside the task's containers: one place, shared by config and mounts. */
@@ -26,9 +27,6 @@ export const REPLICA_LABEL = 'prometheus_replica';
 
 /** Alertmanager's gossip port, for the cluster of an HA pair. */
 export const ALERTMANAGER_CLUSTER_PORT = 9094;
-
-/** file_sd files ecs-sd writes, one per scrape interval (the prometheus-ecs-sd layout). */
-export const FILE_SD_INTERVALS = ['15s', '30s', '1m', '5m'] as const;
 
 /** One AWS account and Region ecs-sd reads. */
 export interface DiscoverySource {
@@ -145,10 +143,11 @@ export interface PrometheusConfigInput {
 
 /** Scrape jobs used when the monitoring content has no prometheus.yml: ecs-sd's file_sd files and the task itself. */
 export function defaultScrapeConfigs(): Record<string, unknown>[] {
-  const discovered = FILE_SD_INTERVALS.map((interval) => ({
+  // One job per file ecs-sd writes (its own interval list), scraping at that interval.
+  const discovered = INTERVALS.map((interval) => ({
     job_name: `ecs-${interval}`,
     scrape_interval: interval,
-    file_sd_configs: [{ files: [`${TASK_PATHS.fileSdDirectory}${interval}-tasks.json`] }],
+    file_sd_configs: [{ files: [`${TASK_PATHS.fileSdDirectory}${intervalFileName(interval)}`] }],
     relabel_configs: [{ source_labels: ['metrics_path'], regex: '(.+)', target_label: '__metrics_path__' }],
   }));
   const local = (job: string, port: number) => ({

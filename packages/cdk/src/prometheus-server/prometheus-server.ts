@@ -20,11 +20,7 @@ import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import {
-  ASSUME_ROLE_IAM_ACTIONS,
-  DISCOVERY_IAM_ACTIONS,
-  EVENT_MODE_IAM_ACTIONS,
-} from '../../../ecs-sd/src/aws/iam.ts';
+import { ASSUME_ROLE_IAM_ACTIONS, DISCOVERY_IAM_ACTIONS, EVENT_MODE_IAM_ACTIONS } from 'ecs-sd/iam';
 import { IMAGES } from '../versions.ts';
 import {
   ALERTMANAGER_CLUSTER_PORT,
@@ -760,7 +756,7 @@ export class PrometheusServer extends Construct {
 }
 
 /** cdk-nag findings on the stack-wide singleton Lambda that aws-cdk-lib's BucketDeployment creates. */
-function acknowledgeBucketDeploymentHandler(
+export function acknowledgeBucketDeploymentHandler(
   stack: Stack,
   deployment: s3deploy.BucketDeployment,
   bucket: s3.Bucket,
@@ -799,7 +795,7 @@ function acknowledgeBucketDeploymentHandler(
 }
 
 /** Partition, Region and account as cdk-nag prints them in finding ids: the value, or `<AWS::…>` when a token. */
-function nagEnvironment(stack: Stack): { partition: string; region: string; account: string } {
+export function nagEnvironment(stack: Stack): { partition: string; region: string; account: string } {
   const show = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
   return {
     partition: show(stack.partition, 'Partition'),

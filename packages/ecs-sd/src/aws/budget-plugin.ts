@@ -5,14 +5,9 @@
  */
 import type { FinalizeRequestMiddleware, MetadataBearer, Pluggable } from '@smithy/types';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { budgetSpecs, categoryOf } from '../lib/aws-limits.ts';
 import { isThrottle, operationName } from './middleware.ts';
-import {
-  type BucketState,
-  budgetSpecs,
-  categoryOf,
-  RateBudget,
-  type RateBudgetOptions,
-} from './rate-budget.ts';
+import { type BucketState, RateBudget, type RateBudgetOptions } from './rate-budget.ts';
 
 /** The budget key of a source: the role it assumes (or the default credentials), the Region, and the endpoint. */
 export function budgetKey(input: {

@@ -7,7 +7,9 @@
 import type { ContainerInstance, Service, Task } from '@aws-sdk/client-ecs';
 import type { HostInfo } from '../discovery/types.ts';
 import { BoundedCache, type CacheLookupListener } from './cache.ts';
-import { CLUSTER_CACHE_MAX } from './fetch.ts';
+
+/** Bound of each per-cluster cache (tasks, container instances, hosts). */
+export const CLUSTER_CACHE_MAX = 50_000;
 
 /**
  * A task as last described (by a poll's DescribeTasks, or an event's copy): when, and the container

@@ -9,10 +9,12 @@
 import { type Cluster, DescribeClustersCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import type { Logger } from 'pino';
 import { clusterSelected, type SourceConfig } from '../config/types.ts';
+import { clusterNameFromArn } from '../lib/arn.ts';
+import { DESCRIBE_CLUSTERS_MAX } from '../lib/aws-limits.ts';
+import { chunk } from '../lib/batch.ts';
 import type { Metrics } from '../metrics.ts';
 import { awsCall, sendOptions } from './calls.ts';
 import { listClusterArns } from './ecs-reads.ts';
-import { chunk, clusterNameOf, DESCRIBE_CLUSTERS_MAX } from './fetch.ts';
 
 /** A cluster a source selected, as DescribeClusters returned it. */
 export interface ClusterRef {
@@ -46,7 +48,7 @@ function refOf(cluster: Cluster): ClusterRef | undefined {
   if (cluster.status === 'INACTIVE' || cluster.clusterArn === undefined) return undefined;
   return {
     clusterArn: cluster.clusterArn,
-    clusterName: cluster.clusterName ?? clusterNameOf(cluster.clusterArn),
+    clusterName: cluster.clusterName ?? clusterNameFromArn(cluster.clusterArn),
     tags: tagRecord(cluster.tags),
   };
 }
@@ -83,7 +85,7 @@ export class ClusterDirectory {
     const identifiers =
       this.#source.clusters ??
       (await listClusterArns(this.#ecs, (action) => `${action} failed for source "${source}"`, signal));
-    const wanted = identifiers.filter((id) => clusterSelected(this.#source, clusterNameOf(id)));
+    const wanted = identifiers.filter((id) => clusterSelected(this.#source, clusterNameFromArn(id)));
     const now = this.#now();
     const due = wanted.filter((id) => {
       const known = this.#described.get(id);

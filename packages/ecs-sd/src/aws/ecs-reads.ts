@@ -16,16 +16,16 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs';
 import type { Logger } from 'pino';
-import { awsCall, sendOptions, type What } from './calls.ts';
 import {
-  chunk,
   DESCRIBE_CONTAINER_INSTANCES_MAX,
   DESCRIBE_SERVICES_MAX,
   DESCRIBE_TASKS_MAX,
   LIST_CLUSTERS_PAGE_SIZE,
   LIST_SERVICES_PAGE_SIZE,
   LIST_TASKS_PAGE_SIZE,
-} from './fetch.ts';
+} from '../lib/aws-limits.ts';
+import { chunk } from '../lib/batch.ts';
+import { awsCall, sendOptions, type What } from './calls.ts';
 
 /** Every cluster ARN of the account and Region, 100 per page. */
 export async function listClusterArns(ecs: ECSClient, what: What, signal?: AbortSignal): Promise<string[]> {

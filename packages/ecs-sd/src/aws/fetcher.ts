@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { SourceConfig } from '../config/types.ts';
 import type { ClusterSnapshot, HostInfo } from '../discovery/types.ts';
 import { AwsReadError } from '../errors.ts';
+import { accountFromArn, clusterNameFromArn } from '../lib/arn.ts';
 import type { Metrics } from '../metrics.ts';
 import type { CacheLookupListener } from './cache.ts';
 import type { What } from './calls.ts';
@@ -18,7 +19,6 @@ import type { SourceClients } from './clients.ts';
 import { ClusterCache } from './cluster-cache.ts';
 import { ClusterDirectory, type ClusterRef, type ClusterSelection } from './cluster-directory.ts';
 import { describeContainerInstances, describeTasks, listTaskArns, readServices } from './ecs-reads.ts';
-import { accountIdOf, clusterNameOf } from './fetch.ts';
 import { describeHosts } from './hosts.ts';
 import { TaskDefinitions } from './task-definitions.ts';
 
@@ -188,7 +188,7 @@ export class SourceFetcher {
       containerInstances,
       hosts,
     };
-    const accountId = accountIdOf(clusterArn);
+    const accountId = accountFromArn(clusterArn);
     if (accountId !== undefined) snapshot.accountId = accountId;
     return snapshot;
   }
@@ -238,7 +238,7 @@ export class SourceFetcher {
   /** DescribeTasks (with tags) of some tasks of a cluster, in batches of 100; `signal` aborts. Throws AwsReadError. */
   describeTasks(clusterArn: string, taskArns: readonly string[], signal?: AbortSignal): Promise<Task[]> {
     const what: What = (action) =>
-      `${action} failed for cluster "${clusterNameOf(clusterArn)}" of source "${this.source.name}" (events)`;
+      `${action} failed for cluster "${clusterNameFromArn(clusterArn)}" of source "${this.source.name}" (events)`;
     return describeTasks(this.#clients.ecs, clusterArn, taskArns, what, this.#log, signal);
   }
 

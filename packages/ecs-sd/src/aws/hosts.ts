@@ -7,9 +7,10 @@ import type { Instance } from '@aws-sdk/client-ec2';
 import type { Logger } from 'pino';
 import type { HostInfo } from '../discovery/types.ts';
 import { AwsReadError } from '../errors.ts';
+import { DESCRIBE_INSTANCE_INFORMATION_PAGE_SIZE, DESCRIBE_INSTANCES_IDS_MAX } from '../lib/aws-limits.ts';
+import { chunk } from '../lib/batch.ts';
 import { awsCall, errorName, sendOptions, type What } from './calls.ts';
 import type { SourceClients } from './clients.ts';
-import { chunk, DESCRIBE_INSTANCE_INFORMATION_PAGE_SIZE, DESCRIBE_INSTANCES_IDS_MAX } from './fetch.ts';
 
 /** The host of an EC2 instance, as the snapshot carries it. */
 export function hostFromEc2(instance: Instance): HostInfo {

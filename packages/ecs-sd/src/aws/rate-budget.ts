@@ -7,90 +7,14 @@
  *
  * Pure state on an injectable clock: tests advance a fake clock instead of sleeping.
  */
-
-/** The AWS throttling categories ecs-sd calls (REFERENCE.md "Request throttling"), plus SSM and STS. */
-export const RATE_CATEGORIES = [
-  'ecs_cluster_read',
-  'ecs_task_definition_read',
-  'ecs_cluster_resource_read',
-  'ecs_service_read',
-  'ecs_tag_read',
-  'ec2_non_mutating',
-  'ec2_unfiltered_unpaginated',
-  'ssm_read',
-  'sts',
-] as const;
-
-/** One throttling category (snake_case, as in the `rate_budget` config and the `category` label). */
-export type RateCategory = (typeof RATE_CATEGORIES)[number];
-
-/** Burst capacity and refill rate of one token bucket. */
-export interface BucketSpec {
-  burst: number;
-  refillPerSecond: number;
-}
-
-/**
- * AWS's own buckets per account and Region. ECS and EC2 are the published figures ("Request
- * throttling for the Amazon ECS API" / "... EC2 API"); SSM and STS publish no per-call bucket for
- * these reads, so these are conservative assumptions well below what either service accepts.
- */
-export const AWS_BUCKETS: Readonly<Record<RateCategory, Readonly<BucketSpec>>> = {
-  ecs_cluster_read: { burst: 50, refillPerSecond: 20 },
-  ecs_task_definition_read: { burst: 50, refillPerSecond: 20 },
-  ecs_cluster_resource_read: { burst: 100, refillPerSecond: 20 },
-  ecs_service_read: { burst: 100, refillPerSecond: 20 },
-  ecs_tag_read: { burst: 50, refillPerSecond: 20 },
-  ec2_non_mutating: { burst: 100, refillPerSecond: 20 },
-  ec2_unfiltered_unpaginated: { burst: 50, refillPerSecond: 10 },
-  ssm_read: { burst: 20, refillPerSecond: 5 },
-  sts: { burst: 20, refillPerSecond: 5 },
-};
-
-/** Default share of AWS's bucket (burst and refill) ecs-sd allows itself: half, leaving the rest to other callers. */
-export const DEFAULT_BUDGET_SCALE = 0.5;
-
-/** Operation → category, for every call ecs-sd makes (REFERENCE.md's table; EC2 Describe* default to non-mutating). */
-export const OPERATION_CATEGORIES: Readonly<Record<string, RateCategory>> = {
-  DescribeClusters: 'ecs_cluster_read',
-  ListClusters: 'ecs_cluster_read',
-  DescribeTaskDefinition: 'ecs_task_definition_read',
-  ListTaskDefinitions: 'ecs_task_definition_read',
-  ListTaskDefinitionFamilies: 'ecs_task_definition_read',
-  DescribeTasks: 'ecs_cluster_resource_read',
-  ListTasks: 'ecs_cluster_resource_read',
-  DescribeContainerInstances: 'ecs_cluster_resource_read',
-  ListContainerInstances: 'ecs_cluster_resource_read',
-  DescribeServices: 'ecs_service_read',
-  ListServices: 'ecs_service_read',
-  ListTagsForResource: 'ecs_tag_read',
-  DescribeInstances: 'ec2_non_mutating',
-  DescribeNetworkInterfaces: 'ec2_non_mutating',
-  DescribeInstanceInformation: 'ssm_read',
-  AssumeRole: 'sts',
-  GetCallerIdentity: 'sts',
-};
-
-const UNFILTERED_CAPABLE = new Set(['DescribeInstances', 'DescribeNetworkInterfaces']);
-
-/**
- * The category of a call, or undefined for calls outside any budget (SQS). DescribeInstances and
- * DescribeNetworkInterfaces without ids, filters or pagination fall in EC2's stricter bucket.
- */
-export function categoryOf(operation: string, input?: unknown): RateCategory | undefined {
-  const category = OPERATION_CATEGORIES[operation];
-  if (category === 'ec2_non_mutating' && UNFILTERED_CAPABLE.has(operation)) {
-    const params = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
-    const narrowed = ['InstanceIds', 'NetworkInterfaceIds', 'Filters', 'MaxResults', 'NextToken'].some(
-      (key) => {
-        const value = params[key];
-        return Array.isArray(value) ? value.length > 0 : value !== undefined && value !== '';
-      },
-    );
-    return narrowed ? 'ec2_non_mutating' : 'ec2_unfiltered_unpaginated';
-  }
-  return category;
-}
+import {
+  type BucketSpec,
+  type BudgetSettings,
+  budgetSpecs,
+  categoryOf,
+  RATE_CATEGORIES,
+  type RateCategory,
+} from '../lib/aws-limits.ts';
 
 /** Time and timers of a budget; tests pass a fake one. */
 export interface Clock {
@@ -111,11 +35,7 @@ export const SYSTEM_CLOCK: Clock = {
 };
 
 /** Configuration of a budget: a share of AWS's buckets, and absolute per-category overrides. */
-export interface RateBudgetOptions {
-  /** Share of AWS's burst and refill. @default 0.5 */
-  scale?: number;
-  /** Absolute burst and/or refill per category; they win over `scale`. */
-  overrides?: Partial<Record<RateCategory, Partial<BucketSpec>>>;
+export interface RateBudgetOptions extends BudgetSettings {
   /** Lowest refill after repeated throttles, as a fraction of the configured refill. @default 1/16 */
   minRefillFraction?: number;
   /** Least refill regained per successful call, as a fraction of the configured refill. @default 0.01 */
@@ -170,31 +90,6 @@ interface Bucket {
   waitSeconds: number;
   granted: number;
   throttles: number;
-}
-
-/** The buckets `options` configure: AWS's scaled by `scale`, then the overrides. Throws on a non-positive value. */
-export function budgetSpecs(
-  options: Pick<RateBudgetOptions, 'scale' | 'overrides'> = {},
-): Record<RateCategory, BucketSpec> {
-  const scale = options.scale ?? DEFAULT_BUDGET_SCALE;
-  if (!(scale > 0)) throw new RangeError(`rate budget scale: got ${scale}, expected a number > 0`);
-  const out = {} as Record<RateCategory, BucketSpec>;
-  for (const category of RATE_CATEGORIES) {
-    const aws = AWS_BUCKETS[category];
-    const override = options.overrides?.[category];
-    const spec = {
-      burst: override?.burst ?? aws.burst * scale,
-      refillPerSecond: override?.refillPerSecond ?? aws.refillPerSecond * scale,
-    };
-    if (!(spec.burst >= 1))
-      throw new RangeError(`rate budget ${category}.burst: got ${spec.burst}, expected a number >= 1`);
-    if (!(spec.refillPerSecond > 0))
-      throw new RangeError(
-        `rate budget ${category}.refill_per_second: got ${spec.refillPerSecond}, expected a number > 0`,
-      );
-    out[category] = spec;
-  }
-  return out;
 }
 
 /** Token buckets of one account (or role) and Region; every client reading with them shares one. */

@@ -6,11 +6,16 @@
 import { DescribeTaskDefinitionCommand, type Task, type TaskDefinition } from '@aws-sdk/client-ecs';
 import type { Logger } from 'pino';
 import { AwsReadError } from '../errors.ts';
+import { mapLimit } from '../lib/batch.ts';
 import { BoundedCache, type CacheLookupListener } from './cache.ts';
 import { errorName, sendOptions, type What } from './calls.ts';
 import type { SourceClients } from './clients.ts';
-import { DESCRIBE_TASK_DEFINITION_CONCURRENCY, mapLimit, TASK_DEFINITION_CACHE_MAX } from './fetch.ts';
 import { abortable } from './timeouts.ts';
+
+/** DescribeTaskDefinition takes one task definition per call; this many run at once. */
+export const DESCRIBE_TASK_DEFINITION_CONCURRENCY = 4;
+/** Bound of the task definition cache (revision ARNs are immutable, so only memory limits it). */
+export const TASK_DEFINITION_CACHE_MAX = 5000;
 
 /** The task definitions of a source: cached by revision ARN, each described at most once at a time. */
 export class TaskDefinitions {

@@ -1,43 +1,20 @@
 /**
- * Timeouts of AWS reads, a leaf module of facts and small signal helpers (config imports it, so it
- * imports no SDK). Two bounds make a call that never answers harmless: each attempt is aborted after
+ * Timeouts of AWS reads: the signal helpers, and the defaults and bounds of `lib/timeouts.ts`
+ * re-exported. Two bounds make a call that never answers harmless: each attempt is aborted after
  * `timeouts.aws_request` (the SDK retries it), and each cluster's whole read in a refresh — every
  * call, retry and rate-budget wait — after `timeouts.cluster_refresh`.
  */
 import { DeadlineError } from '../errors.ts';
 
-/**
- * An attempt of an AWS call that has not answered (headers, then no byte for as long) after this
- * long is aborted and retried. ECS and EC2 reads answer in well under a second.
- */
-export const AWS_REQUEST_TIMEOUT_MS = 10_000;
-/** A connection not established after this long (or the request timeout, if shorter) is abandoned and retried. */
-export const AWS_CONNECTION_TIMEOUT_MS = 5_000;
-/**
- * Deadline of one cluster's read in a refresh. Generous, because rate-budget waits count: a cold
- * start of a 10,000-task cluster takes ~200 calls at the default budget's 10 per second, shared
- * with the other clusters. A hung call fails long before, after its attempts time out.
- */
-export const CLUSTER_REFRESH_TIMEOUT_MS = 5 * 60_000;
-
-/** Bounds of `timeouts.aws_request`. */
-export const AWS_REQUEST_TIMEOUT_RANGE_MS = { min: 100, max: 5 * 60_000 } as const;
-/** Bounds of `timeouts.cluster_refresh`. */
-export const CLUSTER_REFRESH_TIMEOUT_RANGE_MS = { min: 1000, max: 60 * 60_000 } as const;
-
-/** The timeouts of a daemon's AWS reads. */
-export interface Timeouts {
-  /** Per attempt of one AWS call. */
-  awsRequestMs: number;
-  /** Per cluster per refresh (and for selecting a source's clusters). */
-  clusterRefreshMs: number;
-}
-
-/** The defaults, for callers that build no config (tests, the library). */
-export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = {
-  awsRequestMs: AWS_REQUEST_TIMEOUT_MS,
-  clusterRefreshMs: CLUSTER_REFRESH_TIMEOUT_MS,
-};
+export {
+  AWS_CONNECTION_TIMEOUT_MS,
+  AWS_REQUEST_TIMEOUT_MS,
+  AWS_REQUEST_TIMEOUT_RANGE_MS,
+  CLUSTER_REFRESH_TIMEOUT_MS,
+  CLUSTER_REFRESH_TIMEOUT_RANGE_MS,
+  DEFAULT_TIMEOUTS,
+  type Timeouts,
+} from '../lib/timeouts.ts';
 
 /** A signal that aborts with a `DeadlineError` after `ms`, or with `parent`'s reason; `clear()` drops the timer. */
 export function deadline(

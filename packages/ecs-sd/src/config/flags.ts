@@ -5,6 +5,8 @@
  */
 import { UsageError } from '../errors.ts';
 import type { ConfigOverride } from './load.ts';
+import { ConfigFileSchema } from './schema.ts';
+import { defaultAt } from './schema-walk.ts';
 
 /** Where a flag's value goes: a config-file key, a field of the default source, or the CLI itself. */
 export type FlagTarget =
@@ -20,10 +22,10 @@ export interface FlagSpec {
   target: FlagTarget;
   help: string;
   placeholder?: string;
-  /** Default shown in help (the schema's default applies). */
-  default?: string;
   /** Drop-in alias of another flag (the Python tool's names). */
   aliasOf?: string;
+  /** A prometheus-ecs-sd flag: its help names what it stands for, without a default. */
+  dropIn?: boolean;
 }
 
 /** Every flag ecs-sd accepts; the README's flag table mirrors this list. */
@@ -42,7 +44,6 @@ export const FLAGS: readonly FlagSpec[] = [
     type: 'string',
     target: { kind: 'config', path: ['web', 'listen_address'] },
     placeholder: 'HOST:PORT',
-    default: ':9888',
     help: 'address of http_sd, /metrics, /-/healthy, /-/ready and the why-API',
   },
   {
@@ -59,7 +60,6 @@ export const FLAGS: readonly FlagSpec[] = [
     type: 'string',
     target: { kind: 'config', path: ['log', 'level'] },
     placeholder: 'LEVEL',
-    default: 'info',
     help: 'debug, info, warn or error',
   },
   {
@@ -68,7 +68,6 @@ export const FLAGS: readonly FlagSpec[] = [
     type: 'string',
     target: { kind: 'config', path: ['log', 'format'] },
     placeholder: 'FORMAT',
-    default: 'logfmt',
     help: 'logfmt or json',
   },
   {
@@ -83,7 +82,6 @@ export const FLAGS: readonly FlagSpec[] = [
     type: 'string',
     target: { kind: 'config', path: ['refresh_interval'] },
     placeholder: 'DURATION',
-    default: '60s',
     help: 'time between refreshes, e.g. 30s, 2m (1s to 24h)',
   },
   {
@@ -108,7 +106,6 @@ export const FLAGS: readonly FlagSpec[] = [
     type: 'string',
     target: { kind: 'config', path: ['output', 'format'] },
     placeholder: 'FORMAT',
-    default: 'json',
     help: 'file_sd format: json or yaml',
   },
   {
@@ -164,6 +161,7 @@ export const FLAGS: readonly FlagSpec[] = [
     type: 'string',
     target: { kind: 'config', path: ['output', 'directory'] },
     aliasOf: 'output.directory',
+    dropIn: true,
     placeholder: 'DIR',
     help: 'prometheus-ecs-sd drop-in for --output.directory',
   },
@@ -172,6 +170,7 @@ export const FLAGS: readonly FlagSpec[] = [
     type: 'string',
     target: { kind: 'config', path: ['refresh_interval'] },
     aliasOf: 'refresh-interval',
+    dropIn: true,
     placeholder: 'SECONDS',
     help: 'prometheus-ecs-sd drop-in for --refresh-interval (seconds)',
   },
@@ -180,6 +179,7 @@ export const FLAGS: readonly FlagSpec[] = [
     type: 'string',
     target: { kind: 'config', path: ['discovery', 'default_interval'] },
     placeholder: 'INTERVAL',
+    dropIn: true,
     help: 'prometheus-ecs-sd drop-in for discovery.default_interval',
   },
   { name: 'help', type: 'boolean', target: { kind: 'cli' }, help: 'show this help and exit' },
@@ -362,7 +362,14 @@ export function parseCommandLine(
   return line;
 }
 
-/** The `--help` text, generated from `FLAGS`. */
+/** The default a flag's help shows: its config key's default in the schema; none for drop-ins and CLI-only flags. */
+export function flagDefault(spec: FlagSpec): string | undefined {
+  if (spec.target.kind !== 'config' || spec.dropIn === true) return undefined;
+  const value = defaultAt(ConfigFileSchema, spec.target.path);
+  return value === undefined ? undefined : String(value);
+}
+
+/** The `--help` text, generated from `FLAGS` and the schema's defaults. */
 export function helpText(version: string): string {
   const lines = [
     `ecs-sd ${version}: Prometheus service discovery for Amazon ECS`,
@@ -376,9 +383,10 @@ export function helpText(version: string): string {
   ];
   for (const spec of FLAGS) {
     const left = `  --${spec.name}${spec.type === 'boolean' ? '' : `=${spec.placeholder ?? 'VALUE'}`}`;
+    const fallback = flagDefault(spec);
     const extras = [
       spec.env === undefined ? '' : `env ${spec.env}`,
-      spec.default === undefined ? '' : `default ${spec.default}`,
+      fallback === undefined ? '' : `default ${fallback}`,
     ]
       .filter((item) => item !== '')
       .join(', ');

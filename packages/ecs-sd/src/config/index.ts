@@ -1,5 +1,7 @@
-/** Config: the schema, pure loading and flag parsing. Only `src/cli.ts` feeds it the outside world. */
-export { formatDuration, parseDuration } from './duration.ts';
+/**
+ * Config: the schema, pure loading and flag parsing. Only `src/cli.ts` feeds it the outside world;
+ * it imports only leaf modules (`lib/`, `errors.ts`), so every component can import its types.
+ */
 export {
   COMMANDS,
   type Command,
@@ -14,9 +16,12 @@ export { ConfigFileSchema } from './schema.ts';
 export {
   type Config,
   clusterSelected,
+  type DiscoveryOptions,
+  type EventsConfig,
   type LogFormat,
   type LogLevel,
   needsServices,
   type OutputConfig,
+  type Rule,
   type SourceConfig,
 } from './types.ts';

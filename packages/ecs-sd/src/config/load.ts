@@ -5,14 +5,12 @@
  */
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { RATE_CATEGORIES } from '../aws/rate-budget.ts';
-import type { Rule } from '../discovery/types.ts';
 import { ConfigError } from '../errors.ts';
-import { parseQueueUrl } from '../events/queue-url.ts';
-import { fileSdPathProblem } from '../output/file-sd.ts';
-import { parseDuration } from './duration.ts';
+import { fileSdPathProblem } from '../lib/intervals.ts';
 import { type ConfigFile, ConfigFileSchema } from './schema.ts';
-import type { Config, SourceConfig } from './types.ts';
+import { budgetSettings } from './schema-aws.ts';
+import { knownKeysAt } from './schema-walk.ts';
+import type { Config, Rule, SourceConfig } from './types.ts';
 
 /** A value from a flag or an environment variable, placed at a config path; `origin` names it in problems. */
 export interface ConfigOverride {
@@ -55,45 +53,6 @@ function show(value: unknown): string {
 
 function lowerFirst(text: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);
-}
-
-/** Zod's internal definition of a schema, enough to walk object shapes for "expected one of" lists. */
-interface SchemaDef {
-  type: string;
-  shape?: Record<string, unknown>;
-  innerType?: unknown;
-  element?: unknown;
-  in?: unknown;
-}
-
-function defOf(schema: unknown): SchemaDef | undefined {
-  return (schema as { _zod?: { def?: SchemaDef } } | undefined)?._zod?.def;
-}
-
-function unwrap(schema: unknown): unknown {
-  let current = schema;
-  for (let depth = 0; depth < 10; depth++) {
-    const def = defOf(current);
-    if (def === undefined) return current;
-    if (def.innerType !== undefined) current = def.innerType;
-    else if (def.type === 'pipe') current = def.in;
-    else return current;
-  }
-  return current;
-}
-
-/** The keys an object schema at `path` allows, for "unknown key" problems. */
-export function knownKeysAt(schema: unknown, path: Path): string[] {
-  let current = unwrap(schema);
-  for (const part of path) {
-    const def = defOf(current);
-    if (def === undefined) return [];
-    if (typeof part === 'number' && def.type === 'array') current = unwrap(def.element);
-    else if (def.type === 'object' && def.shape !== undefined) current = unwrap(def.shape[String(part)]);
-    else return [];
-  }
-  const shape = defOf(current)?.shape;
-  return shape === undefined ? [] : Object.keys(shape);
 }
 
 function startsWith(path: Path, prefix: Path): boolean {
@@ -210,15 +169,15 @@ function compileSource(
   if (source.cluster_include !== undefined) out.clusterInclude = source.cluster_include;
   if (source.cluster_exclude !== undefined) out.clusterExclude = source.cluster_exclude;
   if (source.events !== undefined) {
-    const parsed = parseQueueUrl(source.events.queue_url);
-    const queueRegion = (parsed.ok ? parsed.value.region : undefined) ?? region;
+    const queue = source.events.queue_url;
+    const queueRegion = queue.region ?? region;
     out.events = {
-      queueUrl: source.events.queue_url,
+      queueUrl: queue.url,
       ...(queueRegion === undefined ? {} : { region: queueRegion }),
-      reconcileIntervalMs: parseDuration(source.events.reconcile_interval)!,
-      waitTimeSeconds: parseDuration(source.events.wait_time)! / 1000,
+      reconcileIntervalMs: source.events.reconcile_interval,
+      waitTimeSeconds: source.events.wait_time / 1000,
       unhealthyAfter: source.events.unhealthy_after,
-      publishDelayMs: parseDuration(source.events.publish_delay)!,
+      publishDelayMs: source.events.publish_delay,
       describeNewTasks: source.events.describe_new_tasks,
     };
   }
@@ -229,13 +188,13 @@ function compileSource(
 export function compileConfig(file: ConfigFile, defaultRegion?: string): Config {
   const sources = file.sources.length > 0 ? file.sources : [{}];
   return {
-    refreshIntervalMs: parseDuration(file.refresh_interval)!,
+    refreshIntervalMs: file.refresh_interval,
     ...(file.discovery.task_reread_interval === undefined
       ? {}
-      : { taskRereadIntervalMs: parseDuration(file.discovery.task_reread_interval)! }),
+      : { taskRereadIntervalMs: file.discovery.task_reread_interval }),
     ...(file.discovery.cluster_reread_interval === undefined
       ? {}
-      : { clusterRereadIntervalMs: parseDuration(file.discovery.cluster_reread_interval)! }),
+      : { clusterRereadIntervalMs: file.discovery.cluster_reread_interval }),
     sources: sources.map((source) => compileSource(source, defaultRegion)),
     discovery: {
       conventions: {
@@ -257,26 +216,12 @@ export function compileConfig(file: ConfigFile, defaultRegion?: string): Config 
     },
     web: { listenAddress: file.web.listen_address },
     log: { level: file.log.level, format: file.log.format },
-    rateBudget: compileRateBudget(file.rate_budget),
+    rateBudget: budgetSettings(file.rate_budget),
     timeouts: {
-      awsRequestMs: parseDuration(file.timeouts.aws_request)!,
-      clusterRefreshMs: parseDuration(file.timeouts.cluster_refresh)!,
+      awsRequestMs: file.timeouts.aws_request,
+      clusterRefreshMs: file.timeouts.cluster_refresh,
     },
   };
-}
-
-/** The rate budget of the config file: `scale`, and the categories that set burst or refill. */
-function compileRateBudget(budget: ConfigFile['rate_budget']): Config['rateBudget'] {
-  const overrides: Config['rateBudget']['overrides'] = {};
-  for (const category of RATE_CATEGORIES) {
-    const bucket = budget[category];
-    if (bucket === undefined) continue;
-    overrides[category] = {
-      ...(bucket.burst === undefined ? {} : { burst: bucket.burst }),
-      ...(bucket.refill_per_second === undefined ? {} : { refillPerSecond: bucket.refill_per_second }),
-    };
-  }
-  return { scale: budget.scale, overrides };
 }
 
 /** Freezes an object graph in place (a `Pattern` freezes itself; its engine state stays private and mutable). */

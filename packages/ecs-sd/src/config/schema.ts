@@ -1,150 +1,23 @@
 /**
  * The one schema of the ecs-sd config file (snake_case keys, like Prometheus's), with a
- * description and default per key. Unknown keys are errors. Validation only: `load.ts` turns
- * the parsed value into the runtime `Config`.
+ * description and default per key (flag help reads them from here). Unknown keys are errors.
+ * Each value is parsed once, here: durations into milliseconds, the queue URL into its parts,
+ * regexes into patterns; `load.ts` only renames the parsed file into the runtime `Config`.
  */
 import { z } from 'zod';
-import { AWS_BUCKETS, DEFAULT_BUDGET_SCALE, RATE_CATEGORIES, type RateCategory } from '../aws/rate-budget.ts';
-import {
-  AWS_REQUEST_TIMEOUT_MS,
-  AWS_REQUEST_TIMEOUT_RANGE_MS,
-  CLUSTER_REFRESH_TIMEOUT_MS,
-  CLUSTER_REFRESH_TIMEOUT_RANGE_MS,
-} from '../aws/timeouts.ts';
-import { INTERVALS } from '../discovery/types.ts';
-import { parseQueueUrl } from '../events/queue-url.ts';
 import { parseListenAddress } from '../lib/listen-address.ts';
-import { compilePattern, type Pattern } from '../lib/pattern.ts';
-import { type DurationBounds, durationProblem, formatDuration } from './duration.ts';
-
-function show(value: unknown): string {
-  return value === undefined ? 'nothing' : JSON.stringify(value);
-}
-
-/** Smallest refresh interval accepted: ECS read APIs refill 20 tokens per second per account and Region. */
-export const MIN_REFRESH_INTERVAL_MS = 1000;
-/** Longest refresh_interval and reconcile_interval: targets a day old are as good as none. */
-export const MAX_REFRESH_INTERVAL_MS = 86_400_000;
-/** Longest value of a duration key that sets no bounds of its own (far below Node's 24.8-day timer limit). */
-export const MAX_DURATION_MS = 86_400_000;
-
-/** A user regex, compiled once into an anchored RE2 `Pattern` (Prometheus semantics); unsupported syntax is a problem. */
-const regex = z.string().transform((value, ctx): Pattern => {
-  const compiled = compilePattern(value);
-  if (compiled.ok) return compiled.value;
-  ctx.addIssue({ code: 'custom', message: compiled.message });
-  return z.NEVER;
-});
-
-/** A duration key (Prometheus notation or seconds) within its bounds; every duration key has a maximum. */
-export function durationWithin(bounds: DurationBounds) {
-  return z.custom<string | number>().superRefine((value, ctx) => {
-    const problem = durationProblem(value, bounds);
-    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
-  });
-}
-
-/** A duration key without bounds of its own: at most `MAX_DURATION_MS` (prefer `durationWithin` with the key's own). */
-export const duration = durationWithin({ max: MAX_DURATION_MS });
-
-const interval = z.enum(INTERVALS);
-
-const port = z.number().int().min(1).max(65535);
-
-/** Event mode of a source: an SQS queue fed by an EventBridge rule for `source: aws.ecs` (docs/events.md). */
-export const EventsSchema = z.strictObject({
-  queue_url: z
-    .string()
-    .superRefine((value, ctx) => {
-      const parsed = parseQueueUrl(value);
-      if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message });
-    })
-    .describe(
-      'SQS queue URL an EventBridge rule for ECS Task/Container Instance State Change feeds; its Region is used for the SQS client',
-    ),
-  reconcile_interval: durationWithin({ min: MIN_REFRESH_INTERVAL_MS, max: MAX_REFRESH_INTERVAL_MS })
-    .default('10m')
-    .describe(
-      'time between full reconciles by polling while the queue is readable (Prometheus duration), 1s to 24h',
-    ),
-  // ReceiveMessage accepts WaitTimeSeconds 0 to 20; 0 would be short polling.
-  wait_time: durationWithin({ min: 1000, max: 20_000, wholeSeconds: true })
-    .default('20s')
-    .describe('ReceiveMessage long poll (WaitTimeSeconds), 1s to 20s in whole seconds'),
-  unhealthy_after: z
-    .number()
-    .int()
-    .min(1)
-    .max(100)
-    .default(3)
-    .describe('consecutive failed receives before the source falls back to polling at refresh_interval'),
-  publish_delay: durationWithin({ max: 1000 })
-    .default('100ms')
-    .describe('quiet time that ends a burst of events before the outputs are written, at most 1s'),
-  describe_new_tasks: z
-    .boolean()
-    .default(false)
-    .describe(
-      'DescribeTasks (with tags) for tasks first announced by an event, so task tags are on their targets at once; events carry no tags',
-    ),
-});
+import { RateBudgetSchema, SourceSchema, TimeoutsSchema } from './schema-aws.ts';
+import {
+  durationWithin,
+  interval,
+  MAX_REFRESH_INTERVAL_MS,
+  MIN_REFRESH_INTERVAL_MS,
+  port,
+  regex,
+  show,
+} from './schema-values.ts';
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-
-/** One AWS account and Region to read, and which of its clusters. */
-export const SourceSchema = z
-  .strictObject({
-    name: z
-      .string()
-      .regex(/^[a-zA-Z0-9_.:-]+$/, { error: 'expected letters, digits and _ . : -' })
-      .optional()
-      .describe('name of the source in metrics, logs and snapshots; default: the region, else "default"'),
-    region: z
-      .string()
-      .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { error: 'expected an AWS Region such as us-east-1' })
-      .optional()
-      .describe('AWS Region; default: the SDK chain (AWS_REGION, AWS_DEFAULT_REGION, profile)'),
-    role_arn: z
-      .string()
-      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, {
-        error: 'expected an IAM role ARN arn:aws:iam::ACCOUNT:role/NAME',
-      })
-      .optional()
-      .describe('IAM role to assume (sts:AssumeRole) for cross-account reads; default: none'),
-    external_id: z
-      .string()
-      .min(2)
-      .max(1224)
-      .optional()
-      .describe('ExternalId passed to AssumeRole; only with role_arn'),
-    endpoint: z
-      .url()
-      .optional()
-      .describe('endpoint URL for ECS, EC2, SSM and STS (e.g. an ecs-sim); default: the AWS endpoints'),
-    clusters: z
-      .array(z.string().min(1))
-      .min(1)
-      .optional()
-      .describe('cluster names or ARNs; default: every cluster ListClusters returns'),
-    cluster_include: regex
-      .optional()
-      .describe('only clusters whose name matches this anchored regex; default: all'),
-    cluster_exclude: regex
-      .optional()
-      .describe('skip clusters whose name matches this anchored regex; default: none'),
-    events: EventsSchema.optional().describe(
-      'event mode: apply ECS events from an SQS queue within a second, poll only to reconcile; default: polling only',
-    ),
-  })
-  .superRefine((source, ctx) => {
-    if (source.external_id !== undefined && source.role_arn === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['external_id'],
-        message: 'external_id is set without role_arn, expected role_arn too',
-      });
-    }
-  });
 
 /** A matcher in the OpenTelemetry ecs_observer style: every regex given must match (anchored). */
 export const RuleSchema = z
@@ -273,59 +146,11 @@ export const LogSchema = z.strictObject({
   format: z.enum(['logfmt', 'json']).default('logfmt').describe('log line format on stderr'),
 });
 
-/** Slowest refill: a waiter's timer (one token's time, 16 times longer after throttles) stays far below Node's timer limit. */
-const MIN_REFILL_PER_SECOND = 0.001;
-
-/** One category of the rate budget: absolute burst and refill, winning over `scale`. */
-const BucketSchema = z.strictObject({
-  burst: z.number().min(1).optional().describe('tokens available at once; default: scale × AWS burst'),
-  refill_per_second: z
-    .number()
-    .min(MIN_REFILL_PER_SECOND, {
-      error: `expected at least ${MIN_REFILL_PER_SECOND} (a token every ${1 / MIN_REFILL_PER_SECOND} s at most)`,
-    })
-    .optional()
-    .describe('tokens added per second; default: scale × AWS refill'),
-});
-
-const categoryShape = Object.fromEntries(
-  RATE_CATEGORIES.map((category) => [
-    category,
-    BucketSchema.optional().describe(
-      `${category} calls (AWS: burst ${AWS_BUCKETS[category].burst}, ${AWS_BUCKETS[category].refillPerSecond}/s)`,
-    ),
-  ]),
-) as Record<RateCategory, z.ZodOptional<typeof BucketSchema>>;
-
-/** The client-side rate budget: a share of AWS's token buckets per throttling category. */
-export const RateBudgetSchema = z.strictObject({
-  scale: z
-    .number()
-    .positive()
-    .default(DEFAULT_BUDGET_SCALE)
-    .describe("share of AWS's token bucket (burst and refill) per account and Region ecs-sd allows itself"),
-  ...categoryShape,
-});
-
-/** Timeouts of AWS reads: each attempt of a call, and each cluster's whole read in a refresh. */
-export const TimeoutsSchema = z.strictObject({
-  aws_request: durationWithin(AWS_REQUEST_TIMEOUT_RANGE_MS)
-    .default(formatDuration(AWS_REQUEST_TIMEOUT_MS))
-    .describe(
-      'an attempt of an AWS call that has not answered after this long is aborted and retried (3 attempts)',
-    ),
-  cluster_refresh: durationWithin(CLUSTER_REFRESH_TIMEOUT_RANGE_MS)
-    .default(formatDuration(CLUSTER_REFRESH_TIMEOUT_MS))
-    .describe(
-      "deadline of one cluster's read in a refresh (every call, retry and rate-budget wait); then the cluster keeps its last targets, marked stale",
-    ),
-});
-
 /** The whole config file. */
 export const ConfigFileSchema = z
   .strictObject({
     refresh_interval: durationWithin({ min: MIN_REFRESH_INTERVAL_MS, max: MAX_REFRESH_INTERVAL_MS })
-      .default('60s')
+      .prefault('60s')
       .describe('time between refreshes (Prometheus duration), 1s to 24h'),
     sources: z
       .array(SourceSchema)
@@ -342,17 +167,6 @@ export const ConfigFileSchema = z
     timeouts: TimeoutsSchema.prefault({}).describe('timeouts of AWS reads'),
   })
   .superRefine((file, ctx) => {
-    for (const category of RATE_CATEGORIES) {
-      const scaled = file.rate_budget.scale * AWS_BUCKETS[category].burst;
-      if (file.rate_budget[category]?.burst === undefined && scaled < 1) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['rate_budget', 'scale'],
-          message: `${show(file.rate_budget.scale)} leaves ${category} a burst of ${scaled}, expected a scale giving at least 1 token (or rate_budget.${category}.burst)`,
-        });
-        break;
-      }
-    }
     const seen = new Map<string, number>();
     file.sources.forEach((source, index) => {
       const name = source.name ?? source.region ?? 'default';

@@ -1,11 +1,13 @@
 /**
  * The validated, frozen configuration every component below the CLI receives. Regexes are
  * compiled (anchored, RE2) once here; nothing below reads the environment or the command line.
+ * These types reference only leaf modules (`lib/`), so the components that receive a config
+ * (discovery, aws, events, daemon) import them, and config imports none of those.
  */
-import type { RateBudgetOptions } from '../aws/rate-budget.ts';
-import type { Timeouts } from '../aws/timeouts.ts';
-import type { DiscoveryOptions } from '../discovery/types.ts';
+import type { BudgetSettings } from '../lib/aws-limits.ts';
+import type { Interval } from '../lib/intervals.ts';
 import type { Pattern } from '../lib/pattern.ts';
+import type { Timeouts } from '../lib/timeouts.ts';
 
 /** Log levels of `--log.level`. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -65,9 +67,41 @@ export interface Config {
   web: { listenAddress: string };
   log: { level: LogLevel; format: LogFormat };
   /** The client-side rate budget: share of AWS's buckets and per-category overrides. */
-  rateBudget: Required<Pick<RateBudgetOptions, 'scale' | 'overrides'>>;
+  rateBudget: Required<BudgetSettings>;
   /** Timeouts of AWS reads: per attempt, and per cluster per refresh. */
   timeouts: Timeouts;
+}
+
+/** A config-file rule, like the OpenTelemetry ecs_observer's matchers. Patterns match whole values. */
+export interface Rule {
+  name: string;
+  cluster?: Pattern;
+  service?: Pattern;
+  family?: Pattern;
+  taskDefinitionArn?: Pattern;
+  container?: Pattern;
+  dockerLabel?: { name: string; value?: Pattern };
+  ports: number[];
+  path: string;
+  scheme: 'http' | 'https';
+  job?: string;
+  interval?: Interval;
+  labels: Readonly<Record<string, string>>;
+}
+
+/** The part of the validated config the pure middle (discovery/) needs. */
+export interface DiscoveryOptions {
+  conventions: {
+    prometheusEcsSd: boolean;
+    prometheusEcsDiscovery: boolean;
+    ecsSdLabels: boolean;
+    rules: boolean;
+  };
+  rules: readonly Rule[];
+  /** Docker labels whose names match become `__meta_ecs_container_label_<name>`; null exposes none. */
+  dockerLabelAllowlist: Pattern | null;
+  defaultInterval: Interval;
+  defaultPath: string;
 }
 
 /** True when a feature needs services read (ListServices + DescribeServices): they cost API calls. */

@@ -7,7 +7,6 @@
  */
 import type { Logger } from 'pino';
 import { createEventsClient, type SourceClientsOptions } from '../aws/clients.ts';
-import { clusterNameOf } from '../aws/fetch.ts';
 import type { SourceFetcher } from '../aws/fetcher.ts';
 import { deadline, type Timeouts } from '../aws/timeouts.ts';
 import { clusterSelected, type SourceConfig } from '../config/types.ts';
@@ -21,6 +20,7 @@ import {
 } from '../events/consumer.ts';
 import type { EcsEvent } from '../events/parse.ts';
 import { TaskStore } from '../events/task-store.ts';
+import { clusterNameFromArn } from '../lib/arn.ts';
 import type { Metrics } from '../metrics.ts';
 import { applyClusterEvents, type ClusterChanges } from './apply-events.ts';
 import type { ClusterLocks } from './cluster-locks.ts';
@@ -220,7 +220,7 @@ export class EventMode {
         this.#requeue(clusterArn, changes);
         continue;
       }
-      const name = clusterNameOf(clusterArn);
+      const name = clusterNameFromArn(clusterArn);
       const limit = deadline(
         host.timeouts.clusterRefreshMs,
         `applying the events of cluster "${name}"`,
@@ -261,7 +261,7 @@ export class EventMode {
     const source = this.source;
     const known = this.#host.state.clustersOf(source.name).find((entry) => entry.clusterArn === clusterArn);
     if (known !== undefined) return known.clusterName;
-    const name = clusterNameOf(clusterArn);
+    const name = clusterNameFromArn(clusterArn);
     if (
       source.clusters !== undefined &&
       !source.clusters.includes(name) &&

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { OutputConfig } from '../config/types.ts';
-import type { Interval } from '../discovery/types.ts';
+import { type Interval, intervalFileName } from '../lib/intervals.ts';
 import { type Timer, UNREF_TIMER } from '../lib/timer.ts';
 import type { Metrics } from '../metrics.ts';
 import {
@@ -20,7 +20,6 @@ import {
   type FileSdOptions,
   type FileSdResult,
   fileSdPaths,
-  intervalFileName,
   removeTemporaries,
   writeFileSd,
 } from '../output/file-sd.ts';

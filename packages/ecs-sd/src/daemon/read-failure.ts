@@ -7,8 +7,8 @@
 import type { Logger } from 'pino';
 import type { Timeouts } from '../aws/timeouts.ts';
 import { timeoutOf } from '../aws/timeouts.ts';
-import { formatDuration } from '../config/duration.ts';
 import { AwsReadError, DeadlineError } from '../errors.ts';
+import { formatDuration } from '../lib/duration.ts';
 import type { Metrics } from '../metrics.ts';
 
 /** Why a read failed, for the log line and the metrics. */

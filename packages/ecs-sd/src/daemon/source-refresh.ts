@@ -13,7 +13,7 @@
 import type { ClusterRef, ClusterSelection, HostLoader } from '../aws/fetcher.ts';
 import { HostBatch } from '../aws/host-batch.ts';
 import { deadline } from '../aws/timeouts.ts';
-import { formatDuration } from '../config/duration.ts';
+import { formatDuration } from '../lib/duration.ts';
 import { type ClusterReadContext, readCluster } from './cluster-read.ts';
 import { recordReadFailure } from './read-failure.ts';
 

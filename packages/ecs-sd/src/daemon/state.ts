@@ -3,10 +3,11 @@
  * stale (the last refresh of that cluster failed) and when they last succeeded; per file_sd file,
  * whether its last write succeeded. Implements the read-only `DiscoveryView` the web server reads.
  */
-import { taskIdFromArn } from '../discovery/index.ts';
+import { taskSkipReason } from '../discovery/task-skip.ts';
 import type { Target, TaskDecision } from '../discovery/types.ts';
-import type { ClusterMetricsState, MetricsState } from '../metrics.ts';
+import { taskIdFromArn } from '../lib/arn.ts';
 import type { DiscoveryView } from '../server/view.ts';
+import type { ClusterMetricsState, MetricsState } from '../state-gauges.ts';
 
 /** What the state keeps for one cluster of one source. */
 export interface ClusterEntry {
@@ -186,13 +187,8 @@ export class DiscoveryState implements DiscoveryView {
     const skippedContainers = new Map<string, number>();
     const boundedContainers = new Map<string, number>();
     for (const decision of this.decisions()) {
-      if (decision.skip !== undefined) {
-        skippedTasks.set(decision.skip.reason, (skippedTasks.get(decision.skip.reason) ?? 0) + 1);
-      } else if (decision.containers.every((container) => container.targets.length === 0)) {
-        const reason =
-          decision.containers.flatMap((container) => container.skips)[0]?.reason ?? 'no-container-opted-in';
-        skippedTasks.set(reason, (skippedTasks.get(reason) ?? 0) + 1);
-      }
+      const reason = taskSkipReason(decision);
+      if (reason !== undefined) skippedTasks.set(reason, (skippedTasks.get(reason) ?? 0) + 1);
       for (const container of decision.containers) {
         for (const skip of container.skips) {
           skippedContainers.set(skip.reason, (skippedContainers.get(skip.reason) ?? 0) + 1);

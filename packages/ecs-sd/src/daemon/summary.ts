@@ -1,4 +1,5 @@
 /** What one refresh did, from the state it left: for logs, the `--once` summary line and the CLI's exit code. */
+import { taskSkipReason } from '../discovery/task-skip.ts';
 import type { SourceRefreshResult } from './source-refresh.ts';
 import type { DiscoveryState } from './state.ts';
 
@@ -27,11 +28,7 @@ export function summarize(
   const decisions = state.decisions();
   const skipped = new Map<string, number>();
   for (const decision of decisions) {
-    const reason =
-      decision.skip?.reason ??
-      (decision.containers.every((container) => container.targets.length === 0)
-        ? (decision.containers.flatMap((container) => container.skips)[0]?.reason ?? 'no-container-opted-in')
-        : undefined);
+    const reason = taskSkipReason(decision);
     if (reason !== undefined) skipped.set(reason, (skipped.get(reason) ?? 0) + 1);
   }
   return {

@@ -5,11 +5,16 @@
  * use; none of them throws.
  */
 import type { ContainerDefinition, KeyValuePair, Task } from '@aws-sdk/client-ecs';
+import {
+  type PrometheusDurationProblem,
+  prometheusDuration,
+  prometheusDurationProblemText,
+} from '../lib/duration.ts';
+import { bucketMs, type Interval } from '../lib/intervals.ts';
 import { type ConventionResult, type Declaration, emptyResult } from './declaration.ts';
-import { bucketMs, type DurationProblem, durationOf, durationProblemText } from './interval.ts';
 import { isUserLabelName } from './labels.ts';
 import { LIMITS, listNames } from './limits.ts';
-import type { Interval, Skip } from './types.ts';
+import type { Skip } from './types.ts';
 import { parseBool, parsePort, parseScheme, quote } from './values.ts';
 
 export type { ConventionResult } from './declaration.ts';
@@ -45,16 +50,19 @@ export function prometheusEnv(definition: ContainerDefinition, task: Task): Read
   return env;
 }
 
-function duration(text: string, name: string): { text: string; ms: number; name: string } | DurationProblem {
-  const result = durationOf(text.trim());
+function duration(
+  text: string,
+  name: string,
+): { text: string; ms: number; name: string } | PrometheusDurationProblem {
+  const result = prometheusDuration(text.trim());
   return 'ms' in result ? { text: text.trim(), ms: result.ms, name } : result.problem;
 }
 
 /** `is not a duration (expected e.g. 30s or 1m)`, `is out of range (…)`: the tail of a message about a bad duration. */
-function durationMessage(problem: DurationProblem, example: string): string {
+function durationMessage(problem: PrometheusDurationProblem, example: string): string {
   return problem === 'out-of-range'
-    ? durationProblemText(problem)
-    : `${durationProblemText('not-a-duration')} (expected e.g. ${example})`;
+    ? prometheusDurationProblemText(problem)
+    : `${prometheusDurationProblemText('not-a-duration')} (expected e.g. ${example})`;
 }
 
 /** prometheus-ecs-sd: `PROMETHEUS=true` with `PROMETHEUS_PORT`, `_CONTAINER_PORT`, `_ENDPOINT`, `_NOLABELS`. */
@@ -127,7 +135,7 @@ export function prometheusEcsSd(env: ReadonlyMap<string, string>, defaultPath: s
           reason: 'invalid-endpoint',
           message:
             parsed === 'out-of-range'
-              ? `${origin} has interval ${quote(intervalText)}, which ${durationProblemText(parsed)}`
+              ? `${origin} has interval ${quote(intervalText)}, which ${prometheusDurationProblemText(parsed)}`
               : `${origin} has interval ${quote(intervalText)}, expected a duration such as 15s, 30s, 1m or 5m`,
         });
         continue;

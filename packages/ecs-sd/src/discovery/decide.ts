@@ -3,6 +3,7 @@
  * bad input; every task gets a decision and every container that yields nothing says why.
  */
 import type { Container, ContainerDefinition, Task } from '@aws-sdk/client-ecs';
+import { accountFromArn, familyAndRevision, taskIdFromArn } from '../lib/arn.ts';
 import {
   eniInfo,
   isFailure,
@@ -12,7 +13,6 @@ import {
   resolvePort,
   taskIp,
 } from './address.ts';
-import { accountFromArn, familyAndRevision, taskIdFromArn } from './arn.ts';
 import {
   type ConventionResult,
   configRules,

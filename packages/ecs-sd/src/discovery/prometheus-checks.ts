@@ -8,11 +8,16 @@
  * UTF-8 or JSON never is, a lone surrogate arrives as U+FFFD) and label names (every name ecs-sd writes is
  * `[a-zA-Z_][a-zA-Z0-9_]*`).
  */
-import { bucketMs, type DurationProblem, durationOf, durationProblemText } from './interval.ts';
-import type { Interval, Skip } from './types.ts';
+import {
+  type PrometheusDurationProblem,
+  prometheusDuration,
+  prometheusDurationProblemText,
+} from '../lib/duration.ts';
+import { bucketMs, type Interval } from '../lib/intervals.ts';
+import type { Skip } from './types.ts';
 import { quote } from './values.ts';
 
-const EXPECTED: Readonly<Record<DurationProblem, string>> = {
+const EXPECTED: Readonly<Record<PrometheusDurationProblem, string>> = {
   'not-a-duration': ', expected a duration such as 30s or 1m',
   zero: ', expected a duration above 0',
   'out-of-range': '',
@@ -44,21 +49,21 @@ export function scrapeProblem(
 
   let intervalMs = bucketMs(bucket);
   if (intervalText !== undefined) {
-    const interval = durationOf(intervalText);
+    const interval = prometheusDuration(intervalText);
     if ('problem' in interval) {
       return {
         reason: 'invalid-endpoint',
-        message: `${shown('__scrape_interval__', intervalName, intervalText)} ${durationProblemText(interval.problem)}${EXPECTED[interval.problem]}`,
+        message: `${shown('__scrape_interval__', intervalName, intervalText)} ${prometheusDurationProblemText(interval.problem)}${EXPECTED[interval.problem]}`,
       };
     }
     intervalMs = interval.ms;
   }
   if (timeoutText === undefined) return undefined;
-  const timeout = durationOf(timeoutText);
+  const timeout = prometheusDuration(timeoutText);
   if ('problem' in timeout) {
     return {
       reason: 'invalid-endpoint',
-      message: `${shown('__scrape_timeout__', timeoutName, timeoutText)} ${durationProblemText(timeout.problem)}${EXPECTED[timeout.problem]}`,
+      message: `${shown('__scrape_timeout__', timeoutName, timeoutText)} ${prometheusDurationProblemText(timeout.problem)}${EXPECTED[timeout.problem]}`,
     };
   }
   if (timeout.ms <= intervalMs) return undefined;

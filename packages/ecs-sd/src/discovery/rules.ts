@@ -1,7 +1,7 @@
 /** Config-file rules in the OpenTelemetry ecs_observer style: matchers on a container and the ports they scrape. */
+import { bucketMs } from '../lib/intervals.ts';
 import type { Pattern } from '../lib/pattern.ts';
 import { type ConventionResult, emptyResult } from './declaration.ts';
-import { parseDuration } from './interval.ts';
 import type { Rule } from './types.ts';
 import { quote } from './values.ts';
 
@@ -62,7 +62,7 @@ export function configRules(rules: readonly Rule[], subject: RuleSubject): Conve
           ? {
               interval: {
                 text: rule.interval,
-                ms: parseDuration(rule.interval)!,
+                ms: bucketMs(rule.interval),
                 name: `rule ${quote(rule.name)} interval`,
               },
             }

@@ -1,7 +1,10 @@
-/** Every SkipReason and BoundReason as a runtime list, e.g. to initialise `ecs_sd_skipped_tasks{reason}` at zero. */
-import type { BoundReason, SkipReason } from './types.ts';
+/**
+ * Why a task or container yields no target (`SkipReason`), and why labels were left out of targets
+ * that are kept (`BoundReason`): each a runtime list, e.g. to initialise `ecs_sd_skipped_tasks{reason}`
+ * at zero, with its type derived from the list. Stable strings: they are metric label values.
+ */
 
-/** All skip reasons; the type below fails to compile when types.ts gains a reason this list lacks. */
+/** Every reason a task or a container yields no target. */
 export const SKIP_REASONS = [
   'task-not-running',
   'task-missing-fields',
@@ -23,25 +26,13 @@ export const SKIP_REASONS = [
   'too-many-endpoints',
   'too-many-targets',
   'target-too-large',
-] as const satisfies readonly SkipReason[];
+] as const;
 
-/** Compile-time proof that SKIP_REASONS names every SkipReason. */
-export type SkipReasonsAreComplete = [Exclude<SkipReason, (typeof SKIP_REASONS)[number]>] extends [never]
-  ? true
-  : never;
-const complete: SkipReasonsAreComplete = true;
-void complete;
+/** Why a task or a container yields no target. */
+export type SkipReason = (typeof SKIP_REASONS)[number];
 
-/** All bound reasons; the type below fails to compile when types.ts gains a reason this list lacks. */
-export const BOUND_REASONS = [
-  'label-too-long',
-  'too-many-labels',
-  'labels-too-large',
-] as const satisfies readonly BoundReason[];
+/** Every reason labels were left out of a container's targets (docs/conventions.md "Limits"). */
+export const BOUND_REASONS = ['label-too-long', 'too-many-labels', 'labels-too-large'] as const;
 
-/** Compile-time proof that BOUND_REASONS names every BoundReason. */
-export type BoundReasonsAreComplete = [Exclude<BoundReason, (typeof BOUND_REASONS)[number]>] extends [never]
-  ? true
-  : never;
-const boundComplete: BoundReasonsAreComplete = true;
-void boundComplete;
+/** Why labels were left out of a container's targets. */
+export type BoundReason = (typeof BOUND_REASONS)[number];

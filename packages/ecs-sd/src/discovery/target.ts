@@ -4,10 +4,10 @@
  * drop it. Pure, like the rest of discovery/.
  */
 import type { Container, ContainerDefinition } from '@aws-sdk/client-ecs';
+import { nameFromArn } from '../lib/arn.ts';
+import { bucketFor, type Interval, parseInterval } from '../lib/intervals.ts';
 import { hostPart } from './address.ts';
-import { nameFromArn } from './arn.ts';
 import type { Declaration } from './declaration.ts';
-import { bucketFor, parseInterval } from './interval.ts';
 import {
   type BoundedLabels,
   boundLabels,
@@ -18,7 +18,7 @@ import {
 } from './limits.ts';
 import { containerMetaLabels, META, type TaskFacts } from './meta-labels.ts';
 import { scrapeProblem } from './prometheus-checks.ts';
-import type { DiscoveryOptions, Interval, Skip, Target } from './types.ts';
+import type { DiscoveryOptions, Skip, Target } from './types.ts';
 import { quote } from './values.ts';
 
 function intervalOf(d: Declaration, options: DiscoveryOptions): Interval {

@@ -4,7 +4,11 @@
  * per-task decisions derived from it. Nothing here does I/O.
  */
 import type { ContainerInstance, Service, Task, TaskDefinition } from '@aws-sdk/client-ecs';
-import type { Pattern } from '../lib/pattern.ts';
+import type { Interval } from '../lib/intervals.ts';
+import type { BoundReason, SkipReason } from './skip-reasons.ts';
+
+export type { DiscoveryOptions, Rule } from '../config/types.ts';
+export type { BoundReason, SkipReason } from './skip-reasons.ts';
 
 /** A host that runs tasks: an EC2 instance (i-…) or an ECS Anywhere SSM managed instance (mi-…). */
 export interface HostInfo {
@@ -40,10 +44,6 @@ export interface ClusterSnapshot {
   services?: ReadonlyMap<string, Service>;
 }
 
-/** Scrape interval buckets of the prometheus-ecs-sd file layout (`<interval>-tasks.json`). */
-export const INTERVALS = ['15s', '30s', '1m', '5m'] as const;
-export type Interval = (typeof INTERVALS)[number];
-
 /** Which opt-in convention produced a target. */
 export type Convention = 'prometheus-ecs-sd' | 'prometheus-ecs-discovery' | 'ecs-sd-labels' | 'rule';
 
@@ -62,37 +62,11 @@ export interface Target {
   labels: Readonly<Record<string, string>>;
 }
 
-/** Why a task or a container yields no target. Stable strings: they are metric label values. */
-export type SkipReason =
-  | 'task-not-running'
-  | 'task-missing-fields'
-  | 'task-definition-missing'
-  | 'no-container-opted-in'
-  | 'container-not-running'
-  | 'port-not-a-number'
-  | 'port-missing'
-  | 'invalid-endpoint'
-  | 'invalid-label-value'
-  | 'binding-not-assigned-yet'
-  | 'container-instance-missing'
-  | 'host-missing'
-  | 'no-address'
-  | 'network-mode-none'
-  | 'unknown-network-mode'
-  | 'invalid-env-value'
-  | 'invalid-address'
-  | 'too-many-endpoints'
-  | 'too-many-targets'
-  | 'target-too-large';
-
 /** A skip with a message a person can act on, e.g. `PROMETHEUS_PORT="91OO" is not a port number`. */
 export interface Skip {
   reason: SkipReason;
   message: string;
 }
-
-/** Why labels were left out of a container's targets (docs/conventions.md "Limits"). Stable strings: metric label values. */
-export type BoundReason = 'label-too-long' | 'too-many-labels' | 'labels-too-large';
 
 /** Labels left out of targets that are still kept, e.g. `labels over the 1024-byte value limit left out of 32 targets: pad (32000 bytes)`. */
 export interface Bound {
@@ -128,38 +102,6 @@ export interface TaskDecision {
   containers: ContainerDecision[];
   /** True when a later refresh may turn this task into targets without the task changing (e.g. a binding not assigned yet). */
   incomplete: boolean;
-}
-
-/** A config-file rule, like the OpenTelemetry ecs_observer's matchers. Patterns match whole values. */
-export interface Rule {
-  name: string;
-  cluster?: Pattern;
-  service?: Pattern;
-  family?: Pattern;
-  taskDefinitionArn?: Pattern;
-  container?: Pattern;
-  dockerLabel?: { name: string; value?: Pattern };
-  ports: number[];
-  path: string;
-  scheme: 'http' | 'https';
-  job?: string;
-  interval?: Interval;
-  labels: Readonly<Record<string, string>>;
-}
-
-/** The part of the validated config the pure middle needs. */
-export interface DiscoveryOptions {
-  conventions: {
-    prometheusEcsSd: boolean;
-    prometheusEcsDiscovery: boolean;
-    ecsSdLabels: boolean;
-    rules: boolean;
-  };
-  rules: readonly Rule[];
-  /** Docker labels whose names match become `__meta_ecs_container_label_<name>`; null exposes none. */
-  dockerLabelAllowlist: Pattern | null;
-  defaultInterval: Interval;
-  defaultPath: string;
 }
 
 /** The result of deciding one cluster. */

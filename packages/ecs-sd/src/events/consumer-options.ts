@@ -1,17 +1,13 @@
 /**
- * The options of the events consumer and the SQS limits behind them, with their defaults applied
- * once (`settingsOf`); the metrics callbacks an owner binds; the receive backoff.
+ * The options of the events consumer, checked against the SQS limits of lib/aws-limits.ts, with
+ * their defaults applied once (`settingsOf`); the metrics callbacks an owner binds; the backoff.
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
-import type { EcsEvent, RejectReason } from './parse.ts';
+import { SQS_MAX_MESSAGES, SQS_MAX_WAIT_SECONDS } from '../lib/aws-limits.ts';
+import type { RejectReason } from './event-limits.ts';
+import type { EcsEvent } from './parse.ts';
 
-/** ReceiveMessage returns at most 10 messages. */
-export const SQS_MAX_MESSAGES = 10;
-/** ReceiveMessage long polls wait at most 20 seconds. */
-export const SQS_MAX_WAIT_SECONDS = 20;
-/** DeleteMessageBatch accepts at most 10 entries. */
-export const DELETE_BATCH_MAX = 10;
 /** Receives after which a message whose handling keeps throwing is deleted (`handler-failed`). */
 export const MAX_RECEIVES = 3;
 /** Why a message was deleted without being applied: a parse rejection, or a handler that failed on `maxReceives` receives. */

@@ -25,14 +25,11 @@ import { deleteMessages, MessageHandler, type Reporter } from './message-handler
 export {
   backoffDelay,
   type ConsumerHealth,
-  DELETE_BATCH_MAX,
   type DropReason,
   type EventConsumerOptions,
   type EventMetrics,
   type HandleOutcome,
   MAX_RECEIVES,
-  SQS_MAX_MESSAGES,
-  SQS_MAX_WAIT_SECONDS,
 } from './consumer-options.ts';
 
 /** An SQS long-poll loop handing ECS events to its owner; start() once, stop() aborts promptly. */

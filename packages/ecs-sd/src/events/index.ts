@@ -10,6 +10,7 @@ export {
   type HandleOutcome,
   MAX_RECEIVES,
 } from './consumer.ts';
+export { REJECT_REASONS, type RejectReason } from './event-limits.ts';
 export {
   CONTAINER_INSTANCE_STATE_CHANGE,
   type ContainerInstanceStateChange,
@@ -17,12 +18,9 @@ export {
   type ParseResult,
   parseMessage,
   previewBody,
-  REJECT_REASONS,
-  type RejectReason,
   TASK_STATE_CHANGE,
   type TaskStateChange,
 } from './parse.ts';
-export { parseQueueUrl, type QueueUrlParts } from './queue-url.ts';
 export {
   type ApplyChange,
   type ApplyResult,

@@ -5,12 +5,8 @@
  * messages, 10 per DeleteMessageBatch. Nothing here throws: callbacks and logs go through `Reporter`.
  */
 import { DeleteMessageBatchCommand, type Message } from '@aws-sdk/client-sqs';
-import {
-  DELETE_BATCH_MAX,
-  type EventMetrics,
-  type HandleOutcome,
-  type Settings,
-} from './consumer-options.ts';
+import { DELETE_BATCH_MAX } from '../lib/aws-limits.ts';
+import type { EventMetrics, HandleOutcome, Settings } from './consumer-options.ts';
 import { type ParseResult, parseMessage, previewBody } from './parse.ts';
 
 /** Message ids whose handler failures are counted locally, for queues that give no `ApproximateReceiveCount`. */

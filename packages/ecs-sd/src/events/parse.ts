@@ -8,61 +8,32 @@
  * Anyone with `sqs:SendMessage` on the queue can send any body, so the body is hostile until proven
  * otherwise. Its size and nesting depth are bounded before anything recursive touches it (a linear
  * scan of the raw text, then `JSON.parse`); the task or container instance is then copied member by
- * member from a schema of the SDK's shape, so a member of the wrong type is a rejection, not a value
- * that reaches discovery, and every string and list that is kept has a bound.
+ * member from a schema of the SDK's shape (sdk-copy.ts), within the bounds of event-limits.ts.
  */
 import type { ContainerInstance, Task } from '@aws-sdk/client-ecs';
+import {
+  FORBIDDEN_KEYS,
+  MAX_BODY_BYTES,
+  MAX_DEPTH,
+  MAX_EVENT_BYTES,
+  type RejectReason,
+} from './event-limits.ts';
+import {
+  type Budget,
+  boundedString,
+  copyContainerInstance,
+  copyTask,
+  isObject,
+  type Json,
+  Rejection,
+  show,
+  toDate,
+} from './sdk-copy.ts';
 
 /** `detail-type` of a task event (EventBridge, `source: aws.ecs`). */
 export const TASK_STATE_CHANGE = 'ECS Task State Change';
 /** `detail-type` of a container instance event (EventBridge, `source: aws.ecs`). */
 export const CONTAINER_INSTANCE_STATE_CHANGE = 'ECS Container Instance State Change';
-
-/** Largest message body read: SQS's largest `MaximumMessageSize` (1 MiB; the default is 256 KiB). */
-export const MAX_BODY_BYTES = 1_048_576;
-/** Largest EventBridge event (raw body, or the `Message` of an SNS notification): PutEvents allows 256 KB per entry. */
-export const MAX_EVENT_BYTES = 262_144;
-/** Deepest nesting of lists and objects; an ECS event nests about 7 deep (detail.overrides.containerOverrides[].environment[]). */
-export const MAX_DEPTH = 32;
-/** Longest string kept, in UTF-16 code units: ECS allows 8,192 characters for all of a task's overrides. */
-export const MAX_STRING_LENGTH = 8_192;
-/** Most containers of a task: ECS allows 10 per task definition. */
-export const MAX_CONTAINERS = 100;
-/** Most items of any other list (attachments, their details, network bindings, environment, attributes, …). */
-export const MAX_LIST_ITEMS = 1_000;
-/** Most list items kept from one event, all lists together. */
-export const MAX_KEPT_ITEMS = 2_000;
-/** Most string characters kept from one event, all strings together: the copy the task store holds stays small. */
-export const MAX_KEPT_CHARS = 65_536;
-/** Keys no ECS event has, refused anywhere in a message because they are how prototype pollution is attempted. */
-export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
-
-/** Why a message is not an event ecs-sd can apply. Stable strings: they are metric label values. */
-export type RejectReason =
-  | 'empty-body'
-  | 'not-json'
-  | 'not-an-object'
-  | 'not-ecs-event'
-  | 'unknown-detail-type'
-  | 'missing-fields'
-  | 'invalid-fields'
-  | 'too-large'
-  | 'too-deep'
-  | 'parse-failed';
-
-/** Every reject reason, for metrics that pre-create their series. */
-export const REJECT_REASONS: readonly RejectReason[] = [
-  'empty-body',
-  'not-json',
-  'not-an-object',
-  'not-ecs-event',
-  'unknown-detail-type',
-  'missing-fields',
-  'invalid-fields',
-  'too-large',
-  'too-deep',
-  'parse-failed',
-];
 
 /** Envelope fields shared by both event kinds. */
 interface EventBase {
@@ -133,299 +104,7 @@ export function nestsDeeperThan(text: string, max: number): boolean {
   return false;
 }
 
-/** A member's type in the SDK shape; lists and structures name their members' shapes. */
-type Shape =
-  | 'string'
-  | 'integer'
-  | 'port'
-  | 'number'
-  | 'boolean'
-  | 'date'
-  | { list: Shape; max: number }
-  | { struct: Readonly<Record<string, Shape>> };
-
-const list = (item: Shape, max = MAX_LIST_ITEMS): Shape => ({ list: item, max });
-const struct = (members: Record<string, Shape>): Shape => ({ struct: members });
-
-// The SDK's own shapes (@aws-sdk/client-ecs, schemas): the members it deserializes, and their types.
-const KEY_VALUE_PAIR = struct({ name: 'string', value: 'string' });
-const ATTACHMENT = struct({ id: 'string', type: 'string', status: 'string', details: list(KEY_VALUE_PAIR) });
-const ATTRIBUTE = struct({ name: 'string', value: 'string', targetType: 'string', targetId: 'string' });
-const TAG = struct({ key: 'string', value: 'string' });
-const EPHEMERAL_STORAGE = struct({ sizeInGiB: 'integer' });
-const SHARING_STRATEGY = struct({ nvidiaMps: struct({ memory: 'integer', maxComputePercent: 'integer' }) });
-const INFERENCE_ACCELERATOR = struct({ deviceName: 'string', deviceType: 'string' });
-const CONTAINER = struct({
-  containerArn: 'string',
-  taskArn: 'string',
-  name: 'string',
-  image: 'string',
-  imageDigest: 'string',
-  runtimeId: 'string',
-  lastStatus: 'string',
-  exitCode: 'integer',
-  reason: 'string',
-  networkBindings: list(
-    struct({
-      bindIP: 'string',
-      containerPort: 'port',
-      hostPort: 'port',
-      protocol: 'string',
-      containerPortRange: 'string',
-      hostPortRange: 'string',
-    }),
-  ),
-  networkInterfaces: list(
-    struct({ attachmentId: 'string', privateIpv4Address: 'string', ipv6Address: 'string' }),
-  ),
-  healthStatus: 'string',
-  managedAgents: list(
-    struct({ lastStartedAt: 'date', name: 'string', reason: 'string', lastStatus: 'string' }),
-  ),
-  cpu: 'string',
-  memory: 'string',
-  memoryReservation: 'string',
-  gpuIds: list('string'),
-  neuronDeviceIds: list('string'),
-  gpuSharingStrategy: SHARING_STRATEGY,
-});
-const TASK_OVERRIDE = struct({
-  containerOverrides: list(
-    struct({
-      name: 'string',
-      command: list('string'),
-      environment: list(KEY_VALUE_PAIR),
-      environmentFiles: list(struct({ value: 'string', type: 'string' })),
-      cpu: 'integer',
-      memory: 'integer',
-      memoryReservation: 'integer',
-      resourceRequirements: list(
-        struct({ type: 'string', value: 'string', sharingStrategy: SHARING_STRATEGY }),
-      ),
-    }),
-  ),
-  cpu: 'string',
-  inferenceAcceleratorOverrides: list(INFERENCE_ACCELERATOR),
-  executionRoleArn: 'string',
-  memory: 'string',
-  taskRoleArn: 'string',
-  ephemeralStorage: EPHEMERAL_STORAGE,
-});
-
-/** The SDK's `Task`: members it does not know (such as the event's `updatedAt`) are dropped, as the SDK drops them. */
-const TASK: Shape = struct({
-  attachments: list(ATTACHMENT),
-  attributes: list(ATTRIBUTE),
-  availabilityZone: 'string',
-  capacityProviderName: 'string',
-  clusterArn: 'string',
-  connectivity: 'string',
-  connectivityAt: 'date',
-  containerInstanceArn: 'string',
-  containers: list(CONTAINER, MAX_CONTAINERS),
-  cpu: 'string',
-  createdAt: 'date',
-  desiredStatus: 'string',
-  enableExecuteCommand: 'boolean',
-  executionStoppedAt: 'date',
-  group: 'string',
-  healthStatus: 'string',
-  inferenceAccelerators: list(INFERENCE_ACCELERATOR),
-  lastStatus: 'string',
-  launchType: 'string',
-  memory: 'string',
-  overrides: TASK_OVERRIDE,
-  platformVersion: 'string',
-  platformFamily: 'string',
-  pullStartedAt: 'date',
-  pullStoppedAt: 'date',
-  startedAt: 'date',
-  startedBy: 'string',
-  stopCode: 'string',
-  stoppedAt: 'date',
-  stoppedReason: 'string',
-  stoppingAt: 'date',
-  tags: list(TAG),
-  taskArn: 'string',
-  taskDefinitionArn: 'string',
-  version: 'integer',
-  ephemeralStorage: EPHEMERAL_STORAGE,
-  fargateEphemeralStorage: struct({ sizeInGiB: 'integer', kmsKeyId: 'string' }),
-});
-
-const RESOURCE = struct({
-  name: 'string',
-  type: 'string',
-  doubleValue: 'number',
-  longValue: 'integer',
-  integerValue: 'integer',
-  stringSetValue: list('string'),
-});
-
-/** The SDK's `ContainerInstance`. */
-const CONTAINER_INSTANCE: Shape = struct({
-  containerInstanceArn: 'string',
-  ec2InstanceId: 'string',
-  capacityProviderName: 'string',
-  version: 'integer',
-  versionInfo: struct({ agentVersion: 'string', agentHash: 'string', dockerVersion: 'string' }),
-  remainingResources: list(RESOURCE),
-  registeredResources: list(RESOURCE),
-  status: 'string',
-  statusReason: 'string',
-  agentConnected: 'boolean',
-  runningTasksCount: 'integer',
-  pendingTasksCount: 'integer',
-  agentUpdateStatus: 'string',
-  attributes: list(ATTRIBUTE),
-  registeredAt: 'date',
-  attachments: list(ATTACHMENT),
-  tags: list(TAG),
-  healthStatus: struct({
-    overallStatus: 'string',
-    details: list(
-      struct({ type: 'string', status: 'string', lastUpdated: 'date', lastStatusChange: 'date' }),
-    ),
-  }),
-  gpuDevices: list(
-    struct({
-      gpuId: 'string',
-      sharingMode: 'string',
-      totalMemoryInMiB: 'integer',
-      remainingMemoryInMiB: 'integer',
-      containerCount: 'integer',
-    }),
-  ),
-});
-
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/** A value for a message: strings quoted and cut at 80 characters; lists and objects by kind only, never serialized. */
-function show(value: unknown): string {
-  if (typeof value === 'string')
-    return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
-  if (Array.isArray(value)) return `a list of ${value.length} items`;
-  if (isObject(value)) return 'an object';
-  return String(value);
-}
-
-/** A rejection found deep in the conversion; caught by `parseMessage`, which never throws. */
-class Rejection extends Error {
-  readonly reason: RejectReason;
-  constructor(reason: RejectReason, message: string) {
-    super(message);
-    this.reason = reason;
-  }
-}
-
 const reject = (reason: RejectReason, message: string): ParseResult => ({ ok: false, reason, message });
-
-/** A lone surrogate: a string that is not well-formed UTF-16 (in `u` mode a surrogate pair is one code point). */
-const LONE_SURROGATE = /\p{Cs}/u;
-
-/** What one event's copy has kept so far, against MAX_KEPT_ITEMS and MAX_KEPT_CHARS. */
-interface Budget {
-  items: number;
-  chars: number;
-}
-
-/** A string that is bounded and well-formed; throws a Rejection otherwise. */
-function boundedString(value: unknown, path: string, budget: Budget): string {
-  if (typeof value !== 'string')
-    throw new Rejection('invalid-fields', `${path} is ${show(value)}, expected a string`);
-  if (value.length > MAX_STRING_LENGTH) {
-    throw new Rejection(
-      'too-large',
-      `${path} is ${value.length} characters long, expected at most ${MAX_STRING_LENGTH}`,
-    );
-  }
-  if (LONE_SURROGATE.test(value)) {
-    throw new Rejection(
-      'invalid-fields',
-      `${path} is ${show(value)}, which holds a lone surrogate, expected well-formed UTF-16`,
-    );
-  }
-  budget.chars += value.length;
-  if (budget.chars > MAX_KEPT_CHARS) {
-    throw new Rejection(
-      'too-large',
-      `the event's strings hold more than ${MAX_KEPT_CHARS} characters (at ${path}), expected at most ${MAX_KEPT_CHARS}`,
-    );
-  }
-  return value;
-}
-
-/** A Date from an ISO 8601 string or epoch seconds (DescribeTasks' wire form); throws a Rejection otherwise. */
-function toDate(value: unknown, path: string, budget: Budget): Date {
-  const date =
-    typeof value === 'string'
-      ? new Date(boundedString(value, path, budget))
-      : typeof value === 'number'
-        ? new Date(value * 1000)
-        : new Date(Number.NaN);
-  if (Number.isNaN(date.getTime())) {
-    throw new Rejection('invalid-fields', `${path} is ${show(value)}, expected an ISO 8601 timestamp`);
-  }
-  return date;
-}
-
-function toScalar(value: unknown, shape: Shape & string, path: string, budget: Budget): unknown {
-  switch (shape) {
-    case 'string':
-      return boundedString(value, path, budget);
-    case 'date':
-      return toDate(value, path, budget);
-    case 'boolean':
-      if (typeof value === 'boolean') return value;
-      throw new Rejection('invalid-fields', `${path} is ${show(value)}, expected true or false`);
-    case 'integer':
-      if (Number.isSafeInteger(value)) return value;
-      throw new Rejection('invalid-fields', `${path} is ${show(value)}, expected an integer`);
-    case 'port':
-      if (Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= 65_535) return value;
-      throw new Rejection('invalid-fields', `${path} is ${show(value)}, expected an integer from 0 to 65535`);
-    case 'number':
-      if (typeof value === 'number' && Number.isFinite(value)) return value;
-      throw new Rejection('invalid-fields', `${path} is ${show(value)}, expected a finite number`);
-  }
-}
-
-/**
- * A copy of `value` with the members of `shape` only, each of its type: a null member is absent
- * (as the SDK reads it), a null list item is a rejection. Recursion follows the schema, which is at
- * most 6 deep, not the input.
- */
-function convert(value: unknown, shape: Shape, path: string, budget: Budget): unknown {
-  if (typeof shape === 'string') return toScalar(value, shape, path, budget);
-  if ('list' in shape) {
-    if (!Array.isArray(value))
-      throw new Rejection('invalid-fields', `${path} is ${show(value)}, expected a list`);
-    if (value.length > shape.max) {
-      throw new Rejection('too-large', `${path} has ${value.length} items, expected at most ${shape.max}`);
-    }
-    budget.items += value.length;
-    if (budget.items > MAX_KEPT_ITEMS) {
-      throw new Rejection(
-        'too-large',
-        `the event's lists hold more than ${MAX_KEPT_ITEMS} items (at ${path}), expected at most ${MAX_KEPT_ITEMS}`,
-      );
-    }
-    return value.map((item, i) => convert(item, shape.list, `${path}[${i}]`, budget));
-  }
-  if (!isObject(value))
-    throw new Rejection('invalid-fields', `${path} is ${show(value)}, expected an object`);
-  const out: Json = {};
-  for (const [key, member] of Object.entries(shape.struct)) {
-    if (!Object.hasOwn(value, key)) continue;
-    const item = value[key];
-    if (item === null || item === undefined) continue;
-    out[key] = convert(item, member, `${path}.${key}`, budget);
-  }
-  return out;
-}
 
 /** The first forbidden key anywhere in a parsed value: an explicit stack, no recursion (depth is bounded anyway). */
 function forbiddenKey(root: unknown): string | undefined {
@@ -588,10 +267,10 @@ function parseUnchecked(body: string | undefined): ParseResult {
     viaSns,
   };
   if (detailType === TASK_STATE_CHANGE) {
-    const task = convert(detail, TASK, 'detail', budget) as Task;
+    const task = copyTask(detail, budget);
     return { ok: true, event: { ...base, kind: 'task', taskArn: arn, task } };
   }
-  const containerInstance = convert(detail, CONTAINER_INSTANCE, 'detail', budget) as ContainerInstance;
+  const containerInstance = copyContainerInstance(detail, budget);
   return {
     ok: true,
     event: {

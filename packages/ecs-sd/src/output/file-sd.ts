@@ -12,13 +12,13 @@
 import { randomBytes } from 'node:crypto';
 import { type Dirent, existsSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
-import { INTERVALS, type Interval, type Target } from '../discovery/types.ts';
+import { basename, dirname, join } from 'node:path';
+import type { Target } from '../discovery/types.ts';
 import { EcsSdError } from '../errors.ts';
+import { type FileSdFormat, fileSdPathProblem, INTERVALS, intervalFileName } from '../lib/intervals.ts';
 import { MAX_OUTPUT_LENGTH, tryRenderTargetGroups } from './target-groups.ts';
 
-/** File formats Prometheus's file_sd reads; it picks the parser by file extension. */
-export type FileSdFormat = 'json' | 'yaml';
+export { type FileSdFormat, fileSdPathProblem, intervalFileName } from '../lib/intervals.ts';
 
 /** Where and how to write; exactly one of `directory` and `file`. */
 export interface FileSdOptions {
@@ -95,29 +95,8 @@ export class FileSdError extends EcsSdError {
 
 /** The stable codes of FileSdError. */
 export type FileSdErrorCode = 'ECS_SD_FILE_SD_OPTIONS' | 'ECS_SD_FILE_SD_RENDER' | 'ECS_SD_FILE_SD_WRITE';
-const EXTENSIONS: Readonly<Record<FileSdFormat, readonly string[]>> = {
-  json: ['.json'],
-  yaml: ['.yml', '.yaml'],
-};
-
 /** Mode of written files: Prometheus often runs as another user and must be able to read them. */
 const FILE_MODE = 0o644;
-
-/** The file name of an interval in the directory layout, e.g. `1m-tasks.json` or `1m-tasks.yml`. */
-export function intervalFileName(interval: Interval, format: FileSdFormat): string {
-  return `${interval}-tasks${format === 'json' ? '.json' : '.yml'}`;
-}
-
-/**
- * A one-line problem with a single-file path for this format, or undefined when it is usable:
- * Prometheus only reads file_sd files ending in `.json`, `.yml` or `.yaml`, and parses by extension.
- */
-export function fileSdPathProblem(file: string, format: FileSdFormat): string | undefined {
-  const extension = extname(file).toLowerCase();
-  const expected = EXTENSIONS[format];
-  if (expected.includes(extension)) return undefined;
-  return `file_sd file "${file}" does not end in ${expected.join(' or ')}, expected for format ${format}`;
-}
 
 /** The exact bytes of a file_sd file for these targets: sorted groups, `[]` when there are none; throws when they cannot be rendered. */
 export function renderFileSd(targets: readonly Target[], format: FileSdFormat): string {

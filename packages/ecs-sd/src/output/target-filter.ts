@@ -3,7 +3,8 @@
  * (`shard=i&shards=n`) so a fleet of Prometheus servers can split the targets among them.
  * Pure: parsing returns a value or a problem, never throws.
  */
-import { INTERVALS, type Interval, type Target } from '../discovery/types.ts';
+import type { Target } from '../discovery/types.ts';
+import { INTERVALS, type Interval, parseInterval } from '../lib/intervals.ts';
 
 /** Which targets a caller wants; an absent field selects everything. Values within a field are ORed. */
 export interface TargetFilter {
@@ -23,10 +24,6 @@ export const MAX_SHARDS = 1_000_000;
 export type ParsedTargetFilter = { ok: true; filter: TargetFilter } | { ok: false; error: string };
 
 const NON_NEGATIVE_INTEGER = /^(0|[1-9][0-9]*)$/;
-
-function isInterval(value: string): value is Interval {
-  return (INTERVALS as readonly string[]).includes(value);
-}
 
 /**
  * Parses `?job=&interval=&cluster=&shard=&shards=` into a filter. Repeating a parameter ORs its
@@ -49,11 +46,12 @@ export function parseTargetFilter(query: URLSearchParams): ParsedTargetFilter {
   const intervals = query.getAll('interval');
   if (intervals.length > 0) {
     const valid: Interval[] = [];
-    for (const interval of intervals) {
-      if (!isInterval(interval)) {
+    for (const text of intervals) {
+      const interval = parseInterval(text);
+      if (interval === undefined) {
         return {
           ok: false,
-          error: `interval "${interval}" is not a known interval, expected one of ${INTERVALS.join(', ')}`,
+          error: `interval "${text}" is not a known interval, expected one of ${INTERVALS.join(', ')}`,
         };
       }
       valid.push(interval);

@@ -8,12 +8,14 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { filterTargets, parseTargetFilter } from '../output/target-filter.ts';
 import { tryRenderTargetGroups } from '../output/target-groups.ts';
-import { filterDecisions, parseDecisionFilter } from './decision-filter.ts';
+import { parseDecisionFilter } from './decision-filter.ts';
+import { jsonArrayChunks, writeChunks } from './json-stream.ts';
+import { nextPageQuery, parsePageRequest, TASKS_QUERY_PARAMS, TaskPager } from './task-pages.ts';
 import type { DiscoveryView } from './view.ts';
 
 /** Path of the http_sd endpoint: `http_sd_configs: [{ url: http://HOST:PORT/http-sd }]`. */
 export const HTTP_SD_PATH = '/http-sd';
-/** Path of the "why" API: all decisions, or one task's under `/api/v1/tasks/<task id or ARN>`. */
+/** Path of the "why" API: decisions a page at a time, or one task's under `/api/v1/tasks/<task id or ARN>`. */
 export const TASKS_API_PATH = '/api/v1/tasks';
 
 /** What the app reads: the discovery view, the daemon's own metrics registry, a logger. */
@@ -38,6 +40,14 @@ interface Reply {
   headers?: Record<string, string>;
 }
 
+/** A reply whose body is written chunk by chunk (`writeChunks`), without a Content-Length. */
+interface StreamedReply {
+  status: number;
+  chunks: Iterable<string>;
+  contentType: string;
+  headers?: Record<string, string>;
+}
+
 function text(status: number, body: string, headers?: Record<string, string>): Reply {
   return { status, body: `${body}\n`, contentType: 'text/plain; charset=utf-8', ...(headers && { headers }) };
 }
@@ -58,7 +68,7 @@ function escapeHtml(value: string): string {
 function indexPage(refreshIntervalSeconds: number | undefined): string {
   const links: [string, string][] = [
     [HTTP_SD_PATH, 'http_sd target list (filters: job, interval, cluster, shard & shards)'],
-    [TASKS_API_PATH, 'why: the decision for every task (filters: cluster, status, reason)'],
+    [TASKS_API_PATH, 'why: every task decision, by page (cluster, status, reason, limit, after)'],
     ['/metrics', 'metrics of ecs-sd itself'],
     ['/-/healthy', 'health'],
     [
@@ -145,11 +155,27 @@ export function buildApp(deps: AppDeps): RequestListener {
     return text(200, 'ecs-sd is ready.');
   }
 
-  function tasks(query: URLSearchParams): Reply {
-    const parsed = parseDecisionFilter(query);
+  const pager = new TaskPager();
+
+  function tasks(query: URLSearchParams): Reply | StreamedReply {
+    const parsed = parseDecisionFilter(query, TASKS_QUERY_PARAMS);
     if (!parsed.ok) return json(400, { error: parsed.error });
+    const request = parsePageRequest(query);
+    if (!request.ok) return json(400, { error: request.error });
     if (!view.ready()) return json(503, { error: NOT_READY }, retryAfter);
-    return json(200, filterDecisions(view.decisions(), parsed.filter));
+    const page = pager.page(view.decisions(), parsed.filter, request.page);
+    const head = `{"total":${page.total},"limit":${request.page.limit},"nextAfter":${JSON.stringify(page.nextAfter ?? null)},"tasks":[`;
+    const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
+    if (page.nextAfter !== undefined) {
+      headers['Link'] =
+        `<${TASKS_API_PATH}?${nextPageQuery(query, request.page, page.nextAfter)}>; rel="next"`;
+    }
+    return {
+      status: 200,
+      chunks: jsonArrayChunks(head, page.tasks, ']}\n'),
+      contentType: 'application/json',
+      headers,
+    };
   }
 
   function task(rawId: string, query: URLSearchParams): Reply {
@@ -172,10 +198,10 @@ export function buildApp(deps: AppDeps): RequestListener {
     return json(200, decision);
   }
 
-  async function route(req: IncomingMessage): Promise<Reply> {
+  async function route(req: IncomingMessage): Promise<Reply | StreamedReply> {
     const { path, query } = splitTarget(req.url ?? '/');
     const isApi = path.startsWith('/api/');
-    let handler: (() => Reply | Promise<Reply>) | undefined;
+    let handler: (() => Reply | StreamedReply | Promise<Reply>) | undefined;
     if (path === '/') {
       handler = () => ({
         status: 200,
@@ -211,7 +237,17 @@ export function buildApp(deps: AppDeps): RequestListener {
     return handler();
   }
 
-  function send(res: ServerResponse, reply: Reply): void {
+  async function send(
+    req: IncomingMessage,
+    res: ServerResponse,
+    reply: Reply | StreamedReply,
+  ): Promise<void> {
+    if ('chunks' in reply) {
+      res.writeHead(reply.status, { 'Content-Type': reply.contentType, ...reply.headers });
+      if (req.method === 'HEAD') res.end();
+      else await writeChunks(res, reply.chunks);
+      return;
+    }
     res.writeHead(reply.status, {
       'Content-Type': reply.contentType,
       'Content-Length': Buffer.byteLength(reply.body),
@@ -221,19 +257,18 @@ export function buildApp(deps: AppDeps): RequestListener {
   }
 
   return (req, res) => {
-    route(req).then(
-      (reply) => {
+    route(req)
+      .then((reply) => {
         log?.debug({ method: req.method, url: req.url, status: reply.status }, 'request');
-        send(res, reply);
-      },
-      (err: unknown) => {
+        return send(req, res, reply);
+      })
+      .catch((err: unknown) => {
         log?.error({ err, method: req.method, url: req.url }, 'request failed');
         if (res.headersSent) {
           res.destroy();
           return;
         }
-        send(res, text(500, 'internal error, see the ecs-sd log'));
-      },
-    );
+        void send(req, res, text(500, 'internal error, see the ecs-sd log'));
+      });
   };
 }

@@ -14,7 +14,7 @@ export interface DecisionFilter {
   reasons?: readonly string[];
 }
 
-/** Query parameters `/api/v1/tasks` understands; any other parameter is a 400. */
+/** The filter's query parameters. */
 export const DECISION_FILTER_PARAMS = ['cluster', 'status', 'reason'] as const;
 
 const STATUSES: readonly DecisionStatus[] = ['target', 'skipped'];
@@ -22,14 +22,17 @@ const STATUSES: readonly DecisionStatus[] = ['target', 'skipped'];
 /** The outcome of parsing a query: a filter, or a one-line problem naming the parameter and value. */
 export type ParsedDecisionFilter = { ok: true; filter: DecisionFilter } | { ok: false; error: string };
 
-/** Parses `?cluster=&status=target|skipped&reason=` into a filter. */
-export function parseDecisionFilter(query: URLSearchParams): ParsedDecisionFilter {
+/**
+ * Parses `?cluster=&status=target|skipped&reason=` into a filter; a parameter not in `known` (by
+ * default the filter's own; the tasks API adds its paging parameters) is a problem.
+ */
+export function parseDecisionFilter(
+  query: URLSearchParams,
+  known: readonly string[] = DECISION_FILTER_PARAMS,
+): ParsedDecisionFilter {
   for (const name of new Set(query.keys())) {
-    if (!(DECISION_FILTER_PARAMS as readonly string[]).includes(name)) {
-      return {
-        ok: false,
-        error: `unknown query parameter "${name}", expected one of ${DECISION_FILTER_PARAMS.join(', ')}`,
-      };
+    if (!known.includes(name)) {
+      return { ok: false, error: `unknown query parameter "${name}", expected one of ${known.join(', ')}` };
     }
   }
   const filter: DecisionFilter = {};
@@ -62,13 +65,17 @@ export function skipReasons(decision: TaskDecision): string[] {
   return decision.skip === undefined ? reasons : [decision.skip.reason, ...reasons];
 }
 
+/** Whether the filter selects the decision. */
+export function matchesDecisionFilter(decision: TaskDecision, filter: DecisionFilter): boolean {
+  const { clusters, status, reasons } = filter;
+  return (
+    (clusters === undefined || clusters.includes(decision.clusterName)) &&
+    (status === undefined || hasTargets(decision) === (status === 'target')) &&
+    (reasons === undefined || skipReasons(decision).some((reason) => reasons.includes(reason)))
+  );
+}
+
 /** The decisions the filter selects, in their original order. */
 export function filterDecisions(decisions: readonly TaskDecision[], filter: DecisionFilter): TaskDecision[] {
-  const { clusters, status, reasons } = filter;
-  return decisions.filter(
-    (decision) =>
-      (clusters === undefined || clusters.includes(decision.clusterName)) &&
-      (status === undefined || hasTargets(decision) === (status === 'target')) &&
-      (reasons === undefined || skipReasons(decision).some((reason) => reasons.includes(reason))),
-  );
+  return decisions.filter((decision) => matchesDecisionFilter(decision, filter));
 }

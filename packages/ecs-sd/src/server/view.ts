@@ -14,6 +14,6 @@ export interface DiscoveryView {
   targets(): readonly Target[];
   /** The decision for one task, by task ARN (either format) or bare task id. */
   decision(taskIdOrArn: string): TaskDecision | undefined;
-  /** Every decision from the last refresh of each cluster. */
+  /** Every decision from the last refresh of each cluster: a new array whenever they change, so readers may cache on its identity. */
   decisions(): readonly TaskDecision[];
 }

@@ -3,16 +3,15 @@
  * Prometheus exporters share (`tls_server_config`, `http_server_config`, `basic_auth_users` with
  * bcrypt hashes), so one file serves node_exporter and ecs-sd alike.
  */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { dirname, resolve } from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import bcrypt from 'bcryptjs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
+import { type BasicAuthOptions, withBasicAuth } from './basic-auth.ts';
 
 /** exporter-toolkit's `client_auth_type` values, as Go's crypto/tls names them. */
 export const CLIENT_AUTH_TYPES = [
@@ -139,77 +138,27 @@ export async function loadWebConfig(file: string): Promise<WebConfig> {
   return config;
 }
 
-/** Compared against when the user is unknown, so a wrong user name costs as long as a wrong password. */
-let dummyHash: string | undefined;
-const getDummyHash = () => {
-  dummyHash ??= bcrypt.hashSync('ecs-sd: no such user', 10);
-  return dummyHash;
-};
-
-/** Parses `Authorization: Basic …` into user and password, or undefined. */
-export function parseBasicAuth(header: string | undefined): { user: string; password: string } | undefined {
-  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
-  if (match === null) return undefined;
-  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon === -1) return undefined;
-  return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-}
-
-/**
- * Wraps a listener with basic auth against bcrypt hashes. bcrypt is slow by design (tens of ms),
- * so a successful check is cached by a SHA-256 of user, hash and password, as exporter-toolkit
- * does; only correct credentials enter the cache.
- */
-export function withBasicAuth(
-  users: ReadonlyMap<string, string>,
-  listener: RequestListener,
-): RequestListener {
-  const verified = new Set<string>();
-  return (req, res) => {
-    const credentials = parseBasicAuth(req.headers.authorization);
-    const deny = () => {
-      res.writeHead(401, { 'Content-Type': 'text/plain; charset=utf-8', 'WWW-Authenticate': 'Basic' });
-      res.end('unauthorized\n');
-    };
-    if (credentials === undefined) {
-      deny();
-      return;
-    }
-    const hash = users.get(credentials.user);
-    const cacheKey = createHash('sha256')
-      .update(`${credentials.user}\0${hash ?? ''}\0${credentials.password}`)
-      .digest('hex');
-    if (hash !== undefined && verified.has(cacheKey)) {
-      listener(req, res);
-      return;
-    }
-    bcrypt.compare(credentials.password, hash ?? getDummyHash()).then(
-      (ok) => {
-        if (!ok || hash === undefined) {
-          deny();
-          return;
-        }
-        if (verified.size >= 1024) verified.clear();
-        verified.add(cacheKey);
-        listener(req, res);
-      },
-      () => deny(),
-    );
-  };
-}
+/** Options of `createWebServer`: what basic auth counts in and, for tests, its verifier, limits and clock. */
+export type WebServerOptions = BasicAuthOptions;
 
 /**
  * An http or https server (not yet listening) for the app: TLS and client certificates as
  * configured, basic auth, extra response headers. Without a config: plain HTTP, as exporters do.
+ * Closing the server stops basic auth's bcrypt worker.
  */
 export function createWebServer(
   config: WebConfig | undefined,
   listener: RequestListener,
+  options: WebServerOptions = {},
 ): Server | HttpsServer {
   if (config === undefined) return createHttpServer(listener);
   let handler: RequestListener = listener;
-  if (config.basicAuthUsers !== undefined) handler = withBasicAuth(config.basicAuthUsers, handler);
+  let closeAuth: (() => Promise<void>) | undefined;
+  if (config.basicAuthUsers !== undefined) {
+    const auth = withBasicAuth(config.basicAuthUsers, handler, options);
+    handler = auth.listener;
+    closeAuth = auth.close;
+  }
   const headers = Object.entries(config.headers);
   const inner = handler;
   handler = (req, res) => {
@@ -217,7 +166,11 @@ export function createWebServer(
     inner(req, res);
   };
   const tls = config.tls;
-  if (tls === undefined) return createHttpServer(handler);
+  const closing = <S extends Server | HttpsServer>(server: S): S => {
+    if (closeAuth !== undefined) server.on('close', () => void closeAuth?.());
+    return server;
+  };
+  if (tls === undefined) return closing(createHttpServer(handler));
   const mode = tls.clientAuthType;
   const withClientCheck: RequestListener = (req, res) => {
     const socket = req.socket as TLSSocket;
@@ -233,18 +186,20 @@ export function createWebServer(
     }
     handler(req, res);
   };
-  return createHttpsServer(
-    {
-      cert: tls.cert,
-      key: tls.key,
-      ...(tls.ca !== undefined && { ca: tls.ca }),
-      minVersion: tls.minVersion,
-      ...(tls.maxVersion !== undefined && { maxVersion: tls.maxVersion }),
-      requestCert: mode !== 'NoClientCert',
-      rejectUnauthorized: mode === 'RequireAndVerifyClientCert',
-    },
-    mode === 'NoClientCert' || mode === 'RequestClientCert' || mode === 'RequireAndVerifyClientCert'
-      ? handler
-      : withClientCheck,
+  return closing(
+    createHttpsServer(
+      {
+        cert: tls.cert,
+        key: tls.key,
+        ...(tls.ca !== undefined && { ca: tls.ca }),
+        minVersion: tls.minVersion,
+        ...(tls.maxVersion !== undefined && { maxVersion: tls.maxVersion }),
+        requestCert: mode !== 'NoClientCert',
+        rejectUnauthorized: mode === 'RequireAndVerifyClientCert',
+      },
+      mode === 'NoClientCert' || mode === 'RequestClientCert' || mode === 'RequireAndVerifyClientCert'
+        ? handler
+        : withClientCheck,
+    ),
   );
 }

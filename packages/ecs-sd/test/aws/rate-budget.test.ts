@@ -16,14 +16,8 @@ import {
   RateBudgets,
   registerRateBudgetMetrics,
 } from '../../src/aws/budget-plugin.ts';
-import {
-  AWS_BUCKETS,
-  budgetSpecs,
-  type Clock,
-  categoryOf,
-  RATE_CATEGORIES,
-  RateBudget,
-} from '../../src/aws/rate-budget.ts';
+import { type Clock, RateBudget } from '../../src/aws/rate-budget.ts';
+import { AWS_BUCKETS, budgetSpecs, categoryOf, RATE_CATEGORIES } from '../../src/lib/aws-limits.ts';
 
 /** A clock whose time moves only when the test says so; due timers fire in time order. */
 class FakeClock implements Clock {

@@ -8,28 +8,20 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitUntil } from '@ecs-sd/testkit';
 import { type Sim, startSim } from 'ecs-sim';
 import { parse as parseYaml } from 'yaml';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/types.ts';
 import { createRuntime, type Runtime } from '../../src/daemon/runtime.ts';
+import { INTERVALS, intervalFileName } from '../../src/lib/intervals.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createMetrics, type Metrics } from '../../src/metrics.ts';
-import { waitUntil as waitUntilWithin } from '../integration/helpers.ts';
 import { expectedAddresses as expectedAddressesOf } from '../support/expected-addresses.ts';
 import { type HangingProxy, startHangingProxy } from '../support/hanging-proxy.ts';
 
 /** Refresh interval of the chaos daemon: short, so a fault sees several refreshes in well under a second. */
 export const CHAOS_REFRESH_INTERVAL_MS = 30;
-
-/** Polls `check` until it holds, for up to 15 s (chaos refreshes are slower than plain ones). */
-export function waitUntil<T>(
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  what: string,
-  timeoutMs = 15_000,
-): Promise<T> {
-  return waitUntilWithin(check, what, timeoutMs);
-}
 
 /** Generated fleet of every chaos case: 3 clusters, mixed network modes, 90 tasks. */
 export const CHAOS_FLEET = { clusters: 3, tasks: 90, taskDefinitions: 8, hosts: 6, seed: 5 } as const;
@@ -77,8 +69,14 @@ export interface ChaosRun {
   refreshes(): Promise<number>;
   /** Waits until `count` more refreshes have completed. */
   waitRefreshes(count: number): Promise<void>;
-  /** Starts reading the outputs continuously; `stop` returns what went wrong (parse errors, vanished targets). */
-  watch(mustStay: () => ReadonlySet<string>): { stop(): Promise<{ reads: number; problems: string[] }> };
+  /**
+   * Starts reading the outputs continuously (those `read` picks, by default all); `stop` returns what went
+   * wrong (parse errors, vanished targets).
+   */
+  watch(
+    mustStay: () => ReadonlySet<string>,
+    read?: (file: { path: string; yaml: boolean }) => boolean,
+  ): { stop(): Promise<{ reads: number; problems: string[] }> };
   close(): Promise<void>;
 }
 
@@ -88,6 +86,8 @@ export interface ChaosOptions {
   extra?: Record<string, unknown>;
   /** Read ecs-sim through a proxy that can hold calls open (calls that never answer). */
   proxy?: boolean;
+  /** Extra keys of the one source (e.g. `cluster_include`). */
+  source?: Record<string, unknown>;
 }
 
 /** Starts ecs-sim with the chaos fleet and the daemon's loop, and waits for its first complete, correct output. */
@@ -106,7 +106,9 @@ export async function startChaos(options: ChaosOptions = {}): Promise<ChaosRun> 
   const proxy = options.proxy === true ? await startHangingProxy(sim.endpoint) : undefined;
   const loaded = loadConfig({
     fileText: JSON.stringify({
-      sources: [{ name: 'chaos', region: 'us-east-1', endpoint: proxy?.endpoint ?? sim.endpoint }],
+      sources: [
+        { name: 'chaos', region: 'us-east-1', endpoint: proxy?.endpoint ?? sim.endpoint, ...options.source },
+      ],
       output: { directory: join(dir, 'by-interval'), file: join(dir, 'all.json') },
       ...options.extra,
     }),
@@ -124,8 +126,8 @@ export async function startChaos(options: ChaosOptions = {}): Promise<ChaosRun> 
   }
   const files = [
     { path: join(dir, 'all.json'), yaml: false },
-    ...['15s', '30s', '1m', '5m'].map((interval) => ({
-      path: join(dir, 'by-interval', `${interval}-tasks.json`),
+    ...INTERVALS.map((interval) => ({
+      path: join(dir, 'by-interval', intervalFileName(interval)),
       yaml: false,
     })),
   ];
@@ -147,7 +149,7 @@ export async function startChaos(options: ChaosOptions = {}): Promise<ChaosRun> 
   const waitRefreshes = async (count: number) => {
     // The refresh running now may have started before the caller's change: count from the next one.
     const start = await refreshes();
-    await waitUntil(async () => (await refreshes()) >= start + count + 1, `${count} more refreshes`);
+    await waitUntil(`${count} more refreshes`, async () => (await refreshes()) >= start + count + 1);
   };
 
   const run: ChaosRun = {
@@ -160,13 +162,13 @@ export async function startChaos(options: ChaosOptions = {}): Promise<ChaosRun> 
     readOutputs,
     refreshes,
     waitRefreshes,
-    watch(mustStay) {
+    watch(mustStay, read = () => true) {
       let stopped = false;
       let reads = 0;
       const problems: string[] = [];
       const loop = (async () => {
         while (!stopped) {
-          for (const file of files) {
+          for (const file of files.filter(read)) {
             let targets: string[];
             try {
               targets = parseFileSd(await readFile(file.path, 'utf8'), file.yaml);
@@ -203,13 +205,13 @@ export async function startChaos(options: ChaosOptions = {}): Promise<ChaosRun> 
 
   daemon.start();
   try {
-    await waitUntil(async () => {
+    await waitUntil('the first complete output', async () => {
       try {
         return (await readOutputs()).join() === expectedAddresses(sim).join();
       } catch {
         return false;
       }
-    }, 'the first complete output');
+    });
   } catch (error) {
     await run.close();
     throw error;

@@ -5,11 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { durationProblem, MAX_TIMER_MS, parseDuration } from '../../src/config/duration.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { clusterSelected } from '../../src/config/types.ts';
 import { ruleMatches } from '../../src/discovery/conventions.ts';
 import { ConfigError } from '../../src/errors.ts';
+import {
+  durationProblem,
+  MAX_TIMER_MS,
+  parseConfigDuration as parseDuration,
+} from '../../src/lib/duration.ts';
 
 function problems(input: Parameters<typeof loadConfig>[0]): string[] {
   try {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseDuration } from '../../src/config/duration.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { needsServices } from '../../src/config/types.ts';
 import { ConfigError } from '../../src/errors.ts';
@@ -198,19 +197,6 @@ describe('loadConfig', () => {
     assert.deepEqual(problems({ fileText: 'refresh_interval: 500ms' }), [
       'refresh_interval: "500ms" is too short, expected at least 1s',
     ]);
-  });
-});
-
-describe('parseDuration', () => {
-  test('parses units, combinations and seconds', () => {
-    assert.equal(parseDuration('2h'), 7_200_000);
-    assert.equal(parseDuration('1m30s'), 90_000);
-    assert.equal(parseDuration('250ms'), 250);
-    assert.equal(parseDuration('60'), 60_000);
-    assert.equal(parseDuration(1.5), 1500);
-    assert.equal(parseDuration('1d'), undefined);
-    assert.equal(parseDuration(''), undefined);
-    assert.equal(parseDuration(-1), undefined);
   });
 });
 

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
-import { FLAGS } from '../../src/config/flags.ts';
+import { FLAGS, flagDefault } from '../../src/config/flags.ts';
 import { ConfigFileSchema } from '../../src/config/schema.ts';
+import { defaultAt } from '../../src/config/schema-walk.ts';
 
 const README = new URL('../../README.md', import.meta.url);
 
@@ -47,4 +48,40 @@ test('the README documents every config key, flag and environment variable', asy
     assert.ok(readme.includes(`\`--${flag.name}`), `--${flag.name} is in the README`);
     if (flag.env !== undefined) assert.ok(readme.includes(`\`${flag.env}\``), `${flag.env} is in the README`);
   }
+});
+
+/** A default as the README writes it: `60s`, `true`, `[]`, `null`. */
+function shown(value: unknown): string {
+  return `\`${typeof value === 'string' ? value : JSON.stringify(value)}\``;
+}
+
+test('the README shows each default the schema declares, for config keys and flags alike', async () => {
+  const readme = await readFile(README, 'utf8');
+  const cells = (line: string) =>
+    line
+      .split('|')
+      .slice(1, -1)
+      .map((cell) => cell.trim());
+  const rows = readme.split('\n').filter((line) => line.startsWith('| `'));
+  const wrong: string[] = [];
+  let checked = 0;
+  for (const key of keyPaths(ConfigFileSchema)) {
+    const path = key.split(/\.|(?=\[\])/).map((part) => (part === '[]' ? 0 : part));
+    const value = defaultAt(ConfigFileSchema, path);
+    if (value === undefined) continue;
+    const row = rows.map(cells).find((row) => row[0] === `\`${key}\``);
+    if (row === undefined) continue;
+    checked++;
+    if (!row[1]!.startsWith(shown(value))) wrong.push(`${key}: README ${row[1]}, schema ${shown(value)}`);
+  }
+  for (const flag of FLAGS) {
+    const value = flagDefault(flag);
+    if (value === undefined) continue;
+    const row = rows.map(cells).find((row) => row[0]!.startsWith(`\`--${flag.name}=`));
+    assert.ok(row, `--${flag.name} has a row in the flag table`);
+    checked++;
+    if (row[3] !== shown(value)) wrong.push(`--${flag.name}: README ${row[3]}, schema ${shown(value)}`);
+  }
+  assert.ok(checked > 25, `checked ${checked} defaults`);
+  assert.deepEqual(wrong, []);
 });

@@ -3,28 +3,18 @@
  * file_sd job per interval bucket (scraping at the bucket's interval, as the per-interval layout is meant
  * to be used), each reading a file rendered as file_sd writes it.
  */
-import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestContext } from 'node:test';
 import { promisify } from 'node:util';
-import { which } from '@ecs-sd/testkit';
-import { INTERVALS, type Interval } from '../../src/discovery/index.ts';
+import { requireTool } from '@ecs-sd/testkit';
+import { INTERVALS, type Interval } from '../../src/lib/intervals.ts';
 
 const run = promisify(execFile);
 
-/** The promtool binary; the test is skipped without it unless CI is set (CI installs the Debian package). */
-export function promtool(t: TestContext): string | undefined {
-  const path = which('promtool');
-  if (path === undefined) {
-    if (process.env['CI'] !== undefined)
-      assert.fail('promtool not found; install the Debian package prometheus');
-    t.skip('promtool not found; install the Debian package prometheus');
-  }
-  return path;
-}
+/** The promtool binary: tests that need it skip without it, unless CI is set (CI installs the Debian package). */
+export const promtool = requireTool('promtool', 'prometheus');
 
 /** One target as promtool reports it: its labels after Prometheus's checks, or an error when dropped. */
 interface Reported {

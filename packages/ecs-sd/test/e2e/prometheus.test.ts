@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { waitUntil, which } from '@ecs-sd/testkit';
+import { requireTool, waitUntil } from '@ecs-sd/testkit';
 import { type FleetSpec, startSim, type TruthTask } from 'ecs-sim';
 import { startDaemon } from './daemon.ts';
 import { type Exporter, startExporter } from './exporters.ts';
@@ -154,20 +154,12 @@ function mismatch(
 
 const tail = (text: string, lines = 30) => text.trimEnd().split('\n').slice(-lines).join('\n');
 
-const promBin = which('prometheus');
+const prometheusBinary = requireTool('prometheus', 'prometheus');
 
 test('Prometheus scrapes every discovered ECS target, through file_sd and through http_sd', {
   timeout: 120_000,
+  skip: prometheusBinary.skip,
 }, async (t) => {
-  if (promBin === undefined) {
-    if (process.env['CI']) {
-      assert.fail(
-        'prometheus binary not found and CI is set: .ci/run installs the Debian package prometheus',
-      );
-    }
-    t.skip('prometheus binary not found; install the Debian package prometheus');
-    return;
-  }
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
     const net = `127.${randomInt(100, 250)}.${randomInt(0, 256)}`;
@@ -244,7 +236,7 @@ scrape_configs:
     const started: PrometheusProcess[] = [];
     const [fileSd, httpSd] = await Promise.all(
       [fileSdConfig, httpSdConfig].map(async (config) => {
-        const prometheus = await startPrometheus(promBin, config);
+        const prometheus = await startPrometheus(prometheusBinary.path, config);
         started.push(prometheus);
         cleanups.push(() => prometheus.stop());
         return prometheus;

@@ -7,6 +7,7 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs';
 import { CreateQueueCommand, PurgeQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { waitUntil } from '@ecs-sd/testkit';
 import { type Sim, startSim } from 'ecs-sim';
 import { createCoalescer } from '../../src/events/coalesce.ts';
 import {
@@ -31,7 +32,6 @@ import {
   sendAll,
   settled,
   simClients,
-  waitUntil,
 } from './sim.ts';
 
 /** A TaskStore plus the task copies the daemon's state would hold: what these tests look at. */
@@ -179,7 +179,9 @@ describe('EventConsumer against ecs-sim (real SQS client)', () => {
         settled(sim, 'prod') &&
         JSON.stringify(storeArns(store)) === JSON.stringify(runningTruth(sim, 'prod')) &&
         counts.ignored > 0,
-      { describe: () => ({ store: storeArns(store), truth: runningTruth(sim, 'prod'), counts }) },
+      {
+        describe: () => JSON.stringify({ store: storeArns(store), truth: runningTruth(sim, 'prod'), counts }),
+      },
     );
     assert.equal(storeArns(store).includes(serviceTask.taskArn), false, 'the stopped task is gone');
     assert.equal(runningTruth(sim, 'prod').length, 3 + 2 + 3, 'the service replaced its stopped task');
@@ -240,7 +242,7 @@ describe('EventConsumer against ecs-sim (real SQS client)', () => {
     const hostile = [...running].reverse().flatMap((b) => [b, b]);
     await sendAll(clients.sqs, queueUrl, hostile);
     await waitUntil('every replayed message handled', () => counts.deleted >= hostile.length, {
-      describe: () => counts,
+      describe: () => JSON.stringify(counts),
     });
     assert.equal(counts.stale, hostile.length - 1);
     assert.deepEqual(store.taskVersion(prod, task.arn), { version: newest.version, stopped: false });
@@ -252,7 +254,7 @@ describe('EventConsumer against ecs-sim (real SQS client)', () => {
     const late = [stopped, ...running, ...stopping];
     await sendAll(clients.sqs, queueUrl, late);
     await waitUntil('the late events handled', () => counts.deleted >= hostile.length + late.length, {
-      describe: () => counts,
+      describe: () => JSON.stringify(counts),
     });
     assert.equal(counts.stale, hostile.length - 1 + late.length - 1);
     assert.equal(
@@ -293,7 +295,9 @@ describe('EventConsumer against ecs-sim (real SQS client)', () => {
         detail: { lastStatus: 'RUNNING' },
       }),
     ]);
-    await waitUntil('five malformed messages', () => counts.deleted >= 5, { describe: () => counts });
+    await waitUntil('five malformed messages', () => counts.deleted >= 5, {
+      describe: () => JSON.stringify(counts),
+    });
     assert.deepEqual(counts.malformed, {
       'not-json': 1,
       'not-an-object': 1,
@@ -332,7 +336,7 @@ describe('EventConsumer against ecs-sim (real SQS client)', () => {
         () =>
           Object.values(counts.malformed).reduce((a, b) => a + b, 0) === poison.length &&
           store.tasks(prod).some((t) => t.taskArn === task?.arn && t.lastStatus === 'RUNNING'),
-        { describe: () => counts },
+        { describe: () => JSON.stringify(counts) },
       );
       const expected: Record<string, number> = {};
       for (const p of poison) expected[p.reason] = (expected[p.reason] ?? 0) + 1;
@@ -367,7 +371,7 @@ describe('EventConsumer against ecs-sim (real SQS client)', () => {
     });
     await sendAll(clients.sqs, url, [taskBody({ version: 7 })]);
     await waitUntil('the message deleted as handler-failed', () => counts.malformed['handler-failed'] === 1, {
-      describe: () => counts,
+      describe: () => JSON.stringify(counts),
     });
     assert.deepEqual(seen, [7, 7, 7], 'handled on each of its three receives');
     assert.equal(counts.handlerFailed, MAX_RECEIVES);
@@ -409,7 +413,7 @@ describe('EventConsumer against ecs-sim (real SQS client)', () => {
       });
       await sendAll(clients.sqs, url, [taskBody()]);
       await waitUntil('the message deleted', () => counts.malformed['handler-failed'] === 1, {
-        describe: () => counts,
+        describe: () => JSON.stringify(counts),
       });
       assert.equal(calls, 2);
       assert.equal(stripped, 2, 'SQS sent ApproximateReceiveCount and the middleware removed it');
@@ -479,7 +483,7 @@ describe('EventConsumer against ecs-sim (real SQS client)', () => {
     const [task] = sim.runTask({ cluster: 'prod', taskDefinition: 'api', launchType: 'EC2' });
     assert.ok(task);
     await waitUntil('unhealthy, then healthy again', () => health.join(',') === 'unhealthy,healthy', {
-      describe: () => ({ health, counts }),
+      describe: () => JSON.stringify({ health, counts }),
     });
     assert.equal(counts.receiveErrors.length, 5);
     assert.ok(

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { EVENT_MODE_IAM_ACTIONS } from '../../src/aws/iam.ts';
-import { REJECT_REASONS } from '../../src/events/parse.ts';
+import { REJECT_REASONS } from '../../src/events/event-limits.ts';
+import { EVENT_MODE_IAM_ACTIONS } from '../../src/lib/iam.ts';
 import { countingMetrics } from './sim.ts';
 
 const doc = readFileSync(new URL('../../docs/events.md', import.meta.url), 'utf8');
@@ -39,18 +39,19 @@ test('every reject reason is a documented kind of malformed message', () => {
 });
 
 test('events.md states every bound the parser and the consumer enforce, with its value', async () => {
-  const parse = await import('../../src/events/parse.ts');
+  const limits = await import('../../src/events/event-limits.ts');
+  const { PREVIEW_CHARS } = await import('../../src/events/parse.ts');
   const { MAX_RECEIVES } = await import('../../src/events/consumer.ts');
   const bounds: [string, number, string][] = [
-    ['MAX_BODY_BYTES', parse.MAX_BODY_BYTES, '1 MiB'],
-    ['MAX_EVENT_BYTES', parse.MAX_EVENT_BYTES, '256 KiB'],
-    ['MAX_DEPTH', parse.MAX_DEPTH, '32'],
-    ['MAX_STRING_LENGTH', parse.MAX_STRING_LENGTH, '8,192 characters'],
-    ['MAX_CONTAINERS', parse.MAX_CONTAINERS, '100'],
-    ['MAX_LIST_ITEMS', parse.MAX_LIST_ITEMS, '1,000'],
-    ['MAX_KEPT_ITEMS', parse.MAX_KEPT_ITEMS, '2,000'],
-    ['MAX_KEPT_CHARS', parse.MAX_KEPT_CHARS, '65,536'],
-    ['PREVIEW_CHARS', parse.PREVIEW_CHARS, '200 characters'],
+    ['MAX_BODY_BYTES', limits.MAX_BODY_BYTES, '1 MiB'],
+    ['MAX_EVENT_BYTES', limits.MAX_EVENT_BYTES, '256 KiB'],
+    ['MAX_DEPTH', limits.MAX_DEPTH, '32'],
+    ['MAX_STRING_LENGTH', limits.MAX_STRING_LENGTH, '8,192 characters'],
+    ['MAX_CONTAINERS', limits.MAX_CONTAINERS, '100'],
+    ['MAX_LIST_ITEMS', limits.MAX_LIST_ITEMS, '1,000'],
+    ['MAX_KEPT_ITEMS', limits.MAX_KEPT_ITEMS, '2,000'],
+    ['MAX_KEPT_CHARS', limits.MAX_KEPT_CHARS, '65,536'],
+    ['PREVIEW_CHARS', PREVIEW_CHARS, '200 characters'],
   ];
   const sizes: Record<string, number> = { '1 MiB': 1_048_576, '256 KiB': 262_144 };
   for (const [name, value, text] of bounds) {

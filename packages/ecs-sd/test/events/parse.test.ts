@@ -1,14 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import {
-  MAX_BODY_BYTES,
-  MAX_EVENT_BYTES,
-  nestsDeeperThan,
-  type ParseResult,
-  parseMessage,
-  previewBody,
-  REJECT_REASONS,
-} from '../../src/events/parse.ts';
+import { MAX_BODY_BYTES, MAX_EVENT_BYTES, REJECT_REASONS } from '../../src/events/event-limits.ts';
+import { nestsDeeperThan, type ParseResult, parseMessage, previewBody } from '../../src/events/parse.ts';
 import {
   CI,
   CLUSTER,

@@ -1,8 +1,7 @@
 /**
  * Helpers of the event-mode integration tests: an ecs-sim fleet, real SDK clients pointed at it,
- * a poll of one cluster as the daemon's reconcile would do it, counting metrics and a waitUntil.
+ * a poll of one cluster as the daemon's reconcile would do it, and counting metrics.
  */
-import assert from 'node:assert/strict';
 import { DescribeTasksCommand, ECSClient, paginateListTasks, type Task } from '@aws-sdk/client-ecs';
 import {
   DeleteMessageBatchCommand,
@@ -225,23 +224,4 @@ export async function queueDepth(sqs: SQSClient, QueueUrl: string): Promise<numb
     Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) +
     Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
   );
-}
-
-/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function waitUntil<T>(
-  what: string,
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  options: { timeoutMs?: number; describe?: () => unknown } = {},
-): Promise<T> {
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) {
-      const detail = options.describe ? `: ${JSON.stringify(options.describe())}` : '';
-      assert.fail(`timed out after ${timeoutMs}ms waiting for ${what}${detail}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }

@@ -10,10 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { waitUntil } from '@ecs-sd/testkit';
 import bcrypt from 'bcryptjs';
 import { type Sim, startSim } from 'ecs-sim';
 import { main } from '../../src/cli.ts';
-import { assertGolden, childEnv, loadFleet, useTestCredentials, waitUntil } from './helpers.ts';
+import { INTERVALS, intervalFileName } from '../../src/lib/intervals.ts';
+import { assertGolden, childEnv, loadFleet, useTestCredentials } from './helpers.ts';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 
@@ -79,11 +81,9 @@ describe('ecs-sd against ecs-sim', () => {
     assert.equal(result.stderr, '');
     assert.equal(result.code, 0);
     assert.equal(result.stdout, '2 clusters, 7 tasks, 7 targets, skipped: none\n');
-    for (const interval of ['15s', '30s', '1m', '5m']) {
-      await assertGolden(
-        `steady/${interval}-tasks.json`,
-        await readFile(join(out, `${interval}-tasks.json`), 'utf8'),
-      );
+    for (const interval of INTERVALS) {
+      const name = intervalFileName(interval);
+      await assertGolden(`steady/${name}`, await readFile(join(out, name), 'utf8'));
     }
   });
 
@@ -157,6 +157,13 @@ describe('ecs-sd against ecs-sim', () => {
     assert.equal((await fetch(`${url}/-/healthy`)).status, 401);
     const auth = { authorization: `Basic ${Buffer.from('prometheus:s3cret').toString('base64')}` };
     assert.equal((await fetch(`${url}/-/healthy`, { headers: auth })).status, 200);
+    const wrong = { authorization: `Basic ${Buffer.from('prometheus:wrong').toString('base64')}` };
+    assert.equal((await fetch(`${url}/-/healthy`, { headers: wrong })).status, 401);
+    // The daemon's registry counts what basic auth refused.
+    const metrics = await (await fetch(`${url}/metrics`, { headers: auth })).text();
+    assert.match(metrics, /^ecs_sd_web_auth_failures_total\{reason="missing"\} 1$/m);
+    assert.match(metrics, /^ecs_sd_web_auth_failures_total\{reason="invalid"\} 1$/m);
+    assert.match(metrics, /^ecs_sd_web_auth_checks_total\{result="failed"\} 1$/m);
     stop('SIGTERM');
     assert.equal(await exit, 0);
   });
@@ -177,12 +184,12 @@ describe('ecs-sd against ecs-sim', () => {
         stderr += chunk.toString();
       });
       const exited = new Promise<number | null>((resolve) => child!.on('exit', (code) => resolve(code)));
-      const address = await waitUntil(() => {
+      const address = await waitUntil('the daemon to listen', () => {
         const line = stderr.split('\n').find((candidate) => candidate.includes('"msg":"listening"'));
         return line === undefined ? undefined : (JSON.parse(line) as { address: string }).address;
-      }, 'the daemon to listen');
+      });
       const url = `http://${address}`;
-      await waitUntil(async () => (await fetch(`${url}/-/ready`)).status === 200, 'the daemon to be ready');
+      await waitUntil('the daemon to be ready', async () => (await fetch(`${url}/-/ready`)).status === 200);
       const groups = (await (await fetch(`${url}/http-sd`)).json()) as { targets: string[] }[];
       assert.equal(groups.flatMap((group) => group.targets).length, 7);
 

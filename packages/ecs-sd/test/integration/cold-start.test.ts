@@ -8,8 +8,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { waitUntil } from '@ecs-sd/testkit';
 import { type Sim, startSim } from 'ecs-sim';
-import { simConfig, simDaemon, useTestCredentials, waitUntil } from './helpers.ts';
+import { simConfig, simDaemon, useTestCredentials } from './helpers.ts';
 
 async function targetsIn(file: string): Promise<string[] | undefined> {
   try {
@@ -54,13 +55,15 @@ describe('cold start', () => {
     const { daemon } = simDaemon(simConfig(sim.endpoint, `output: { file: ${JSON.stringify(file)} }`));
     try {
       daemon.start();
-      const early = await waitUntil(() => targetsIn(file), 'the first cluster published', 5000);
+      const early = await waitUntil('the first cluster published', () => targetsIn(file), {
+        timeoutMs: 5000,
+      });
       assert.equal(early.length, 10, 'the fast cluster alone, while the slow one is still being read');
       assert.equal(daemon.state.ready(), false);
       const all = await waitUntil(
-        async () => ((await targetsIn(file))?.length === 20 ? true : undefined),
         'both clusters published',
-        10_000,
+        async () => ((await targetsIn(file))?.length === 20 ? true : undefined),
+        { timeoutMs: 10_000 },
       );
       assert.equal(all, true);
     } finally {
@@ -77,7 +80,9 @@ describe('cold start', () => {
     const { daemon } = simDaemon(simConfig(sim.endpoint, `output: { file: ${JSON.stringify(file)} }`));
     try {
       daemon.start();
-      await waitUntil(() => daemon.state.clusters().length === 1, 'the readable cluster read', 5000);
+      await waitUntil('the readable cluster read', () => daemon.state.clusters().length === 1, {
+        timeoutMs: 5000,
+      });
       await daemon.refresh();
       assert.deepEqual(await targetsIn(file), ['10.0.0.1:9100'], 'the last good file is kept');
       sim.faults.remove(fault);

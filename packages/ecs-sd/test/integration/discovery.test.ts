@@ -10,8 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Sim, startSim } from 'ecs-sim';
-import { DISCOVERY_IAM_ACTIONS } from '../../src/aws/iam.ts';
 import type { Runtime } from '../../src/daemon/runtime.ts';
+import { DISCOVERY_IAM_ACTIONS } from '../../src/lib/iam.ts';
+import { INTERVALS, intervalFileName } from '../../src/lib/intervals.ts';
 import type { Metrics } from '../../src/metrics.ts';
 import { buildApp } from '../../src/server/app.ts';
 import {
@@ -77,9 +78,10 @@ output: { directory: ${JSON.stringify(join(dir, 'by-interval'))}, file: ${JSON.s
   });
 
   test('file_sd files in the per-interval layout match the golden files', async () => {
-    for (const interval of ['15s', '30s', '1m', '5m']) {
-      const content = await readFile(join(dir, 'by-interval', `${interval}-tasks.yml`), 'utf8');
-      await assertGolden(`conventions/${interval}-tasks.yml`, content);
+    for (const interval of INTERVALS) {
+      const name = intervalFileName(interval, 'yaml');
+      const content = await readFile(join(dir, 'by-interval', name), 'utf8');
+      await assertGolden(`conventions/${name}`, content);
     }
   });
 
@@ -154,7 +156,7 @@ output: { directory: ${JSON.stringify(join(dir, 'by-interval'))}, file: ${JSON.s
     }
   });
 
-  test('every API operation called is one of the IAM actions of src/aws/iam.ts', () => {
+  test('every API operation called is one of the IAM actions of src/lib/iam.ts', () => {
     const operations = Object.keys(sim.counters());
     assert.ok(operations.length >= 7);
     const allowed = DISCOVERY_IAM_ACTIONS.map((action) => action.split(':')[1]);

@@ -161,7 +161,7 @@ describe('poison messages on the events queue', () => {
     }
   });
 
-  test('the CLI in event mode survives a message nested 100,000 deep, keeps discovering, and SIGTERM ends it within 5 s with exit 0', async () => {
+  test('the CLI in event mode survives every poison message (deep nesting, huge strings, wrong types), counts each by reason, keeps discovering, and SIGTERM ends it within 5 s with exit 0', async () => {
     sim.setEventsQueue('poison-cli');
     const queueUrl = queueUrlOf('poison-cli');
     const configFile = join(dir, 'cli.yml');
@@ -210,14 +210,28 @@ describe('poison messages on the events queue', () => {
       await waitUntil('ecs-sd ready', async () => (await get('/-/ready'))?.status === 200);
 
       const body = deepArrays(100_000);
-      await sendAll(clients.sqs, queueUrl, [body, body]);
+      const poison = [...poisonBodies(prodArn()).map((p) => p.body), body, body];
+      const expected = new Map<string, number>();
+      for (const p of poisonBodies(prodArn())) expected.set(p.reason, (expected.get(p.reason) ?? 0) + 1);
+      expected.set('too-deep', (expected.get('too-deep') ?? 0) + 2);
+      await sendAll(clients.sqs, queueUrl, poison);
+      /** `ecs_sd_events_malformed_total` by reason, as the daemon serves it. */
+      const counted = async () => {
+        const out = new Map<string, number>();
+        for (const [, reason, value] of ((await get('/metrics'))?.text ?? '').matchAll(
+          /^ecs_sd_events_malformed_total\{[^}]*reason="([^"]+)"[^}]*\} (\d+)$/gm,
+        ))
+          out.set(reason!, Number(value));
+        return out;
+      };
+      let last = '';
       await waitUntil(
-        'both messages counted as too-deep',
-        async () =>
-          /ecs_sd_events_malformed_total\{[^}]*reason="too-deep"[^}]*\} 2\b/.test(
-            (await get('/metrics'))?.text ?? '',
-          ),
-        { timeoutMs: 15_000 },
+        `all ${poison.length} poison messages counted by reason`,
+        async () => {
+          last = JSON.stringify([...(await counted())].sort());
+          return last === JSON.stringify([...expected].sort());
+        },
+        { timeoutMs: 15_000, describe: () => `${last}, expected ${JSON.stringify([...expected].sort())}` },
       );
       await waitUntil('the queue empty', async () => {
         alive();

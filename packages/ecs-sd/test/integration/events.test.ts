@@ -15,12 +15,13 @@ import {
   RunTaskCommand,
 } from '@aws-sdk/client-ecs';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { waitUntil } from '@ecs-sd/testkit';
 import { type Sim, startSim } from 'ecs-sim';
 import { createRuntime, type Runtime } from '../../src/daemon/runtime.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { drain, FLEET, LIFECYCLE, queueDepth, sendAll, settled, simClients } from '../events/sim.ts';
-import { metricSum, metricValue, simConfig, useTestCredentials, waitUntil } from './helpers.ts';
+import { metricSum, metricValue, simConfig, useTestCredentials } from './helpers.ts';
 
 const EVENTS_OPTIONS = { waitTimeSeconds: 1, unhealthyAfter: 3, backoffInitialMs: 20, backoffMaxMs: 100 };
 /** SQS operations: the daemon's own (ReceiveMessage, DeleteMessageBatch) and the test's. */
@@ -89,8 +90,8 @@ describe('event mode against ecs-sim', () => {
     daemon = createRuntime(config, { log: silentLogger(), metrics, eventsOptions: EVENTS_OPTIONS });
     daemon.start();
     const started = daemon;
-    await waitUntil(() => started.state.ready(), 'the first refresh');
-    await waitUntil(async () => (await fileText(file)) || undefined, 'the first file_sd');
+    await waitUntil('the first refresh', () => started.state.ready());
+    await waitUntil('the first file_sd', async () => (await fileText(file)) || undefined);
     return { daemon: started, metrics };
   }
 
@@ -110,12 +111,12 @@ describe('event mode against ecs-sim', () => {
     const [elsewhere] = sim.runTask({ cluster: 'other', taskDefinition: 'api', launchType: 'EC2' });
     assert.ok(started?.arn && elsewhere?.arn);
     const t0 = Date.now();
-    await waitUntil(async () => (await fileText(file)).includes(started.arn), 'the started task in file_sd');
+    await waitUntil('the started task in file_sd', async () => (await fileText(file)).includes(started.arn));
     t.diagnostic(`started task in file_sd ${Date.now() - t0} ms after RunTask (refresh_interval 60s)`);
     assert.ok(daemon.state.targets().some((target) => target.labels['__meta_ecs_task_arn'] === started.arn));
     await waitUntil(
-      async () => (await metricSum(metrics, 'ecs_sd_events_ignored_total')) > 0,
       'the event of the cluster not selected, ignored',
+      async () => (await metricSum(metrics, 'ecs_sd_events_ignored_total')) > 0,
     );
     assert.equal((await fileText(file)).includes(elsewhere.arn), false);
     assert.equal(
@@ -125,15 +126,15 @@ describe('event mode against ecs-sim', () => {
     assert.equal(await metricValue(metrics, 'ecs_sd_events_healthy', { source: 'sim' }), 1);
 
     sim.stopTask(started.arn);
-    await waitUntil(async () => !(await fileText(file)).includes(started.arn), 'the stopped task gone');
+    await waitUntil('the stopped task gone', async () => !(await fileText(file)).includes(started.arn));
     // A task known only from the first refresh (no event seen for it before its stop).
     const polled = sim.groundTruth().tasks.find((task) => task.cluster === 'prod' && task.service === 'web');
     assert.ok(polled && (await fileText(file)).includes(polled.taskArn));
     sim.stopTask(polled.taskArn);
-    await waitUntil(async () => !(await fileText(file)).includes(polled.taskArn), 'a polled task gone');
+    await waitUntil('a polled task gone', async () => !(await fileText(file)).includes(polled.taskArn));
     // The web service replaces its stopped task: that one appears too, also from events.
-    await waitUntil(() => settled(sim, 'prod'), 'prod settled');
-    await waitUntil(async () => {
+    await waitUntil('prod settled', () => settled(sim, 'prod'));
+    await waitUntil('every running web task in file_sd', async () => {
       const text = await fileText(file);
       return sim
         .groundTruth()
@@ -141,7 +142,7 @@ describe('event mode against ecs-sim', () => {
           (task) => task.cluster === 'prod' && task.service === 'web' && task.lastStatus === 'RUNNING',
         )
         .every((task) => text.includes(task.taskArn));
-    }, 'every running web task in file_sd');
+    });
 
     assert.deepEqual(awsCalls(), {}, 'no ECS, EC2 or SSM call: the events carried the tasks');
     assert.equal(await metricSum(metrics, 'ecs_sd_refreshes_total'), refreshes, 'no poll ran');
@@ -180,13 +181,13 @@ describe('event mode against ecs-sim', () => {
     sim.resetCounters();
     const [started] = sim.runTask({ cluster: 'prod', taskDefinition: 'web:2', launchType: 'FARGATE' });
     assert.ok(started?.arn);
-    const address = await waitUntil(async () => {
+    const address = await waitUntil('the task of the new revision in file_sd', async () => {
       const groups = JSON.parse((await fileText(file)) || '[]') as {
         targets: string[];
         labels: Record<string, string>;
       }[];
       return groups.find((group) => group.labels['__meta_ecs_task_arn'] === started.arn)?.targets[0];
-    }, 'the task of the new revision in file_sd');
+    });
     assert.match(address, /:9100$/);
     assert.deepEqual(awsCalls(), { DescribeTaskDefinition: 1 });
   });
@@ -207,7 +208,7 @@ describe('event mode against ecs-sim', () => {
       );
       const arn = run.tasks?.[0]?.taskArn;
       assert.ok(arn);
-      await waitUntil(async () => (await fileText(file)).includes(arn), 'the tagged task in file_sd');
+      await waitUntil('the tagged task in file_sd', async () => (await fileText(file)).includes(arn));
       const labels = () =>
         daemon.state.targets().find((target) => target.labels['__meta_ecs_task_arn'] === arn)?.labels ?? {};
       const calls = awsCalls();
@@ -240,7 +241,7 @@ describe('event mode against ecs-sim', () => {
     );
     const arn = run.tasks?.[0]?.taskArn;
     assert.ok(arn);
-    await waitUntil(() => settled(sim, 'prod'), 'the tagged task RUNNING');
+    await waitUntil('the tagged task RUNNING', () => settled(sim, 'prod'));
     const lifecycle = await drain(clients.sqs, rawUrl);
     await daemon.refresh();
     const team = () =>
@@ -261,11 +262,11 @@ describe('event mode against ecs-sim', () => {
       body.detail.healthStatus = health;
       await sendAll(clients.sqs, queueUrl, [JSON.stringify(body)]);
       await waitUntil(
+        `the ${health} event applied`,
         () =>
           daemon.state.targets().find((target) => target.labels['__meta_ecs_task_arn'] === arn)?.labels[
             '__meta_ecs_health_status'
           ] === health,
-        `the ${health} event applied`,
       );
       assert.equal(team(), 'payments', `the task tag is still on the target after the ${health} event`);
     }
@@ -279,25 +280,25 @@ describe('event mode against ecs-sim', () => {
     sim.resetCounters();
     const [task] = sim.runTask({ cluster: 'prod', taskDefinition: 'web', launchType: 'FARGATE' });
     assert.ok(task?.arn);
-    await waitUntil(() => settled(sim, 'prod'), 'the task RUNNING');
+    await waitUntil('the task RUNNING', () => settled(sim, 'prod'));
     const starting = await drain(clients.sqs, rawUrl);
     assert.ok(starting.length >= 3, `lifecycle events: ${starting.length}`);
     // Newest first, then every one again: PROVISIONING and PENDING arrive after RUNNING, twice.
     await sendAll(clients.sqs, queueUrl, [...starting].reverse());
     await sendAll(clients.sqs, queueUrl, starting);
-    await waitUntil(async () => (await fileText(file)).includes(task.arn), 'the task in file_sd');
-    await waitUntil(async () => (await queueDepth(clients.sqs, queueUrl)) === 0, 'the queue drained');
+    await waitUntil('the task in file_sd', async () => (await fileText(file)).includes(task.arn));
+    await waitUntil('the queue drained', async () => (await queueDepth(clients.sqs, queueUrl)) === 0);
     assert.ok((await fileText(file)).includes(task.arn), 'older events did not undo RUNNING');
     assert.ok((await metricSum(metrics, 'ecs_sd_events_stale_total')) >= starting.length);
 
     sim.stopTask(task.arn);
-    await waitUntil(() => settled(sim, 'prod'), 'the task STOPPED');
+    await waitUntil('the task STOPPED', () => settled(sim, 'prod'));
     const stopping = await drain(clients.sqs, rawUrl);
     // STOPPED first, then the stop's earlier events and the whole start again.
     await sendAll(clients.sqs, queueUrl, [...stopping].reverse());
-    await waitUntil(async () => !(await fileText(file)).includes(task.arn), 'the stopped task gone');
+    await waitUntil('the stopped task gone', async () => !(await fileText(file)).includes(task.arn));
     await sendAll(clients.sqs, queueUrl, [...starting, ...stopping]);
-    await waitUntil(async () => (await queueDepth(clients.sqs, queueUrl)) === 0, 'the queue drained');
+    await waitUntil('the queue drained', async () => (await queueDepth(clients.sqs, queueUrl)) === 0);
     assert.equal(
       (await fileText(file)).includes(task.arn),
       false,
@@ -342,13 +343,13 @@ describe('event mode against ecs-sim', () => {
         force: true,
       }),
     );
-    await waitUntil(async () => {
+    await waitUntil('the tasks of the deregistered instance gone from file_sd', async () => {
       const arns = await fileTaskArns(file);
       return settled(sim, 'prod') && onHost.every((arn) => !arns.includes(arn));
-    }, 'the tasks of the deregistered instance gone from file_sd');
+    });
     await waitUntil(
-      async () => JSON.stringify(await fileTaskArns(file)) === JSON.stringify(runningProd()),
       'file_sd equal to the RUNNING tasks of prod',
+      async () => JSON.stringify(await fileTaskArns(file)) === JSON.stringify(runningProd()),
     );
   });
 
@@ -362,16 +363,16 @@ describe('event mode against ecs-sim', () => {
     for (const task of services.slice(0, 2)) sim.stopTask(task.taskArn);
     sim.runTask({ cluster: 'prod', taskDefinition: 'web', count: 3, launchType: 'FARGATE' });
     sim.runTask({ cluster: 'prod', taskDefinition: 'api', count: 2, launchType: 'EC2' });
-    await waitUntil(() => settled(sim, 'prod'), 'prod settled');
+    await waitUntil('prod settled', () => settled(sim, 'prod'));
     const delivery = sim.eventDelivery().counts;
     assert.ok(delivery.duplicated > 0 && delivery.delayed > 0, JSON.stringify(delivery));
     const polls = await metricSum(metrics, 'ecs_sd_refreshes_total');
     await waitUntil(
+      'file_sd equal to the RUNNING tasks of prod after a reconcile',
       async () =>
         (await metricSum(metrics, 'ecs_sd_refreshes_total')) > polls &&
         JSON.stringify(await fileTaskArns(file)) === JSON.stringify(runningProd()),
-      'file_sd equal to the RUNNING tasks of prod after a reconcile',
-      15_000,
+      { timeoutMs: 15_000 },
     );
     assert.ok(
       (await metricSum(metrics, 'ecs_sd_events_stale_total')) > 0,
@@ -389,7 +390,7 @@ describe('event mode against ecs-sim', () => {
     });
     const [started] = sim.runTask({ cluster: 'prod', taskDefinition: 'web', launchType: 'FARGATE' });
     assert.ok(started?.arn);
-    await waitUntil(async () => (await fileText(file)).includes(started.arn), 'the started task in file_sd');
+    await waitUntil('the started task in file_sd', async () => (await fileText(file)).includes(started.arn));
     assert.equal(
       polled,
       false,
@@ -406,15 +407,14 @@ describe('event mode against ecs-sim', () => {
     const [started] = sim.runTask({ cluster: 'prod', taskDefinition: 'api', launchType: 'EC2' });
     assert.ok(started?.arn);
     const polls = await metricSum(metrics, 'ecs_sd_refreshes_total');
-    await waitUntil(
-      async () => (await fileText(file)).includes(started.arn),
-      'the task found by a reconcile',
+    await waitUntil('the task found by a reconcile', async () =>
+      (await fileText(file)).includes(started.arn),
     );
     assert.ok((await metricSum(metrics, 'ecs_sd_refreshes_total')) > polls);
     sim.stopTask(started.arn);
     await waitUntil(
-      async () => !(await fileText(file)).includes(started.arn),
       'the stop found by a reconcile',
+      async () => !(await fileText(file)).includes(started.arn),
     );
   });
 
@@ -423,25 +423,24 @@ describe('event mode against ecs-sim', () => {
     const { metrics } = await startDaemon(file, '1s');
     const fault = sim.faults.add({ operation: 'ReceiveMessage', kind: 'http500', rate: 1 });
     await waitUntil(
-      async () => (await metricValue(metrics, 'ecs_sd_events_healthy', { source: 'sim' })) === 0,
       'the events source unhealthy',
+      async () => (await metricValue(metrics, 'ecs_sd_events_healthy', { source: 'sim' })) === 0,
     );
     assert.ok((await metricSum(metrics, 'ecs_sd_events_receive_errors_total')) >= 3);
     const [started] = sim.runTask({ cluster: 'prod', taskDefinition: 'api', launchType: 'EC2' });
     assert.ok(started?.arn);
-    await waitUntil(
-      async () => (await fileText(file)).includes(started.arn),
-      'the started task found by polling while the queue is unreadable',
+    await waitUntil('the started task found by polling while the queue is unreadable', async () =>
+      (await fileText(file)).includes(started.arn),
     );
     sim.faults.remove(fault);
     await waitUntil(
-      async () => (await metricValue(metrics, 'ecs_sd_events_healthy', { source: 'sim' })) === 1,
       'the events source healthy again',
+      async () => (await metricValue(metrics, 'ecs_sd_events_healthy', { source: 'sim' })) === 1,
     );
     sim.stopTask(started.arn);
     await waitUntil(
-      async () => !(await fileText(file)).includes(started.arn),
       'the stopped task gone after recovery',
+      async () => !(await fileText(file)).includes(started.arn),
     );
   });
 });

@@ -3,7 +3,9 @@
  * ecs-sim that holds one cluster's calls open: the other cluster is still published and updated,
  * the hung cluster keeps its last targets, turns stale with its timeouts counted once they pass,
  * and SIGTERM ends the process within 5 s while the connection is held. A refresh against a
- * listener that never answers any call fails within its deadline instead of hanging.
+ * listener that accepts and never answers any call (never reads either) fails within its deadline
+ * instead of hanging; the command with one of two sources behind that listener publishes and updates
+ * the other, counts the timeouts, and SIGTERM ends it within 5 s while a call hangs.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -16,6 +18,7 @@ import { type Sim, startSim } from 'ecs-sim';
 import { stringify } from 'yaml';
 import { main } from '../../src/cli.ts';
 import { createRuntime } from '../../src/daemon/runtime.ts';
+import { INTERVALS, intervalFileName } from '../../src/lib/intervals.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { FLEET, LIFECYCLE } from '../events/sim.ts';
@@ -37,7 +40,6 @@ import {
 } from './helpers.ts';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
-const INTERVALS = ['15s', '30s', '1m', '5m'] as const;
 
 /** The ecs-sd command as users run it, with its web server's URL. */
 interface Running {
@@ -61,7 +63,7 @@ function logLines(proc: ManagedProcess): LogLine[] {
     .map((line) => JSON.parse(line) as LogLine);
 }
 
-async function startCli(configFile: string): Promise<Running> {
+async function startCli(configFile: string, waitReady = true): Promise<Running> {
   const proc = startProcess(
     'ecs-sd',
     process.execPath,
@@ -79,9 +81,11 @@ async function startCli(configFile: string): Promise<Running> {
         .find((line) => line.msg === 'listening')?.address,
   );
   const url = `http://${address}`;
-  await waitUntil('ecs-sd to be ready', async () => (await fetch(`${url}/-/ready`)).status === 200, {
-    retryErrors: true,
-  });
+  if (waitReady) {
+    await waitUntil('ecs-sd to be ready', async () => (await fetch(`${url}/-/ready`)).status === 200, {
+      retryErrors: true,
+    });
+  }
   return { proc, url };
 }
 
@@ -103,7 +107,7 @@ async function httpSdTargets(url: string): Promise<Map<string, string[]>> {
 async function fileSdTargets(directory: string): Promise<string[]> {
   const targets: string[] = [];
   for (const interval of INTERVALS) {
-    const groups = JSON.parse(await readFile(join(directory, `${interval}-tasks.json`), 'utf8')) as {
+    const groups = JSON.parse(await readFile(join(directory, intervalFileName(interval)), 'utf8')) as {
       targets: string[];
     }[];
     targets.push(...groups.flatMap((group) => group.targets));
@@ -364,6 +368,76 @@ describe('a listener that accepts and never answers', () => {
     } finally {
       proxy.release();
       await daemon.stop();
+    }
+  });
+
+  test('the ecs-sd command with one source behind it: the other source is published and kept up to date, the timeouts are counted, and SIGTERM ends it within 5 s while a call hangs', {
+    timeout: 60_000,
+  }, async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'ecs-sd-hole-cli-'));
+    try {
+      const output = join(dir, 'out');
+      const file = join(dir, 'config.yml');
+      await writeFile(
+        file,
+        stringify({
+          refresh_interval: '1s',
+          sources: [
+            { name: 'hole', region: 'us-east-1', endpoint: hole.endpoint },
+            { name: 'sim', region: 'us-east-1', endpoint: sim.endpoint },
+          ],
+          output: { directory: output },
+          timeouts: { aws_request: '1s', cluster_refresh: '1m' },
+        }),
+      );
+      const { proc, url } = await startCli(file, false);
+      try {
+        const truth = () => expectedAddresses(sim.groundTruth().tasks);
+        await waitUntil('the sim source in file_sd while the other hangs', async () => {
+          const files = new Set(await fileSdTargets(output).catch((): string[] => []));
+          return truth().every((address) => files.has(address));
+        });
+        await waitUntil(
+          'the hung source counted as timed out',
+          async () => (await scrape(url, 'ecs_sd_refresh_timeouts_total', { source: 'hole' })) >= 1,
+          { timeoutMs: 20_000 },
+        );
+        assert.ok(
+          (await scrape(url, 'ecs_sd_aws_requests_total', {
+            source: 'hole',
+            operation: 'ListClusters',
+            outcome: 'timeout',
+          })) >= 3,
+          'each of its attempts timed out',
+        );
+        assert.equal((await fetch(`${url}/-/ready`)).status, 503, 'not ready: one source was never read');
+
+        // The sim source goes on being refreshed while every call of the other hangs.
+        const before = new Set(truth());
+        sim.runTask({
+          cluster: 'alpha',
+          taskDefinition: 'web',
+          launchType: 'FARGATE',
+          subnets: ['subnet-a'],
+        });
+        sim.settle();
+        const added = truth().filter((address) => !before.has(address));
+        assert.equal(added.length, 1);
+        await waitUntil('the new task in file_sd', async () =>
+          (await fileSdTargets(output).catch((): string[] => [])).includes(added[0]!),
+        );
+
+        await waitUntil('a call to the listener in flight', () => hole.open() >= 1);
+        const { ms, exited } = await terminate(proc);
+        t.diagnostic(`exited ${ms} ms after SIGTERM while a call hung`);
+        assert.equal(exited, 'exited with 0', proc.output().slice(-2000));
+        assert.ok(ms < 5000, `exited ${ms} ms after SIGTERM, expected under 5000 ms`);
+        assert.ok((await fileSdTargets(output)).includes(added[0]!), 'file_sd intact after the stop');
+      } finally {
+        await proc.stop();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

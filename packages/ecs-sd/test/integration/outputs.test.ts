@@ -12,18 +12,18 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { waitUntil } from '@ecs-sd/testkit';
 import { type FleetSpec, type Sim, startSim } from 'ecs-sim';
 import { main } from '../../src/cli.ts';
 import type { Config } from '../../src/config/types.ts';
 import { createRuntime, type Runtime } from '../../src/daemon/runtime.ts';
+import { INTERVALS, intervalFileName } from '../../src/lib/intervals.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createMetrics, type Metrics } from '../../src/metrics.ts';
 import { buildApp } from '../../src/server/app.ts';
 import { leaveTemporaryOfKilledWriter } from '../output/fixtures.ts';
-import { promtoolBin, promtoolRead } from '../support/promtool.ts';
-import { childEnv, metricValue, simConfig, useTestCredentials, waitUntil } from './helpers.ts';
-
-const INTERVALS = ['15s', '30s', '1m', '5m'];
+import { promtool, promtoolRead } from '../support/promtool.ts';
+import { childEnv, metricValue, simConfig, useTestCredentials } from './helpers.ts';
 
 /** `small` runs 3 ordinary tasks (1m); `big` runs 20 tasks whose 15s targets carry a 1,000-character label. */
 const FLEET: FleetSpec = {
@@ -164,15 +164,15 @@ describe('outputs that cannot be written', () => {
     const blocker = join(base, 'blocker');
     await writeFile(blocker, 'not a directory');
     const directory = join(blocker, 'sd');
-    const files = INTERVALS.map((interval) => join(directory, `${interval}-tasks.json`));
+    const files = INTERVALS.map((interval) => join(directory, intervalFileName(interval)));
     const running = await startDaemon(
       simConfig(sim.endpoint, `output: { directory: ${JSON.stringify(directory)} }`),
     );
     try {
-      const served = await waitUntil(async () => {
+      const served = await waitUntil('http_sd serving after the first complete refresh', async () => {
         const sd = await get(`${running.url}/http-sd`);
         return sd.status === 200 ? sd.body : undefined;
-      }, 'http_sd serving after the first complete refresh');
+      });
       const addresses = (JSON.parse(served) as { targets: string[] }[])
         .flatMap((group) => group.targets)
         .sort();
@@ -212,7 +212,7 @@ describe('outputs that cannot be written', () => {
       simConfig(sim.endpoint, `output: { directory: ${JSON.stringify(directory)} }`),
     );
     try {
-      await waitUntil(async () => (await get(`${running.url}/-/ready`)).status === 200, 'ready');
+      await waitUntil('ready', async () => (await get(`${running.url}/-/ready`)).status === 200);
       await rm(directory, { recursive: true });
       await writeFile(directory, 'a file where the directory was');
       await running.daemon.refresh();
@@ -238,7 +238,7 @@ describe('outputs that cannot be written', () => {
 
   test('a file too large to render fails only itself: the other files keep updating, and http_sd serves what fits', async () => {
     const directory = fresh();
-    const [file15s, , file1m] = INTERVALS.map((interval) => join(directory, `${interval}-tasks.json`));
+    const [file15s, , file1m] = INTERVALS.map((interval) => join(directory, intervalFileName(interval)));
     const running = await startDaemon(
       simConfig(sim.endpoint, `output: { directory: ${JSON.stringify(directory)} }`),
       MAX_OUTPUT_LENGTH,
@@ -246,8 +246,8 @@ describe('outputs that cannot be written', () => {
     const started: string[] = [];
     try {
       await waitUntil(
-        async () => (await get(`${running.url}/http-sd?interval=1m`)).status === 200,
         'discovery complete',
+        async () => (await get(`${running.url}/http-sd?interval=1m`)).status === 200,
       );
       assert.deepEqual(await addressesIn(file1m!), truth('small'));
       // The cold start may have written the 15s file before it read `big` (empty then); it keeps that.
@@ -319,14 +319,14 @@ describe('outputs that cannot be written', () => {
     );
     try {
       await waitUntil(
-        async () => (await addressesIn(join(directory, '1m-tasks.json'))) !== undefined,
         'the first write',
+        async () => (await addressesIn(join(directory, '1m-tasks.json'))) !== undefined,
       );
       const names = await readdir(directory);
       assert.ok(!names.includes(left.slice(directory.length + 1)), 'the temporary file is removed');
       assert.deepEqual(
         names.sort(),
-        [...decoys, ...INTERVALS.map((interval) => `${interval}-tasks.json`)].sort(),
+        [...decoys, ...INTERVALS.map((interval) => intervalFileName(interval))].sort(),
       );
     } finally {
       await running.stop();
@@ -425,13 +425,9 @@ describe('YAML output of label values Prometheus reads exactly', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  test('promtool reads every target of the 1m bucket from YAML with the same labels as from JSON', async (t) => {
-    if (promtoolBin === undefined) {
-      if (process.env['CI'])
-        assert.fail('promtool not found and CI is set: .ci/run installs the Debian package prometheus');
-      t.skip('promtool not found; install the Debian package prometheus');
-      return;
-    }
+  test('promtool reads every target of the 1m bucket from YAML with the same labels as from JSON', {
+    skip: promtool.skip,
+  }, async () => {
     for (const format of ['yaml', 'json']) {
       const config = simConfig(
         sim.endpoint,

@@ -7,17 +7,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { waitUntil } from '@ecs-sd/testkit';
 import { type Sim, startSim } from 'ecs-sim';
-import { ASSUME_ROLE_IAM_ACTIONS } from '../../src/aws/iam.ts';
-import {
-  loadFleet,
-  metricSum,
-  metricValue,
-  simConfig,
-  simDaemon,
-  useTestCredentials,
-  waitUntil,
-} from './helpers.ts';
+import { ASSUME_ROLE_IAM_ACTIONS } from '../../src/lib/iam.ts';
+import { loadFleet, metricSum, metricValue, simConfig, simDaemon, useTestCredentials } from './helpers.ts';
 
 function targetKeysOf(daemon: ReturnType<typeof simDaemon>['daemon'], cluster: string): string[] {
   return daemon.state
@@ -300,8 +293,8 @@ describe('refresh against ecs-sim', () => {
       await Promise.all(concurrent);
       daemon.start();
       await waitUntil(
-        async () => (await metricValue(metrics, 'ecs_sd_refreshes_total', { source: 'sim' })) >= 3,
         'two more refreshes',
+        async () => (await metricValue(metrics, 'ecs_sd_refreshes_total', { source: 'sim' })) >= 3,
       );
       assert.equal(daemon.scheduled(), true);
       await daemon.stop();

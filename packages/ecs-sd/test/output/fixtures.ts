@@ -3,7 +3,8 @@ import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Interval, Target, TaskDecision } from '../../src/discovery/types.ts';
+import type { Target, TaskDecision } from '../../src/discovery/types.ts';
+import type { Interval } from '../../src/lib/intervals.ts';
 
 /** A prometheus-ecs-sd style target of one task's container; labels as that convention sets them. */
 export function target(options: {

@@ -13,7 +13,7 @@ import { parse as parseYaml } from 'yaml';
 import type { Target } from '../../src/discovery/types.ts';
 import { writeFileSd } from '../../src/output/file-sd.ts';
 import { plainSafe } from '../../src/output/yaml-scalar.ts';
-import { type PromtoolResult, promtoolBin, promtoolRead } from '../support/promtool.ts';
+import { type PromtoolResult, promtool, promtoolRead } from '../support/promtool.ts';
 import { target } from './fixtures.ts';
 
 const hex = (code: number) => `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
@@ -145,7 +145,7 @@ let read: PromtoolResult | undefined;
 
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'ecs-sd-promtool-cases-'));
-  if (promtoolBin === undefined) return;
+  if (promtool.skip) return;
   for (const format of ['json', 'yaml'] as const) {
     const directory = join(root, format);
     await mkdir(directory);
@@ -172,17 +172,10 @@ before(async () => {
 });
 after(() => rm(root, { recursive: true, force: true }));
 
-function skipWithoutPromtool(t: { skip: (message: string) => void }): boolean {
-  if (promtoolBin !== undefined) return false;
-  if (process.env['CI'])
-    assert.fail('promtool not found and CI is set: .ci/run installs the Debian package prometheus');
-  t.skip('promtool not found; install the Debian package prometheus');
-  return true;
-}
-
 for (const format of ['json', 'yaml'] as const) {
-  test(`promtool reads every ${format} case file with exactly its label values`, (t) => {
-    if (skipWithoutPromtool(t)) return;
+  test(`promtool reads every ${format} case file with exactly its label values`, {
+    skip: promtool.skip,
+  }, () => {
     const extension = format === 'json' ? 'json' : 'yml';
     const problems: string[] = [];
     for (const [index, { name, labels }] of CASES.entries()) {
@@ -202,8 +195,7 @@ for (const format of ['json', 'yaml'] as const) {
   });
 }
 
-test('promtool reads the file holding every case, YAML exactly as JSON', (t) => {
-  if (skipWithoutPromtool(t)) return;
+test('promtool reads the file holding every case, YAML exactly as JSON', { skip: promtool.skip }, () => {
   const of = (file: string) =>
     read!.targets
       .filter((entry) => entry.file === file)

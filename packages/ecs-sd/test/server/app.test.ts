@@ -180,13 +180,17 @@ test('/api/v1/tasks/<id or ARN> explains one task; unknown tasks are a JSON 404'
   });
 });
 
-test('/api/v1/tasks lists decisions, filtered by cluster, status and reason', async () => {
+test('/api/v1/tasks lists decisions in taskArn order, filtered by cluster, status and reason', async () => {
   const ids = async (query: string) => {
     const res = await get(`/api/v1/tasks${query}`);
     assert.equal(res.status, 200, query);
-    return (JSON.parse(res.body) as TaskDecision[]).map((d) => d.taskId);
+    assert.equal(res.headers.get('content-type'), 'application/json');
+    const page = JSON.parse(res.body) as { total: number; nextAfter: string | null; tasks: TaskDecision[] };
+    assert.equal(page.nextAfter, null, query);
+    assert.equal(page.total, page.tasks.length, query);
+    return page.tasks.map((d) => d.taskId);
   };
-  assert.deepEqual(await ids(''), ['web1', 'web2', 'api1', 'bad1', 'idle1']);
+  assert.deepEqual(await ids(''), ['bad1', 'web1', 'web2', 'api1', 'idle1']);
   assert.deepEqual(await ids('?cluster=staging'), ['api1', 'idle1']);
   assert.deepEqual(await ids('?status=target'), ['web1', 'web2', 'api1']);
   assert.deepEqual(await ids('?status=skipped'), ['bad1', 'idle1']);
@@ -196,6 +200,11 @@ test('/api/v1/tasks lists decisions, filtered by cluster, status and reason', as
   assert.equal(bad.status, 400);
   assert.deepEqual(JSON.parse(bad.body), {
     error: 'status "running" is not a decision status, expected target or skipped',
+  });
+  const unknown = await get('/api/v1/tasks?page=2');
+  assert.equal(unknown.status, 400);
+  assert.deepEqual(JSON.parse(unknown.body), {
+    error: 'unknown query parameter "page", expected one of cluster, status, reason, limit, after',
   });
 });
 

@@ -11,6 +11,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { createServer as createTcpServer, type Socket } from 'node:net';
+import { clusterNameFromArn } from '../../src/lib/arn.ts';
 
 /** One call as the proxy saw it: the API operation and, for ECS calls naming one, the cluster name. */
 export interface ProxiedCall {
@@ -44,9 +45,7 @@ function operationOf(headers: IncomingMessage['headers'], body: string): string 
 function clusterOf(body: string): string | undefined {
   try {
     const cluster = (JSON.parse(body) as { cluster?: unknown }).cluster;
-    if (typeof cluster !== 'string') return undefined;
-    const at = cluster.indexOf(':cluster/');
-    return at === -1 ? cluster : cluster.slice(at + ':cluster/'.length);
+    return typeof cluster === 'string' ? clusterNameFromArn(cluster) : undefined;
   } catch {
     return undefined;
   }
@@ -123,6 +122,8 @@ export interface BlackHole {
   readonly endpoint: string;
   /** Connections accepted so far. */
   accepted(): number;
+  /** Connections open right now (a call the client has not given up yet). */
+  open(): number;
   close(): Promise<void>;
 }
 
@@ -143,6 +144,7 @@ export async function startBlackHole(): Promise<BlackHole> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     accepted: () => accepted,
+    open: () => sockets.size,
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseQueueUrl } from '../../src/events/queue-url.ts';
+import { parseQueueUrl } from '../../src/lib/queue-url.ts';
 
 test('reads the Region, account and name of the usual queue URL forms', () => {
   const cases: [string, string | undefined][] = [
