@@ -318,10 +318,11 @@ describe('outputs that cannot be written', () => {
       simConfig(sim.endpoint, `output: { directory: ${JSON.stringify(directory)} }`),
     );
     try {
-      await waitUntil(
-        'the first write',
-        async () => (await addressesIn(join(directory, '1m-tasks.json'))) !== undefined,
-      );
+      // Every file of the first write, not only the first file: the others may still be in their temporaries.
+      await waitUntil('the first write of every file', async () => {
+        const files = INTERVALS.map((interval) => addressesIn(join(directory, intervalFileName(interval))));
+        return (await Promise.all(files)).every((addresses) => addresses !== undefined);
+      });
       const names = await readdir(directory);
       assert.ok(!names.includes(left.slice(directory.length + 1)), 'the temporary file is removed');
       assert.deepEqual(
