@@ -44,7 +44,9 @@ export async function waitUntil<T>(
       const value = await check();
       if (value !== undefined && value !== false) return value;
     } catch (err) {
-      if (!retryErrors || signal?.aborted) throw err;
+      // A check that failed because the wait was stopped (its server shut down under it) ends with the signal's reason.
+      signal?.throwIfAborted();
+      if (!retryErrors) throw err;
       lastError = err;
     }
     if (Date.now() > deadline) {

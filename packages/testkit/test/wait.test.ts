@@ -69,6 +69,22 @@ test('waitUntil stops at once with the signal’s reason when aborted, even whil
   );
 });
 
+test('waitUntil ends with the signal’s reason when a check in flight fails because of the abort', async () => {
+  const controller = new AbortController();
+  await assert.rejects(
+    waitUntil(
+      'ecs-sd to be ready',
+      async () => {
+        // The owner stops while the check runs; the check then fails, as a fetch to a killed server does.
+        controller.abort(new Error('the demo is stopping'));
+        throw new Error('fetch failed');
+      },
+      { timeoutMs: 60_000, retryErrors: true, signal: controller.signal },
+    ),
+    { message: 'the demo is stopping' },
+  );
+});
+
 test('waitUntil checks again soon after the first miss, then backs off to everyMs', async () => {
   let calls = 0;
   // Pauses of 10, 20 and 40 ms: the fourth check comes long before the deadline, which a first
