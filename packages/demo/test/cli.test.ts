@@ -7,9 +7,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { getJson, requireTool, waitUntil, which } from '@ecs-sd/testkit';
+import { holdDemoFleet } from './fleet-lock.ts';
 
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const prometheus = requireTool('prometheus', 'prometheus');
@@ -81,6 +82,10 @@ function printedAddresses(output: string): Map<string, string> {
 
 describe('the demo command', () => {
   const started: ReturnType<typeof startCli>[] = [];
+  let release: (() => Promise<void>) | undefined;
+  before(async () => {
+    release = await holdDemoFleet('the demo command');
+  });
   after(async () => {
     // A failed test must not leave a demo running on the shared machine.
     for (const s of started) {
@@ -88,6 +93,7 @@ describe('the demo command', () => {
       const workDir = /file_sd in (\S+)\/file_sd/.exec(s.output())?.[1];
       if (workDir) await rm(workDir, { recursive: true, force: true });
     }
+    await release?.();
   });
 
   it('stops by itself after --duration given in bare seconds, as ecs-sd takes them', async () => {

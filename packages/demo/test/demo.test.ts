@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { getJson, requireTool, waitUntil } from '@ecs-sd/testkit';
 import { countDemo, type Demo, formatCounts, runDemo, waitForPrometheusTargets } from '../src/demo.ts';
+import { holdDemoFleet } from './fleet-lock.ts';
 
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
 const prometheus = requireTool('prometheus', 'prometheus');
@@ -38,10 +39,12 @@ async function query(demo: Demo, expr: string): Promise<unknown[]> {
 
 describe('demo with the real Prometheus', { skip: prometheus.skip }, () => {
   let demo: Demo;
+  let release: (() => Promise<void>) | undefined;
 
   before(async () => {
     // Where CI is set a missing prometheus fails here instead of skipping.
     assert.ok(prometheus.path);
+    release = await holdDemoFleet('the demo with the real Prometheus');
     demo = await runDemo({
       churnIntervalMs: 0,
       scrapeInterval: '1s',
@@ -51,6 +54,7 @@ describe('demo with the real Prometheus', { skip: prometheus.skip }, () => {
   });
   after(async () => {
     await demo?.close();
+    await release?.();
   });
 
   it('shows every scrapeable demo task up in Prometheus with its ECS labels', async () => {

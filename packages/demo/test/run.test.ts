@@ -1,9 +1,10 @@
 /** Stopping the demo in-process at any moment: during start-up, gracefully, or by force. */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { waitUntil } from '@ecs-sd/testkit';
 import { startDemo } from '../src/demo.ts';
+import { holdDemoFleet } from './fleet-lock.ts';
 
 /** Live (not zombie) child processes of this test process, from /proc. */
 function ownChildren(): { pid: number; comm: string }[] {
@@ -26,6 +27,12 @@ function ownChildren(): { pid: number; comm: string }[] {
 }
 
 describe('stopping the demo in-process', () => {
+  let release: (() => Promise<void>) | undefined;
+  before(async () => {
+    release = await holdDemoFleet('stopping the demo in-process');
+  });
+  after(() => release?.());
+
   it('close() during start-up stops what has started and ends start-up', async () => {
     const lines: string[] = [];
     const run = startDemo({ prometheus: false, churnIntervalMs: 0, log: (l) => lines.push(l) });
