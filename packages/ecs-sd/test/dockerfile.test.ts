@@ -225,6 +225,7 @@ describe('Dockerfile of the ecs-sd image', () => {
     assert.ok(build.body.some((i) => i.keyword === 'ARG' && i.args === 'REVISION=unknown'));
     assert.ok(
       build.body.some(
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the Dockerfile's ${REVISION}, verbatim
         (i) => i.keyword === 'RUN' && i.args.includes('ECS_SD_REVISION="${REVISION}" npm run build'),
       ),
     );
