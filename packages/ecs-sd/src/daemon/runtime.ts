@@ -252,13 +252,18 @@ class DiscoveryRuntime implements Runtime {
       ),
     );
     const failures = results.flatMap((result) => result.failures);
-    // A cluster whose read is still running was not read by this refresh: not complete.
-    const complete = failures.length === 0 && results.every((result) => result.pending.length === 0);
+    // A cluster whose read is still running was not read by this refresh: not complete. Nor is a
+    // refresh the stop aborted: its reads ended without failures, and without reading anything.
+    const stopped = this.#shutdown.signal.aborted;
+    const complete =
+      !stopped && failures.length === 0 && results.every((result) => result.pending.length === 0);
     this.#publisher.cancelSoon();
     const first = complete && !this.state.ready() && only === undefined;
     // Ready only once file_sd holds every cluster too: a probe (or a test) that sees ready finds both outputs whole.
     const written =
-      options.writeOutputs === false ? [] : await this.#publisher.publish(first ? 'complete' : 'ready');
+      options.writeOutputs === false || stopped
+        ? []
+        : await this.#publisher.publish(first ? 'complete' : 'ready');
     if (first) {
       this.state.markReady();
       // Only the daemon becomes ready: --once and explain end after this refresh.
