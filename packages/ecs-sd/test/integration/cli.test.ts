@@ -96,8 +96,14 @@ describe('ecs-sd against ecs-sim', () => {
       .split('\n')
       .map((line) => JSON.parse(line) as Record<string, unknown>);
     assert.ok(records.length > 0);
-    assert.deepEqual(records.filter((record) => typeof record['component'] !== 'string'), []);
-    assert.deepEqual(records.filter((record) => /ready/.test(String(record['msg']))), []);
+    assert.deepEqual(
+      records.filter((record) => typeof record['component'] !== 'string'),
+      [],
+    );
+    assert.deepEqual(
+      records.filter((record) => /ready/.test(String(record['msg']))),
+      [],
+    );
   });
 
   test('the Python tool drop-in flags work: --directory and --interval', async () => {
