@@ -154,6 +154,15 @@ describe('modules/scale-out as written', () => {
       'reachable by the scrapers',
     );
     assert.match(td, /ecs-sd-\$\{count\.index\}\.yaml/, 'each replica its own config');
+    // The health check probes the address the replica listens on, with ecs-sd's own command.
+    assert.deepEqual((container('container_ecs_sd')['healthCheck'] as { command: string[] }).command, [
+      'CMD',
+      '/nodejs/bin/node',
+      '/app/dist/cli.js',
+      'healthcheck',
+      '--web.listen-address',
+      '0.0.0.0:9888',
+    ]);
   });
 
   it('lets only the scrapers reach ecs-sd, only the scrapers reach each other, and opens Grafana to the given sources only', () => {

@@ -362,8 +362,9 @@ describe('the Prometheus task', () => {
     });
     assert.equal(ecsSd['readonlyRootFilesystem'], true);
     assert.equal(prom['readonlyRootFilesystem'], true);
-    const health = (ecsSd['healthCheck'] as { command: string[] }).command.join(' ');
-    assert.match(health, /fetch\('http:\/\/127\.0\.0\.1:9888\/-\/healthy'\)/);
+    // The health check is `ecs-sd healthcheck` with exactly the container's flags: it probes what the daemon serves.
+    const health = (ecsSd['healthCheck'] as { command: string[] }).command;
+    assert.deepEqual(health, ['CMD', '/nodejs/bin/node', '/app/dist/cli.js', 'healthcheck', ...command]);
   });
 
   it('keeps Prometheus, Alertmanager and Grafana data on the persistent EBS mount', () => {

@@ -328,7 +328,14 @@ test('ecs-sd serves on loopback only, writes file_sd where Prometheus reads it, 
   assert.equal(ecsSd.User, '65532:65532');
   assert.equal(ecsSd.HealthCheck.Command[1], '/nodejs/bin/node', 'the distroless image has no shell');
   assert.equal(ecsSd.PortMappings, undefined, 'ecs-sd publishes no port');
-  assert.match(ecsSd.HealthCheck.Command.join(' '), /127\.0\.0\.1:9888\/-\/healthy/);
+  // `ecs-sd healthcheck` with the container's own flags: it probes what the daemon serves, TLS and basic auth too.
+  assert.deepEqual(ecsSd.HealthCheck.Command, [
+    'CMD',
+    '/nodejs/bin/node',
+    '/app/dist/cli.js',
+    'healthcheck',
+    ...ecsSd.Command,
+  ]);
 });
 
 test('prometheus gets retention, its config and waits for the config; every long-running container has a health check', () => {

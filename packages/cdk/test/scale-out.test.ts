@@ -120,6 +120,14 @@ test('ecs-sd runs as one Fargate service of one task per replica, all behind one
       '0.0.0.0:9888',
     ]);
     assert.equal(ecsSd.User, '65532:65532');
+    // `ecs-sd healthcheck` with the container's own flags: it probes what the daemon serves.
+    assert.deepEqual(ecsSd.HealthCheck.Command, [
+      'CMD',
+      '/nodejs/bin/node',
+      '/app/dist/cli.js',
+      'healthcheck',
+      ...ecsSd.Command,
+    ]);
     assert.deepEqual(ecsSd.DockerLabels, {
       'ecs-sd.scrape': 'true',
       'ecs-sd.port': '9888',

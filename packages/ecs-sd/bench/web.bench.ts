@@ -16,8 +16,10 @@
  * ECS_SD_WEB_BENCH_SRC=DIR runs the server from another copy of `src` (e.g. an older commit's,
  * extracted with `git archive`) to compare; it reads the unpaged array answer of older versions too.
  */
+
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -95,9 +97,11 @@ async function child(mode: Mode): Promise<void> {
   const { buildApp } = (await import(
     pathToFileURL(`${SRC}/server/app.ts`).href
   )) as typeof import('../src/server/app.ts');
+  // web-server.ts since issue 14; an older SRC has createWebServer in web-config.ts.
+  const serverModule = existsSync(`${SRC}/server/web-server.ts`) ? 'web-server.ts' : 'web-config.ts';
   const { createWebServer } = (await import(
-    pathToFileURL(`${SRC}/server/web-config.ts`).href
-  )) as typeof import('../src/server/web-config.ts');
+    pathToFileURL(`${SRC}/server/${serverModule}`).href
+  )) as typeof import('../src/server/web-server.ts');
   const { createMetrics } = (await import(
     pathToFileURL(`${SRC}/metrics.ts`).href
   )) as typeof import('../src/metrics.ts');

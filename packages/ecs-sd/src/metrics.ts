@@ -5,6 +5,7 @@
  * (state-gauges.ts).
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { type BuildInfo, buildInfo } from './build-info.ts';
 import { type MetricsState, registerStateGauges } from './state-gauges.ts';
 
 /** Outcome label of `ecs_sd_aws_requests_total`. */
@@ -59,6 +60,10 @@ export interface Metrics {
   webAuthChecks: Counter<'result'>;
   /** Requests refused before any bcrypt check: `client_failures` (429, the address failed too often), `checks_busy` (503, too many checks waiting). */
   webRateLimited: Counter<'reason'>;
+  /** 1 when the last config reload (or the start) succeeded, 0 while the last one failed; Prometheus's name. */
+  configLastReloadSuccessful: Gauge;
+  /** When the config was last loaded successfully (start or reload), in Unix seconds; Prometheus's name. */
+  configLastReloadSuccessTimestamp: Gauge;
   /** Sets where the current-state gauges read from (the daemon's state). */
   setStateProvider(provider: () => MetricsState): void;
 }
@@ -67,6 +72,8 @@ export interface Metrics {
 export interface MetricsOptions {
   /** Register prom-client's default process_* and nodejs_* metrics (unprefixed, as exporters do). */
   defaultMetrics?: boolean;
+  /** The labels of `ecs_sd_build_info`; default: this build's. */
+  build?: BuildInfo;
 }
 
 /** Creates the registry and every metric; each daemon (and each test) gets its own. */
@@ -224,6 +231,26 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registers: [registry],
   });
 
+  // Conventions an operator looks for: what runs, and whether its config loaded (Prometheus's names).
+  const build = new Gauge({
+    name: 'ecs_sd_build_info',
+    help: 'A metric with a constant 1 labelled by the version and git revision of ecs-sd and the Node.js it runs on.',
+    labelNames: ['version', 'revision', 'nodejs'],
+    registers: [registry],
+  });
+  const info = options.build ?? buildInfo();
+  build.set({ version: info.version, revision: info.revision, nodejs: info.nodejs }, 1);
+  const configLastReloadSuccessful = new Gauge({
+    name: 'ecs_sd_config_last_reload_successful',
+    help: 'Whether the last configuration reload attempt was successful (1) or not (0).',
+    registers: [registry],
+  });
+  const configLastReloadSuccessTimestamp = new Gauge({
+    name: 'ecs_sd_config_last_reload_success_timestamp_seconds',
+    help: 'Timestamp of the last successful configuration load (start or reload).',
+    registers: [registry],
+  });
+
   registerStateGauges(registry, () => provider?.());
 
   return {
@@ -253,6 +280,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     webAuthFailures,
     webAuthChecks,
     webRateLimited,
+    configLastReloadSuccessful,
+    configLastReloadSuccessTimestamp,
     setStateProvider(next) {
       provider = next;
     },

@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import { freePort, waitUntil } from '@ecs-sd/testkit';
+import bcrypt from 'bcryptjs';
 import { FLAGS, flagDefault } from '../src/config/flags.ts';
+import { SERVER_CERT, SERVER_KEY } from './server/tls-fixtures.ts';
 
 // No container engine runs here, so the image is checked from its Dockerfile: what a user of the
 // image would notice (pinned bases, non-root, the CLI the tests exercise, a working health check).
@@ -60,6 +67,27 @@ const stages = all.reduce<{ name: string; image: string; body: Instruction[] }[]
 const stageNames = new Set(stages.map((s) => s.name));
 const runtime = stages.at(-1)!;
 
+/** The runtime stage's ENV, as one map (`ENV A=1 B=2` and repeated ENV lines). */
+function runtimeEnv(): Map<string, string> {
+  const env = new Map<string, string>();
+  for (const ins of runtime.body.filter((i) => i.keyword === 'ENV')) {
+    for (const [, name, value] of ins.args.matchAll(/(\w+)=(\S+)/g)) env.set(name!, value!);
+  }
+  return env;
+}
+
+function entrypoint(): string[] {
+  return execForm(runtime.body.find((i) => i.keyword === 'ENTRYPOINT')!.args);
+}
+
+/** The HEALTHCHECK's command, exec form. */
+function healthcheckArgv(): string[] {
+  const health = runtime.body.filter((i) => i.keyword === 'HEALTHCHECK');
+  assert.equal(health.length, 1);
+  const [, command] = /\bCMD\s+(\[.*\])$/.exec(health[0]!.args) ?? [];
+  return execForm(command!);
+}
+
 function execForm(args: string): string[] {
   const parsed: unknown = JSON.parse(args);
   assert.ok(Array.isArray(parsed), `expected exec form (a JSON array), received ${args}`);
@@ -116,7 +144,11 @@ describe('Dockerfile of the ecs-sd image', () => {
       type?: string;
       scripts?: Record<string, string>;
     };
-    assert.equal(pkg.scripts?.['build'], 'tsc -p tsconfig.build.json', 'package.json needs the build script');
+    assert.equal(
+      pkg.scripts?.['build'],
+      'tsc -p tsconfig.build.json && node scripts/build-info.ts',
+      'package.json needs the build script (compile, then dist/build-info.json)',
+    );
     assert.equal(pkg.type, 'module', 'dist/*.js are ES modules: package.json (copied to /app) says so');
     const build = JSON.parse(readFileSync(join(PACKAGE_DIR, 'tsconfig.build.json'), 'utf8')) as {
       extends?: string;
@@ -155,32 +187,193 @@ describe('Dockerfile of the ecs-sd image', () => {
     assert.doesNotMatch(users[0]!, /^(root|0)(:|$)/);
     const volume = runtime.body.find((i) => i.keyword === 'VOLUME');
     assert.deepEqual(execForm(volume!.args), ['/etc/prometheus/ecs-sd']);
-    const cmd = execForm(runtime.body.find((i) => i.keyword === 'CMD')!.args);
-    assert.ok(cmd.includes('--output.directory=/etc/prometheus/ecs-sd/'), 'the default output is the volume');
+    assert.equal(
+      runtimeEnv().get('ECS_SD_OUTPUT_DIRECTORY'),
+      '/etc/prometheus/ecs-sd/',
+      'the default output is the volume',
+    );
     const owned = runtime.body.find(
       (i) => i.keyword === 'COPY' && i.args.endsWith(' /etc/prometheus/ecs-sd'),
     );
     assert.match(owned!.args, new RegExp(`--chown=${users[0]!.split(':')[0]}`), 'the user owns the volume');
   });
 
-  it('exposes the default listen port and health-checks /-/healthy on it without curl', () => {
+  it('exposes the default listen port and health-checks with `ecs-sd healthcheck`, which reads what the daemon reads', () => {
     const listen = FLAGS.find((f) => f.name === 'web.listen-address');
     const port = /:(\d+)$/.exec((listen && flagDefault(listen)) ?? '')?.[1];
     assert.ok(port, 'web.listen-address has a default port');
     const expose = runtime.body.filter((i) => i.keyword === 'EXPOSE').map((i) => i.args);
     assert.deepEqual(expose, [port]);
-    const health = runtime.body.filter((i) => i.keyword === 'HEALTHCHECK');
-    assert.equal(health.length, 1);
-    const [, command] = /\bCMD\s+(\[.*\])$/.exec(health[0]!.args) ?? [];
-    const argv = execForm(command!);
-    assert.match(argv[0]!, /(^|\/)node$/);
-    assert.equal(argv[1], '-e');
-    assert.match(argv[2]!, new RegExp(`fetch\\('http://127\\.0\\.0\\.1:${port}/-/healthy'\\)`));
-    assert.doesNotMatch(health[0]!.args, /curl|wget/);
+    assert.deepEqual(healthcheckArgv(), [...entrypoint(), 'healthcheck']);
+    assert.doesNotMatch(runtime.body.find((i) => i.keyword === 'HEALTHCHECK')!.args, /curl|wget/);
+    // The defaults are environment variables, so the health check sees them as the daemon does.
+    assert.equal(
+      runtime.body.filter((i) => i.keyword === 'CMD').length,
+      0,
+      'no CMD flags the health check would not see',
+    );
+    assert.equal(runtimeEnv().get('ECS_SD_CONFIG_FILE'), '/etc/ecs-sd/ecs-sd.yaml');
+    const build = stages.find((stage) => stage.name === 'build')!;
+    assert.ok(
+      build.body.some((i) => i.keyword === 'RUN' && /> \/out\/etc\/ecs-sd\/ecs-sd\.yaml/.test(i.args)),
+      'the image holds a default config file, so it runs with flags alone',
+    );
+  });
+
+  it('builds with the git revision it is given, for ecs_sd_build_info', () => {
+    const build = stages.find((stage) => stage.name === 'build')!;
+    assert.ok(build.body.some((i) => i.keyword === 'ARG' && i.args === 'REVISION=unknown'));
+    assert.ok(
+      build.body.some(
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the Dockerfile's ${REVISION}, verbatim
+        (i) => i.keyword === 'RUN' && i.args.includes('ECS_SD_REVISION="${REVISION}" npm run build'),
+      ),
+    );
   });
 
   it('keeps node_modules, dist and .git out of the build context', () => {
     const ignore = readFileSync(join(PACKAGE_DIR, 'Dockerfile.dockerignore'), 'utf8').split('\n');
     for (const entry of ['**/node_modules', '**/dist', '.git']) assert.ok(ignore.includes(entry), entry);
   });
+});
+
+// The HEALTHCHECK run for real: the image's ENTRYPOINT and ENV start a daemon (node for
+// /nodejs/bin/node, src/cli.ts for /app/dist/cli.js, temporary files for the image's paths), and the
+// exact HEALTHCHECK command, with the same environment, must pass while it runs and fail once it stops,
+// in every way the daemon can listen.
+const CLI = join(PACKAGE_DIR, 'src', 'cli.ts');
+
+function inHost(argv: readonly string[]): string[] {
+  return argv.map((arg) =>
+    arg === '/app/dist/cli.js' ? CLI : /(^|\/)node$/.test(arg) ? process.execPath : arg,
+  );
+}
+
+function runTo(
+  argv: readonly string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(argv[0]!, argv.slice(1), { env, timeout: 30_000 }, (error, stdout, stderr) =>
+      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stdout, stderr }),
+    );
+  });
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+}
+
+describe("the image's HEALTHCHECK against a real daemon", () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ecs-sd-healthcheck-'));
+    await writeFile(join(dir, 'server.crt'), SERVER_CERT);
+    await writeFile(join(dir, 'server.key'), SERVER_KEY);
+    const users = `basic_auth_users:\n  prometheus: ${JSON.stringify(bcrypt.hashSync('s3cret', 4))}\n`;
+    const tls = 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n';
+    await writeFile(join(dir, 'tls.yml'), tls);
+    await writeFile(join(dir, 'auth.yml'), users);
+    await writeFile(join(dir, 'tls-auth.yml'), `${tls}${users}`);
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  /** The image's ENV with its paths in the temporary directory, plus what a user sets. */
+  async function imageEnv(
+    name: string,
+    config: string,
+    extra: Record<string, string>,
+  ): Promise<Record<string, string>> {
+    const configFile = join(dir, `${name}.yaml`);
+    await writeFile(configFile, config);
+    const env: Record<string, string> = {
+      PATH: process.env['PATH'] ?? '',
+      AWS_ACCESS_KEY_ID: 'x',
+      AWS_SECRET_ACCESS_KEY: 'x',
+    };
+    for (const [key, value] of runtimeEnv()) env[key] = value;
+    env['ECS_SD_CONFIG_FILE'] = configFile;
+    env['ECS_SD_OUTPUT_DIRECTORY'] = join(dir, `${name}-out`);
+    return { ...env, ...extra };
+  }
+
+  // Every source needs a Region; the endpoint answers nothing (health does not depend on AWS).
+  const SOURCE = 'sources: [{ region: us-east-1, endpoint: "http://127.0.0.1:9" }]\n';
+  const cases: {
+    name: string;
+    config?: string;
+    env: (port: number) => Record<string, string>;
+    port?: number;
+  }[] = [
+    { name: 'default (:9888)', env: () => ({}), port: 9888 },
+    { name: 'another port', env: (port) => ({ ECS_SD_WEB_LISTEN_ADDRESS: `127.0.0.1:${port}` }) },
+    {
+      name: 'the listen address in the config file',
+      config: 'web: { listen_address: ":PORT" }\n',
+      env: () => ({}),
+    },
+    {
+      name: 'TLS',
+      env: (port) => ({
+        ECS_SD_WEB_LISTEN_ADDRESS: `:${port}`,
+        ECS_SD_WEB_CONFIG_FILE: join(dir, 'tls.yml'),
+      }),
+    },
+    {
+      name: 'basic auth',
+      env: (port) => ({
+        ECS_SD_WEB_LISTEN_ADDRESS: `:${port}`,
+        ECS_SD_WEB_CONFIG_FILE: join(dir, 'auth.yml'),
+      }),
+    },
+    {
+      name: 'TLS and basic auth',
+      env: (port) => ({
+        ECS_SD_WEB_LISTEN_ADDRESS: `127.0.0.1:${port}`,
+        ECS_SD_WEB_CONFIG_FILE: join(dir, 'tls-auth.yml'),
+      }),
+    },
+  ];
+  for (const { name, config, env: extra, port: fixed } of cases) {
+    it(`${name}: passes while the daemon runs, fails once it stopped`, async () => {
+      const port = fixed ?? (await freePort());
+      const slug = name.replace(/\W+/g, '-');
+      const env = await imageEnv(
+        slug,
+        `${SOURCE}${(config ?? '').replace('PORT', String(port))}`,
+        extra(port),
+      );
+      const [command, ...args] = inHost(entrypoint());
+      const daemon = spawn(command!, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      daemon.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      const exited = new Promise<number | null>((resolve) => daemon.on('exit', (code) => resolve(code)));
+      try {
+        await waitUntil(`the daemon listening on ${port}`, () => listening(port), { timeoutMs: 20_000 });
+        const healthy = await runTo(inHost(healthcheckArgv()), env);
+        assert.equal(healthy.code, 0, `${healthy.stdout}${healthy.stderr}\n${stderr}`);
+        assert.match(
+          healthy.stdout,
+          /^ecs-sd at https?:\/\/127\.0\.0\.1:\d+ is (healthy|up \(401 without credentials)/,
+        );
+      } finally {
+        daemon.kill('SIGTERM');
+      }
+      assert.equal(await exited, 0, stderr);
+      const stopped = await runTo(inHost(healthcheckArgv()), env);
+      assert.equal(stopped.code, 1);
+      assert.match(
+        stopped.stderr,
+        /^ecs-sd healthcheck: nothing listens at https?:\/\/127\.0\.0\.1:\d+ \(connection refused\)\n$/,
+      );
+    });
+  }
 });

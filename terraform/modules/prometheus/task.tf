@@ -62,9 +62,15 @@ locals {
     dependsOn = [
       { containerName = "config", condition = "SUCCESS" },
     ]
-    # The image is distroless: no shell, no curl, so node itself checks /-/healthy.
+    # `ecs-sd healthcheck` with the container's own flags probes what the daemon serves (its listen
+    # address, and TLS and basic auth when a web config file is added to both lists).
     healthCheck = {
-      command     = ["CMD", "/nodejs/bin/node", "-e", "fetch('http://${local.ecs_sd_listen}/-/healthy').then((r)=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+      command = [
+        "CMD", "/nodejs/bin/node", "/app/dist/cli.js", "healthcheck",
+        "--config.file", "${local.config_mount_path}/ecs-sd/ecs-sd.yaml",
+        "--web.listen-address", local.ecs_sd_listen,
+        "--output.directory", "${local.file_sd_mount_path}/",
+      ]
       interval    = 30
       timeout     = 5
       retries     = 3

@@ -92,7 +92,6 @@ data "aws_iam_policy_document" "ecs_sd_discovery" {
       "ecs:ListTasks",
       "ecs:DescribeTasks",
       "ecs:DescribeTaskDefinition",
-      "ecs:ListContainerInstances",
       "ecs:DescribeContainerInstances",
       "ec2:DescribeInstances",
       "ssm:DescribeInstanceInformation",
@@ -116,7 +115,6 @@ data "aws_iam_policy_document" "ecs_sd_events" {
     actions = [
       "sqs:ReceiveMessage",
       "sqs:DeleteMessage",
-      "sqs:GetQueueAttributes",
     ]
     resources = aws_sqs_queue.events[*].arn
   }

@@ -52,9 +52,10 @@ locals {
     dependsOn = [
       { containerName = "config", condition = "SUCCESS" },
     ]
-    # The image is distroless: no shell, no curl, so node itself checks /-/healthy.
+    # `ecs-sd healthcheck` with the replicas' listen address (their config files set no web keys)
+    # probes what the daemon serves, TLS and basic auth too when a web config file is added to both.
     healthCheck = {
-      command     = ["CMD", "/nodejs/bin/node", "-e", "fetch('http://127.0.0.1:${local.ports.ecs_sd}/-/healthy').then((r)=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+      command     = ["CMD", "/nodejs/bin/node", "/app/dist/cli.js", "healthcheck", "--web.listen-address", "0.0.0.0:${local.ports.ecs_sd}"]
       interval    = 30
       timeout     = 5
       retries     = 3

@@ -57,8 +57,8 @@ const OWNERS = {
   ecsSd: '65532:65532',
 };
 
-/** Node.js in the ecs-sd image (distroless, packages/ecs-sd/Dockerfile): no shell, no wget, node off the PATH. */
-const ECS_SD_NODE = '/nodejs/bin/node';
+/** `ecs-sd healthcheck` in the ecs-sd image (distroless, packages/ecs-sd/Dockerfile): no shell, no wget, node off the PATH. */
+const ECS_SD_HEALTHCHECK = ['/nodejs/bin/node', '/app/dist/cli.js', 'healthcheck'];
 
 /** Props of PrometheusServer. */
 export interface PrometheusServerProps {
@@ -537,26 +537,23 @@ export class PrometheusServer extends Construct {
       startPeriod: Duration.seconds(60),
     });
 
+    const ecsSdFlags = [
+      '--config.file',
+      `${TASK_PATHS.generated}/ecs-sd.yaml`,
+      '--web.listen-address',
+      `127.0.0.1:${TASK_PORTS.ecsSd}`,
+      '--output.directory',
+      TASK_PATHS.fileSdDirectory,
+    ];
     const ecsSd = this.taskDefinition.addContainer('ecs-sd', {
       image: props.ecsSdImage ?? ecs.ContainerImage.fromRegistry(IMAGES.ecsSd),
       essential: true,
       memoryReservationMiB: 256,
       user: OWNERS.ecsSd,
-      command: [
-        '--config.file',
-        `${TASK_PATHS.generated}/ecs-sd.yaml`,
-        '--web.listen-address',
-        `127.0.0.1:${TASK_PORTS.ecsSd}`,
-        '--output.directory',
-        TASK_PATHS.fileSdDirectory,
-      ],
+      command: ecsSdFlags,
       healthCheck: {
-        command: [
-          'CMD',
-          ECS_SD_NODE,
-          '-e',
-          `fetch('http://127.0.0.1:${TASK_PORTS.ecsSd}/-/healthy').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
-        ],
+        // `ecs-sd healthcheck` with the container's own flags probes what the daemon serves (TLS and basic auth too).
+        command: ['CMD', ...ECS_SD_HEALTHCHECK, ...ecsSdFlags],
         interval: Duration.seconds(30),
         timeout: Duration.seconds(5),
         retries: 3,

@@ -16,8 +16,8 @@ import { IMAGES } from '../versions.ts';
 import { COMPONENT_JOBS, SCALE_OUT_PORTS } from './config.ts';
 import { ConfigDelivery } from './config-delivery.ts';
 
-/** Node.js in the ecs-sd image (distroless: no shell, no wget). */
-const ECS_SD_NODE = '/nodejs/bin/node';
+/** `ecs-sd healthcheck` in the ecs-sd image (distroless: no shell, no wget, node off the PATH). */
+const ECS_SD_HEALTHCHECK = ['/nodejs/bin/node', '/app/dist/cli.js', 'healthcheck'];
 
 /** Props of EcsSdReplicas. */
 export interface EcsSdReplicasProps {
@@ -115,16 +115,17 @@ export class EcsSdReplicas extends Construct {
         version: props.config.version([props.configFile(i)], false),
         logging: props.logging('config-loader'),
       });
+      const flags = [
+        '--config.file',
+        `${TASK_PATHS.generated}/${props.configFile(i)}`,
+        '--web.listen-address',
+        `0.0.0.0:${SCALE_OUT_PORTS.ecsSd}`,
+      ];
       const ecsSd = task.addContainer('ecs-sd', {
         image: props.image ?? ecs.ContainerImage.fromRegistry(IMAGES.ecsSd),
         essential: true,
         user: '65532:65532',
-        command: [
-          '--config.file',
-          `${TASK_PATHS.generated}/${props.configFile(i)}`,
-          '--web.listen-address',
-          `0.0.0.0:${SCALE_OUT_PORTS.ecsSd}`,
-        ],
+        command: flags,
         portMappings: [{ containerPort: SCALE_OUT_PORTS.ecsSd, name: 'ecs-sd' }],
         // Scraped through the pool like any target; the agent config keeps only job and instance.
         dockerLabels: {
@@ -134,12 +135,8 @@ export class EcsSdReplicas extends Construct {
         },
         readonlyRootFilesystem: true,
         healthCheck: {
-          command: [
-            'CMD',
-            ECS_SD_NODE,
-            '-e',
-            `fetch('http://127.0.0.1:${SCALE_OUT_PORTS.ecsSd}/-/healthy').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
-          ],
+          // `ecs-sd healthcheck` with the container's own flags probes what the daemon serves (TLS and basic auth too).
+          command: ['CMD', ...ECS_SD_HEALTHCHECK, ...flags],
           interval: Duration.seconds(30),
           timeout: Duration.seconds(5),
           retries: 3,

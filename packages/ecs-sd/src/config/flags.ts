@@ -4,190 +4,15 @@
  * drop-in flags, and an `ECS_SD_*` variable per common setting. Every problem at once.
  */
 import { UsageError } from '../errors.ts';
+import { FLAGS, type FlagSpec } from './flag-list.ts';
 import type { ConfigOverride } from './load.ts';
 import { ConfigFileSchema } from './schema.ts';
 import { defaultAt } from './schema-walk.ts';
 
-/** Where a flag's value goes: a config-file key, a field of the default source, or the CLI itself. */
-export type FlagTarget =
-  | { kind: 'config'; path: readonly string[] }
-  | { kind: 'source'; path: readonly string[] }
-  | { kind: 'cli' };
-
-/** One flag: its name (without `--`), its environment variable, its value shape and its help. */
-export interface FlagSpec {
-  name: string;
-  env?: string;
-  type: 'string' | 'boolean' | 'list';
-  target: FlagTarget;
-  help: string;
-  placeholder?: string;
-  /** Drop-in alias of another flag (the Python tool's names). */
-  aliasOf?: string;
-  /** A prometheus-ecs-sd flag: its help names what it stands for, without a default. */
-  dropIn?: boolean;
-}
-
-/** Every flag ecs-sd accepts; the README's flag table mirrors this list. */
-export const FLAGS: readonly FlagSpec[] = [
-  {
-    name: 'config.file',
-    env: 'ECS_SD_CONFIG_FILE',
-    type: 'string',
-    target: { kind: 'cli' },
-    placeholder: 'FILE',
-    help: 'YAML config file',
-  },
-  {
-    name: 'web.listen-address',
-    env: 'ECS_SD_WEB_LISTEN_ADDRESS',
-    type: 'string',
-    target: { kind: 'config', path: ['web', 'listen_address'] },
-    placeholder: 'HOST:PORT',
-    help: 'address of http_sd, /metrics, /-/healthy, /-/ready and the why-API',
-  },
-  {
-    name: 'web.config.file',
-    env: 'ECS_SD_WEB_CONFIG_FILE',
-    type: 'string',
-    target: { kind: 'cli' },
-    placeholder: 'FILE',
-    help: 'exporter-toolkit web config: TLS and basic auth of the web server',
-  },
-  {
-    name: 'log.level',
-    env: 'ECS_SD_LOG_LEVEL',
-    type: 'string',
-    target: { kind: 'config', path: ['log', 'level'] },
-    placeholder: 'LEVEL',
-    help: 'debug, info, warn or error',
-  },
-  {
-    name: 'log.format',
-    env: 'ECS_SD_LOG_FORMAT',
-    type: 'string',
-    target: { kind: 'config', path: ['log', 'format'] },
-    placeholder: 'FORMAT',
-    help: 'logfmt or json',
-  },
-  {
-    name: 'once',
-    type: 'boolean',
-    target: { kind: 'cli' },
-    help: 'discover once, write the outputs, print a summary and exit (1 if discovery failed)',
-  },
-  {
-    name: 'refresh-interval',
-    env: 'ECS_SD_REFRESH_INTERVAL',
-    type: 'string',
-    target: { kind: 'config', path: ['refresh_interval'] },
-    placeholder: 'DURATION',
-    help: 'time between refreshes, e.g. 30s, 2m (1s to 24h)',
-  },
-  {
-    name: 'output.directory',
-    env: 'ECS_SD_OUTPUT_DIRECTORY',
-    type: 'string',
-    target: { kind: 'config', path: ['output', 'directory'] },
-    placeholder: 'DIR',
-    help: 'write 15s-tasks.json, 30s-tasks.json, 1m-tasks.json, 5m-tasks.json here',
-  },
-  {
-    name: 'output.file',
-    env: 'ECS_SD_OUTPUT_FILE',
-    type: 'string',
-    target: { kind: 'config', path: ['output', 'file'] },
-    placeholder: 'FILE',
-    help: 'write every target to this single file_sd file',
-  },
-  {
-    name: 'output.format',
-    env: 'ECS_SD_OUTPUT_FORMAT',
-    type: 'string',
-    target: { kind: 'config', path: ['output', 'format'] },
-    placeholder: 'FORMAT',
-    help: 'file_sd format: json or yaml',
-  },
-  {
-    name: 'aws.region',
-    env: 'ECS_SD_AWS_REGION',
-    type: 'string',
-    target: { kind: 'source', path: ['region'] },
-    placeholder: 'REGION',
-    help: 'Region of the default source (else AWS_REGION, AWS_DEFAULT_REGION, profile)',
-  },
-  {
-    name: 'aws.clusters',
-    env: 'ECS_SD_AWS_CLUSTERS',
-    type: 'list',
-    target: { kind: 'source', path: ['clusters'] },
-    placeholder: 'NAMES',
-    help: 'comma-separated cluster names or ARNs of the default source (default: all)',
-  },
-  {
-    name: 'aws.role-arn',
-    env: 'ECS_SD_AWS_ROLE_ARN',
-    type: 'string',
-    target: { kind: 'source', path: ['role_arn'] },
-    placeholder: 'ARN',
-    help: 'role the default source assumes',
-  },
-  {
-    name: 'aws.external-id',
-    env: 'ECS_SD_AWS_EXTERNAL_ID',
-    type: 'string',
-    target: { kind: 'source', path: ['external_id'] },
-    placeholder: 'ID',
-    help: 'ExternalId for --aws.role-arn',
-  },
-  {
-    name: 'aws.endpoint',
-    env: 'ECS_SD_AWS_ENDPOINT',
-    type: 'string',
-    target: { kind: 'source', path: ['endpoint'] },
-    placeholder: 'URL',
-    help: 'endpoint of the default source for ECS, EC2, SSM and STS (e.g. ecs-sim)',
-  },
-  {
-    name: 'url',
-    env: 'ECS_SD_URL',
-    type: 'string',
-    target: { kind: 'cli' },
-    placeholder: 'URL',
-    help: 'explain: ask the running daemon at this URL instead of discovering',
-  },
-  {
-    name: 'directory',
-    type: 'string',
-    target: { kind: 'config', path: ['output', 'directory'] },
-    aliasOf: 'output.directory',
-    dropIn: true,
-    placeholder: 'DIR',
-    help: 'prometheus-ecs-sd drop-in for --output.directory',
-  },
-  {
-    name: 'interval',
-    type: 'string',
-    target: { kind: 'config', path: ['refresh_interval'] },
-    aliasOf: 'refresh-interval',
-    dropIn: true,
-    placeholder: 'SECONDS',
-    help: 'prometheus-ecs-sd drop-in for --refresh-interval (seconds)',
-  },
-  {
-    name: 'default-scrape-interval',
-    type: 'string',
-    target: { kind: 'config', path: ['discovery', 'default_interval'] },
-    placeholder: 'INTERVAL',
-    dropIn: true,
-    help: 'prometheus-ecs-sd drop-in for discovery.default_interval',
-  },
-  { name: 'help', type: 'boolean', target: { kind: 'cli' }, help: 'show this help and exit' },
-  { name: 'version', type: 'boolean', target: { kind: 'cli' }, help: 'show the version and exit' },
-];
+export { FLAGS, type FlagSpec, type FlagTarget } from './flag-list.ts';
 
 /** Commands besides the default (run the daemon). */
-export const COMMANDS = ['check-config', 'explain'] as const;
+export const COMMANDS = ['check-config', 'explain', 'healthcheck'] as const;
 /** `run` is the daemon (or `--once`). */
 export type Command = 'run' | (typeof COMMANDS)[number];
 
@@ -203,6 +28,10 @@ export interface CommandLine {
   help: boolean;
   version: boolean;
   url?: string;
+  /** `--web.enable-lifecycle`: POST /-/reload is served. */
+  enableLifecycle: boolean;
+  /** `--url.username`, `--url.password-file`, `--url.ca-file`: how explain --url and healthcheck reach the daemon. */
+  client: { username?: string; passwordFile?: string; caFile?: string };
   overrides: ConfigOverride[];
   sourceOverrides: ConfigOverride[];
   /** AWS_DEFAULT_REGION when AWS_REGION is unset: the SDK v3 reads only AWS_REGION. */
@@ -221,14 +50,29 @@ function flagValue(spec: FlagSpec, raw: string): unknown {
   return raw;
 }
 
-/**
- * Parses argv (without node and script) and the environment. Precedence: flag, then its
- * environment variable, then the config file, then the schema default. Throws `UsageError`.
- */
+/** Parses argv and the environment like `readCommandLine`, and throws a `UsageError` with every problem. */
 export function parseCommandLine(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>> = {},
 ): CommandLine {
+  const { line, problems } = readCommandLine(argv, env);
+  if (problems.length > 0 && !line.help && !line.version) throw new UsageError(problems);
+  return line;
+}
+
+/** Commands that take no argument. */
+const NO_ARGUMENT: ReadonlySet<string> = new Set(['healthcheck']);
+
+/**
+ * Parses argv (without node and script) and the environment. Precedence: flag, then its
+ * environment variable, then the config file, then the schema default. Never throws: the problems
+ * come back with what could be read, so the CLI reports them with the config's in one run (an
+ * unknown flag is left out, everything else still applies).
+ */
+export function readCommandLine(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = {},
+): { line: CommandLine; problems: string[] } {
   const problems: string[] = [];
   const given = new Map<string, { spec: FlagSpec; value: unknown; origin: string }>();
   const positionals: string[] = [];
@@ -305,7 +149,12 @@ export function parseCommandLine(
     if (spec.env === undefined || given.has(spec.name)) continue;
     const raw = env[spec.env];
     if (raw === undefined || raw === '') continue;
-    given.set(spec.name, { spec, value: flagValue(spec, raw), origin: spec.env });
+    if (spec.type === 'boolean' && BOOLEAN_VALUES[raw] === undefined) {
+      problems.push(`${spec.env}: got ${JSON.stringify(raw)}, expected true or false`);
+      continue;
+    }
+    const value = spec.type === 'boolean' ? BOOLEAN_VALUES[raw] : flagValue(spec, raw);
+    given.set(spec.name, { spec, value, origin: spec.env });
   }
 
   let command: Command = 'run';
@@ -314,9 +163,9 @@ export function parseCommandLine(
   if (first !== undefined) {
     if ((COMMANDS as readonly string[]).includes(first)) {
       command = first as Command;
-      const [arg, ...extra] = rest;
+      const [arg, ...extra] = NO_ARGUMENT.has(first) ? [undefined, ...rest] : rest;
       argument = arg;
-      if (arg === undefined) {
+      if (arg === undefined && !NO_ARGUMENT.has(first)) {
         problems.push(
           `${first}: missing argument, expected ${first === 'explain' ? 'TASK (ARN or id)' : 'FILE'}`,
         );
@@ -333,7 +182,25 @@ export function parseCommandLine(
   const cli = (name: string) => given.get(name)?.value;
   const help = cli('help') === true;
   const version = cli('version') === true;
-  if (problems.length > 0 && !help && !version) throw new UsageError(problems);
+  const client = {
+    ...(typeof cli('url.username') === 'string' && { username: cli('url.username') as string }),
+    ...(typeof cli('url.password-file') === 'string' && { passwordFile: cli('url.password-file') as string }),
+    ...(typeof cli('url.ca-file') === 'string' && { caFile: cli('url.ca-file') as string }),
+  };
+  if (cli('url') !== undefined && command !== 'explain')
+    problems.push(`${given.get('url')!.origin}: applies only to explain, expected it with explain TASK`);
+  for (const name of ['url.username', 'url.password-file', 'url.ca-file']) {
+    const origin = given.get(name)?.origin;
+    if (origin === undefined) continue;
+    if (
+      command === 'healthcheck' ? name === 'url.ca-file' : command !== 'explain' || cli('url') === undefined
+    )
+      problems.push(
+        `${origin}: applies only to ${name === 'url.ca-file' ? 'explain --url' : 'explain --url and healthcheck'}, expected it there`,
+      );
+  }
+  if (cli('url.password-file') !== undefined && cli('url.username') === undefined)
+    problems.push(`${given.get('url.password-file')!.origin}: is set without --url.username, expected both`);
 
   const overrides: ConfigOverride[] = [];
   const sourceOverrides: ConfigOverride[] = [];
@@ -344,6 +211,8 @@ export function parseCommandLine(
   const line: CommandLine = {
     command,
     once: cli('once') === true,
+    enableLifecycle: cli('web.enable-lifecycle') === true,
+    client,
     help,
     version,
     overrides,
@@ -359,7 +228,7 @@ export function parseCommandLine(
   if (typeof url === 'string') line.url = url;
   const defaultRegion = env['AWS_REGION'] === undefined ? env['AWS_DEFAULT_REGION'] : undefined;
   if (defaultRegion !== undefined && defaultRegion !== '') line.defaultRegion = defaultRegion;
-  return line;
+  return { line, problems };
 }
 
 /** The default a flag's help shows: its config key's default in the schema; none for drop-ins and CLI-only flags. */
@@ -378,6 +247,9 @@ export function helpText(version: string): string {
     '  ecs-sd [flags]                 run the daemon (or --once)',
     '  ecs-sd check-config FILE       validate a config file and exit (2 if invalid)',
     '  ecs-sd explain TASK [flags]    why a task (ARN or id) is or is not a target (1 if not found)',
+    '  ecs-sd healthcheck [flags]     probe the daemon the same flags describe (its /-/healthy), for container health checks',
+    '',
+    'signals: SIGHUP reloads the config file and the web config file; SIGTERM and SIGINT stop the daemon (a second one exits at once)',
     '',
     'flags:',
   ];

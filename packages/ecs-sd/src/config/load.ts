@@ -4,21 +4,15 @@
  * `path: message` lines. Reads no files and no environment itself.
  */
 import { parseDocument } from 'yaml';
-import type { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { fileSdPathProblem } from '../lib/intervals.ts';
+import { type ConfigOverride, formatIssues, show } from './issues.ts';
 import { type ConfigFile, ConfigFileSchema } from './schema.ts';
 import { budgetSettings } from './schema-aws.ts';
 import { knownKeysAt } from './schema-walk.ts';
 import type { Config, Rule, SourceConfig } from './types.ts';
 
-/** A value from a flag or an environment variable, placed at a config path; `origin` names it in problems. */
-export interface ConfigOverride {
-  path: readonly (string | number)[];
-  value: unknown;
-  /** `--log.level` or `ECS_SD_LOG_LEVEL`. */
-  origin: string;
-}
+export { type ConfigOverride, formatIssues, formatPath } from './issues.ts';
 
 /** What the CLI hands over: the file's text (if any) and the flag and environment overrides. */
 export interface LoadConfigInput {
@@ -33,73 +27,8 @@ export interface LoadConfigInput {
   defaultRegion?: string;
 }
 
-type Path = readonly PropertyKey[];
-
-/** `sources[0].region` from `['sources', 0, 'region']`. */
-export function formatPath(path: Path): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out === '' ? String(part) : `.${String(part)}`;
-  }
-  return out === '' ? '(root)' : out;
-}
-
-function show(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const json = JSON.stringify(value);
-  return json.length > 80 ? `${json.slice(0, 77)}...` : json;
-}
-
 function lowerFirst(text: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);
-}
-
-function startsWith(path: Path, prefix: Path): boolean {
-  return prefix.length <= path.length && prefix.every((part, index) => path[index] === part);
-}
-
-/** One `path: message` line per zod issue, naming the key, the received value and what was expected. */
-export function formatIssues(
-  issues: readonly z.core.$ZodIssue[],
-  overrides: readonly ConfigOverride[] = [],
-): string[] {
-  const lines: string[] = [];
-  for (const issue of issues) {
-    const override = overrides.find((candidate) => startsWith(issue.path, candidate.path));
-    const where = (path: Path) =>
-      override === undefined ? formatPath(path) : `${override.origin} (${formatPath(path)})`;
-    const input = (issue as { input?: unknown }).input;
-    switch (issue.code) {
-      case 'unrecognized_keys': {
-        const known = knownKeysAt(ConfigFileSchema, issue.path);
-        for (const key of issue.keys) {
-          lines.push(`${where([...issue.path, key])}: unknown key, expected one of ${known.join(', ')}`);
-        }
-        break;
-      }
-      case 'invalid_type':
-        lines.push(
-          input === undefined
-            ? `${where(issue.path)}: missing, expected ${issue.expected}`
-            : `${where(issue.path)}: got ${show(input)}, expected ${issue.expected}`,
-        );
-        break;
-      case 'invalid_value':
-        lines.push(
-          `${where(issue.path)}: got ${show(input)}, expected one of ${issue.values.map((v) => show(v)).join(', ')}`,
-        );
-        break;
-      case 'custom':
-        lines.push(`${where(issue.path)}: ${issue.message}`);
-        break;
-      default:
-        lines.push(
-          `${where(issue.path)}: got ${show(input)}, ${lowerFirst(issue.message).replace(/^invalid \w+: /, '')}`,
-        );
-    }
-  }
-  return lines;
 }
 
 function setIn(target: Record<string, unknown>, path: readonly (string | number)[], value: unknown): void {
@@ -117,18 +46,67 @@ function setIn(target: Record<string, unknown>, path: readonly (string | number)
   });
 }
 
+/** One line per YAML error position: the position once, then what is wrong there (the parser repeats it in its message). */
+export function yamlProblems(
+  errors: readonly { message: string; linePos?: [{ line: number; col: number }, ...unknown[]] }[],
+  fileName: string,
+): string[] {
+  const lines = new Map<string, string>();
+  for (const error of errors) {
+    const line = error.linePos?.[0];
+    const at = line === undefined ? '' : ` at line ${line.line} column ${line.col}`;
+    const what = lowerFirst(error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+    if (!lines.has(at)) lines.set(at, `${fileName}: invalid YAML${at}: ${what}`);
+  }
+  return [...lines.values()];
+}
+
 function parseYaml(text: string, fileName: string): unknown {
   const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (document.errors.length > 0) {
-    throw new ConfigError(
-      document.errors.map((error) => {
-        const line = error.linePos?.[0];
-        const at = line === undefined ? '' : ` at line ${line.line} column ${line.col}`;
-        return `${fileName}: invalid YAML${at}: ${lowerFirst(error.message.split('\n')[0] ?? '')}`;
-      }),
-    );
-  }
+  if (document.errors.length > 0) throw new ConfigError(yamlProblems(document.errors, fileName));
   return document.toJS() ?? {};
+}
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/**
+ * Problems between keys, found on the document as given so they appear with every other problem
+ * in one run: source names used twice, and an `output.file` whose extension does not fit its format.
+ */
+function crossFieldProblems(
+  document: Record<string, unknown>,
+  overrides: readonly ConfigOverride[],
+): string[] {
+  const problems: string[] = [];
+  const sources = Array.isArray(document['sources']) ? document['sources'] : [];
+  const seen = new Map<string, number>();
+  sources.forEach((source: unknown, index: number) => {
+    const fields = record(source);
+    if (fields === undefined) return;
+    const name = fields['name'] ?? fields['region'] ?? 'default';
+    if (typeof name !== 'string') return;
+    const first = seen.get(name);
+    if (first === undefined) seen.set(name, index);
+    else
+      problems.push(
+        `sources[${index}].name: source name ${show(name)} is also used by sources[${first}], expected unique names (set name:)`,
+      );
+  });
+  const output = record(document['output']);
+  const file = output?.['file'];
+  const format = output?.['format'] ?? 'json';
+  if (typeof file === 'string' && file !== '' && (format === 'json' || format === 'yaml')) {
+    const problem = fileSdPathProblem(file, format);
+    if (problem !== undefined) {
+      const origin = overrides.find((override) => override.path.join('.') === 'output.file')?.origin;
+      problems.push(`${origin === undefined ? 'output.file' : `${origin} (output.file)`}: ${problem}`);
+    }
+  }
+  return problems;
 }
 
 function compileRule(rule: ConfigFile['discovery']['rules'][number], defaultPath: string): Rule {
@@ -265,14 +243,14 @@ export function loadConfig(input: LoadConfigInput = {}): Config {
   }
 
   const result = ConfigFileSchema.safeParse(document, { reportInput: true });
-  if (!result.success) problems.push(...formatIssues(result.error.issues, overrides));
-  if (result.success && result.data.output.file !== undefined) {
-    const problem = fileSdPathProblem(result.data.output.file, result.data.output.format);
-    if (problem !== undefined) {
-      const origin = overrides.find((override) => override.path.join('.') === 'output.file')?.origin;
-      problems.push(`${origin === undefined ? 'output.file' : `${origin} (output.file)`}: ${problem}`);
-    }
-  }
+  if (!result.success)
+    problems.push(
+      ...formatIssues(result.error.issues, {
+        overrides,
+        knownKeys: (path) => knownKeysAt(ConfigFileSchema, path),
+      }),
+    );
+  problems.push(...crossFieldProblems(document, overrides));
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   return deepFreeze(compileConfig(result.data, input.defaultRegion));
 }

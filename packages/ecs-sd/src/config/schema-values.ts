@@ -42,5 +42,8 @@ export function durationWithin(bounds: DurationBounds) {
 /** One of the interval buckets, by name. */
 export const interval = z.enum(INTERVALS);
 
-/** A TCP port. */
-export const port = z.number().int().min(1).max(65535);
+/** A TCP port, 1 to 65535. */
+export const port = z.custom<number>(
+  (value) => typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 65535,
+  { error: (issue) => `${show(issue.input)} is not a port, expected 1-65535` },
+);

@@ -147,41 +147,26 @@ export const LogSchema = z.strictObject({
 });
 
 /** The whole config file. */
-export const ConfigFileSchema = z
-  .strictObject({
-    refresh_interval: durationWithin({ min: MIN_REFRESH_INTERVAL_MS, max: MAX_REFRESH_INTERVAL_MS })
-      .prefault('60s')
-      .describe('time between refreshes (Prometheus duration), 1s to 24h'),
-    sources: z
-      .array(SourceSchema)
-      .default([])
-      .describe('AWS accounts/Regions to read; default: one source from the SDK chain and the --aws.* flags'),
-    discovery: DiscoverySchema.prefault({}).describe('how containers become targets'),
-    labels: LabelsSchema.prefault({}).describe('optional labels that need extra API calls'),
-    output: OutputSchema.prefault({}).describe('file_sd outputs'),
-    web: WebSchema.prefault({}).describe('web server'),
-    log: LogSchema.prefault({}).describe('logging'),
-    rate_budget: RateBudgetSchema.prefault({}).describe(
-      'client-side token buckets per AWS throttling category, shared by sources of one account and Region',
-    ),
-    timeouts: TimeoutsSchema.prefault({}).describe('timeouts of AWS reads'),
-  })
-  .superRefine((file, ctx) => {
-    const seen = new Map<string, number>();
-    file.sources.forEach((source, index) => {
-      const name = source.name ?? source.region ?? 'default';
-      const first = seen.get(name);
-      if (first !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['sources', index, 'name'],
-          message: `source name ${show(name)} is also used by sources[${first}], expected unique names (set name:)`,
-        });
-      } else {
-        seen.set(name, index);
-      }
-    });
-  });
+export const ConfigFileSchema = z.strictObject({
+  refresh_interval: durationWithin({ min: MIN_REFRESH_INTERVAL_MS, max: MAX_REFRESH_INTERVAL_MS })
+    .prefault('60s')
+    .describe('time between refreshes (Prometheus duration), 1s to 24h'),
+  sources: z
+    .array(SourceSchema)
+    .default([])
+    .describe('AWS accounts/Regions to read; default: one source from the SDK chain and the --aws.* flags'),
+  discovery: DiscoverySchema.prefault({}).describe('how containers become targets'),
+  labels: LabelsSchema.prefault({}).describe('optional labels that need extra API calls'),
+  output: OutputSchema.prefault({}).describe('file_sd outputs'),
+  web: WebSchema.prefault({}).describe('web server'),
+  log: LogSchema.prefault({}).describe('logging'),
+  rate_budget: RateBudgetSchema.prefault({}).describe(
+    'client-side token buckets per AWS throttling category, shared by sources of one account and Region',
+  ),
+  timeouts: TimeoutsSchema.prefault({}).describe('timeouts of AWS reads'),
+});
+// Source names used twice and output.file's extension are checked by load.ts on the document as
+// given, so they are reported with every other problem in one run.
 
 /** The config file as validated, before compilation into `Config`. */
 export type ConfigFile = z.output<typeof ConfigFileSchema>;

@@ -63,6 +63,8 @@ export async function readCluster(
   const { fetcher, state, metrics, now } = context;
   const source = fetcher.source.name;
   const { clusterArn, clusterName } = cluster;
+  // Decisions made under older options (a reload changed them) are made again, from fresh descriptions.
+  const decisionsVersion = state.decisionsVersion;
   try {
     const polledAt = now();
     const listing = await fetcher.listTasks(cluster, signal);
@@ -79,7 +81,9 @@ export async function readCluster(
       describedAt: (taskArn) => fetcher.describedAt(clusterArn, taskArn),
       now: now(),
       rereadAfterMs: context.taskRereadAfterMs,
-      clusterTagsChanged: entry !== undefined && !sameTags(entry.clusterTags, cluster.tags),
+      describeAll:
+        entry !== undefined &&
+        (!sameTags(entry.clusterTags, cluster.tags) || entry.decidedWith !== decisionsVersion),
     });
     if (plan.keep.length > 0) metrics.cacheRequests.inc({ cache: 'task', result: 'hit' }, plan.keep.length);
     if (plan.describe.length > 0)
@@ -115,6 +119,7 @@ export async function readCluster(
       targets,
       decisions,
       lastSuccessMs: now(),
+      decidedWith: decisionsVersion,
     });
     // A zero series per cluster, so dashboards and rate() see "no failures" rather than no data.
     metrics.refreshFailures.inc({ source, cluster: clusterName }, 0);

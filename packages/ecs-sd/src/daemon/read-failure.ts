@@ -50,6 +50,22 @@ export function readFailure(error: unknown, signal: AbortSignal, timeouts: Timeo
     : { kind: 'timeout', timeout: 'aws_request', after: formatDuration(timeouts.awsRequestMs), operation };
 }
 
+/** Where the SDK's default chain looks for credentials, for the problem of finding none. */
+export const CREDENTIALS_HINT =
+  'the AWS SDK looked in the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), the shared config and credentials files (AWS_PROFILE, ~/.aws/config, ~/.aws/credentials, SSO), web identity (AWS_WEB_IDENTITY_TOKEN_FILE), the ECS task role and EC2 instance metadata; against ecs-sim any keys do, e.g. AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test';
+
+/** True when the SDK found no credentials at all (its CredentialsProviderError, anywhere in the causes). */
+export function isMissingCredentials(error: unknown): boolean {
+  for (
+    let current = error, depth = 0;
+    current instanceof Error && depth < 5;
+    current = current.cause, depth++
+  ) {
+    if (current.name === 'CredentialsProviderError') return true;
+  }
+  return false;
+}
+
 /** Where a read failed: one cluster of a source, or the selection of a source's clusters. */
 export type ReadScope = { source: string; cluster: string } | { source: string; cluster?: undefined };
 
@@ -79,6 +95,14 @@ export function recordReadFailure(
   }
   metrics.refreshFailures.inc({ source, cluster });
   const fields = scope.cluster === undefined ? { err: error, source } : { err: error, source, cluster };
+  if (hit.kind === 'error' && isMissingCredentials(error)) {
+    // Not a failure of this cluster: nothing of the source can be read until credentials are found.
+    log.warn(
+      { source, ...(scope.cluster === undefined ? {} : { cluster }), hint: CREDENTIALS_HINT },
+      'no AWS credentials found',
+    );
+    return `no AWS credentials found for source "${source}": ${CREDENTIALS_HINT}`;
+  }
   if (hit.kind === 'error') {
     log.warn(fields, `${what} failed, ${keeping}`);
     return messageOf(error);

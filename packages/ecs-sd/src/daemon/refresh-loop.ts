@@ -25,6 +25,8 @@ export class RefreshLoop {
   #handle: unknown;
   #running: Promise<void> | undefined;
   #stopped = true;
+  /** Set by `runSoon` while a refresh runs: the next one starts as soon as it ends. */
+  #again = false;
 
   constructor(options: RefreshLoopOptions) {
     this.#options = options;
@@ -55,6 +57,16 @@ export class RefreshLoop {
     this.#handle = this.#timer.set(() => this.#tick(), ms);
   }
 
+  /** Refreshes now, or right after the refresh in flight (a reload changed what is read). */
+  runSoon(): void {
+    if (this.#stopped) return;
+    if (this.#handle === undefined) {
+      this.#again = true;
+      return;
+    }
+    this.reschedule(0);
+  }
+
   /** Stops scheduling; a refresh in flight is not waited for (see `running`). */
   stop(): void {
     this.#stopped = true;
@@ -78,7 +90,9 @@ export class RefreshLoop {
     this.#running = run;
     void run.then(() => {
       this.#running = undefined;
-      if (!this.#stopped) this.#handle = this.#timer.set(() => this.#tick(), this.#options.intervalMs());
+      const delay = this.#again ? 0 : this.#options.intervalMs();
+      this.#again = false;
+      if (!this.#stopped) this.#handle = this.#timer.set(() => this.#tick(), delay);
     });
   }
 }

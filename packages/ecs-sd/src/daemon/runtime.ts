@@ -6,20 +6,36 @@
  * Refreshes run one at a time: a full refresh asked for during another full one shares it; anything
  * else waits for the one in flight, then runs. The outputs are written once a complete refresh has
  * happened, or on a first start cluster by cluster as each is read; a cluster read while a refresh
- * still waits for a slow one is published within a second. stop() aborts every call in flight.
+ * still waits for a slow one is published within a second. reload() applies a new config without
+ * losing the state or the sources it keeps (reload.ts). stop() aborts every call in flight.
  */
 import type { Logger } from 'pino';
 import { RateBudgets, registerRateBudgetMetrics } from '../aws/budget-plugin.ts';
-import { createSourceClients, type SourceClientsOptions } from '../aws/clients.ts';
+import { createSourceClients } from '../aws/clients.ts';
 import type { Config } from '../config/types.ts';
+import { ConfigError } from '../errors.ts';
 import type { Timer } from '../lib/timer.ts';
 import type { Metrics } from '../metrics.ts';
 import { ClusterLocks } from './cluster-locks.ts';
-import { EventMode, type EventsTuning } from './event-mode.ts';
+import type { EventsTuning } from './event-mode.ts';
 import { Publisher } from './publisher.ts';
 import { RefreshLoop } from './refresh-loop.ts';
-import { type RefreshContext, refreshSource } from './source-refresh.ts';
-import { type CreateClients, createSources, type SourceRuntime } from './sources.ts';
+import { planReload } from './reload.ts';
+import { refreshSource } from './source-refresh.ts';
+import {
+  buildSource,
+  nextRefreshMs,
+  type RuntimeParts,
+  refreshContext,
+  type SourceFactory,
+} from './source-wiring.ts';
+import {
+  type CreateClients,
+  forgetSources,
+  regionProblems,
+  type SourceRuntime,
+  stopSource,
+} from './sources.ts';
 import { DiscoveryState } from './state.ts';
 import { type RefreshSummary, summarize } from './summary.ts';
 
@@ -65,8 +81,15 @@ export interface RefreshOptions {
   detachAfterMs?: number;
 }
 
-/** The running discovery: its state, one refresh at a time, the loop, and a clean stop. */
+/** What a reload changed, and what it could not apply (settings that need a restart). */
+export interface ReloadSummary {
+  changes: string[];
+  needsRestart: string[];
+}
+
+/** The running discovery: its state, one refresh at a time, the loop, reloads, and a clean stop. */
 export interface Runtime {
+  /** The config in use (the last one reloaded). */
   readonly config: Config;
   /** The discovery state the web server and the outputs read. */
   readonly state: DiscoveryState;
@@ -74,12 +97,34 @@ export interface Runtime {
   readonly budgets: RateBudgets;
   /** Refreshes every source (or some) once; see the sharing rule above. */
   refresh(options?: RefreshOptions): Promise<RefreshSummary>;
+  /** Throws a `ConfigError` naming each source without a Region (none configured, none from the SDK's chain). */
+  checkRegions(): Promise<void>;
   /** Starts the events consumers and the loop: refresh now, then every interval after each ends. */
   start(): void;
+  /**
+   * Applies a new config: sources kept by name keep their caches and consumers, the state keeps
+   * every last good target, changed outputs are written at once, and a refresh follows. A source
+   * without a Region is a `ConfigError`, and the running config stays.
+   */
+  reload(config: Config): Promise<ReloadSummary>;
   /** True while a next refresh is scheduled or running under `start()`. */
   scheduled(): boolean;
   /** Stops the loop, aborts every AWS call in flight (each cluster keeps its last targets), closes the clients. */
   stop(): Promise<void>;
+}
+
+/** The file_sd outputs of a config, written from the runtime's state. */
+function publisherOf(config: Config, parts: RuntimeParts, deps: RuntimeDeps): Publisher {
+  return new Publisher({
+    output: config.output,
+    defaultInterval: config.discovery.defaultInterval,
+    state: parts.state,
+    metrics: parts.metrics,
+    log: parts.log,
+    now: parts.now,
+    maxOutputLength: deps.maxOutputLength,
+    timer: deps.timer,
+  });
 }
 
 /** Composes the runtime of a config. */
@@ -88,17 +133,19 @@ export function createRuntime(config: Config, deps: RuntimeDeps): Runtime {
 }
 
 class DiscoveryRuntime implements Runtime {
-  readonly config: Config;
   readonly state = new DiscoveryState();
-  readonly budgets: RateBudgets;
+  #config: Config;
+  #budgets: RateBudgets;
   readonly #deps: RuntimeDeps;
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #ownsBudgets: boolean;
-  readonly #sources: Map<string, SourceRuntime>;
-  readonly #publisher: Publisher;
+  readonly #sources = new Map<string, SourceRuntime>();
+  #publisher: Publisher;
   readonly #locks = new ClusterLocks();
   readonly #loop: RefreshLoop;
+  readonly #parts: RuntimeParts;
+  readonly #factory: SourceFactory;
   /** Aborted by stop(): every AWS call, rate-budget wait and cluster read in flight ends at once. */
   readonly #shutdown = new AbortController();
   #inFlight: Promise<RefreshSummary> | undefined;
@@ -106,51 +153,64 @@ class DiscoveryRuntime implements Runtime {
   #inFlightPartial = false;
   /** Set by start() when no output file exists yet: until ready, the loop publishes cluster by cluster. */
   #progressive = false;
+  #started = false;
+  /** Reloads run one at a time. */
+  #reloading: Promise<unknown> = Promise.resolve();
 
   constructor(config: Config, deps: RuntimeDeps) {
-    this.config = config;
+    this.#config = config;
     this.#deps = deps;
     this.#log = deps.log.child({ component: 'daemon' });
     this.#now = deps.now ?? Date.now;
     this.#ownsBudgets = deps.budgets === undefined;
-    this.budgets = deps.budgets ?? new RateBudgets(config.rateBudget);
+    this.#budgets = deps.budgets ?? new RateBudgets(config.rateBudget);
     if (deps.metrics.registry.getSingleMetric('ecs_sd_rate_budget_tokens') === undefined)
-      registerRateBudgetMetrics(deps.metrics.registry, () => this.budgets.all());
-    const clientOptions: SourceClientsOptions = {
-      requestTimeoutMs: config.timeouts.awsRequestMs,
-      log: deps.log.child({ component: 'aws' }),
-    };
-    this.#sources = createSources(config, {
-      config,
-      log: deps.log,
-      metrics: deps.metrics,
-      budgets: this.budgets,
-      createClients: deps.createClients ?? createSourceClients,
-      clientOptions,
-      now: this.#now,
-      signal: this.#shutdown.signal,
-    });
-    for (const source of this.#sources.values()) {
-      if (source.config.events !== undefined) source.events = this.#eventMode(source, clientOptions);
-    }
-    this.#publisher = new Publisher({
-      output: config.output,
-      defaultInterval: config.discovery.defaultInterval,
+      registerRateBudgetMetrics(deps.metrics.registry, () => this.#budgets.all());
+    this.#parts = {
+      config: () => this.#config,
       state: this.state,
       metrics: deps.metrics,
       log: this.#log,
+      rootLog: deps.log,
       now: this.#now,
-      maxOutputLength: deps.maxOutputLength,
-      timer: deps.timer,
-    });
-    const names = [...this.#sources.keys()];
-    deps.metrics.setStateProvider(() => this.state.metricsState(names));
+      locks: this.#locks,
+      detachAfterMs: () => this.#detachAfterMs(),
+    };
+    this.#factory = {
+      createClients: deps.createClients ?? createSourceClients,
+      budgets: () => this.#budgets,
+      shutdown: this.#shutdown.signal,
+      tuning: deps.eventsOptions,
+      callbacks: {
+        poll: (source, clusters) =>
+          this.refresh({
+            onlySources: new Set([source]),
+            onlyClusters: clusters,
+            detachAfterMs: this.#detachAfterMs(),
+          }),
+        publish: () => this.#publisher.publish(),
+        // An unreadable queue brings the next full refresh forward to refresh_interval (fallback to polling).
+        onUnhealthy: () => this.#loop.reschedule(this.#config.refreshIntervalMs),
+      },
+    };
+    for (const { name } of config.sources)
+      this.#sources.set(name, buildSource(this.#parts, this.#factory, config, name));
+    this.#publisher = publisherOf(config, this.#parts, this.#deps);
+    deps.metrics.setStateProvider(() => this.state.metricsState([...this.#sources.keys()]));
     this.#loop = new RefreshLoop({
       refresh: () => this.refresh({ progressive: this.#progressive, detachAfterMs: this.#detachAfterMs() }),
-      intervalMs: () => this.#nextRefreshMs(),
+      intervalMs: () => nextRefreshMs([...this.#sources.values()], this.#config),
       onError: (error) => this.#log.error({ err: error }, 'refresh failed'),
       ...(deps.timer === undefined ? {} : { timer: deps.timer }),
     });
+  }
+
+  get config(): Config {
+    return this.#config;
+  }
+
+  get budgets(): RateBudgets {
+    return this.#budgets;
   }
 
   refresh(options: RefreshOptions = {}): Promise<RefreshSummary> {
@@ -181,7 +241,7 @@ class DiscoveryRuntime implements Runtime {
     const results = await Promise.all(
       sources.map((source) =>
         refreshSource({
-          ...this.#refreshContext(source),
+          ...refreshContext(this.#parts, source),
           onlyClusters: options.onlyClusters,
           detachAfterMs: options.detachAfterMs,
           // Publish each cluster soon after it is read instead of waiting for the slowest.
@@ -192,48 +252,31 @@ class DiscoveryRuntime implements Runtime {
       ),
     );
     const failures = results.flatMap((result) => result.failures);
-    // A cluster whose read is still running was not read by this refresh: not complete.
-    const complete = failures.length === 0 && results.every((result) => result.pending.length === 0);
+    // A cluster whose read is still running was not read by this refresh: not complete. Nor is a
+    // refresh the stop aborted: its reads ended without failures, and without reading anything.
+    const stopped = this.#shutdown.signal.aborted;
+    const complete =
+      !stopped && failures.length === 0 && results.every((result) => result.pending.length === 0);
     this.#publisher.cancelSoon();
     const first = complete && !this.state.ready() && only === undefined;
     // Ready only once file_sd holds every cluster too: a probe (or a test) that sees ready finds both outputs whole.
     const written =
-      options.writeOutputs === false ? [] : await this.#publisher.publish(first ? 'complete' : 'ready');
+      options.writeOutputs === false || stopped
+        ? []
+        : await this.#publisher.publish(first ? 'complete' : 'ready');
     if (first) {
       this.state.markReady();
-      this.#log.info({ clusters: this.state.clusters().length }, 'first complete refresh: ready');
+      // Only the daemon becomes ready: --once and explain end after this refresh.
+      this.#log[this.#started ? 'info' : 'debug'](
+        { clusters: this.state.clusters().length },
+        'first complete refresh: ready',
+      );
     }
     const summary = summarize(this.state, { complete, failures, sources: results, written });
     const { clusters, tasks, targets } = summary;
     const durationMs = this.#now() - started;
     this.#log.debug({ clusters, tasks, targets, failures: failures.length, durationMs }, 'refresh done');
     return summary;
-  }
-
-  /** What a poll of one source reads with; in event mode the poll's versions go to the source's store. */
-  #refreshContext(source: SourceRuntime): RefreshContext {
-    const { fetcher, events } = source;
-    return {
-      fetcher,
-      state: this.state,
-      options: this.config.discovery,
-      metrics: this.#deps.metrics,
-      log: this.#log,
-      now: this.#now,
-      timeouts: this.config.timeouts,
-      taskRereadAfterMs: this.config.taskRereadIntervalMs,
-      signal: this.#shutdown.signal,
-      reads: source.reads,
-      lock: (clusterArn, fn) => this.#locks.run(source.config.name, clusterArn, fn),
-      ...(events === undefined
-        ? {}
-        : {
-            onClusterPolled: (clusterArn, poll) => events.store.observePoll(clusterArn, poll),
-            onClusterRemoved: (clusterArn) => events.store.dropCluster(clusterArn),
-            // Events held back while this cluster was read are applied now.
-            onClusterDone: (clusterArn) => events.clusterDone(clusterArn),
-          }),
-    };
   }
 
   /**
@@ -246,49 +289,18 @@ class DiscoveryRuntime implements Runtime {
     else if (progressive) void this.#publisher.publish('progressive').catch(() => {});
   }
 
-  #eventMode(source: SourceRuntime, clientOptions: SourceClientsOptions): EventMode {
-    const deps = this.#deps;
-    return new EventMode(
-      source.config,
-      { log: deps.log, metrics: deps.metrics, now: this.#now, clientOptions, tuning: deps.eventsOptions },
-      {
-        state: this.state,
-        fetcher: source.fetcher,
-        options: this.config.discovery,
-        timeouts: this.config.timeouts,
-        locks: this.#locks,
-        reads: source.reads,
-        signal: this.#shutdown.signal,
-        poll: (clusters) =>
-          this.refresh({
-            onlySources: new Set([source.config.name]),
-            onlyClusters: clusters,
-            detachAfterMs: this.#detachAfterMs(),
-          }),
-        publish: () => this.#publisher.publish(),
-        // An unreadable queue brings the next full refresh forward to refresh_interval (fallback to polling).
-        onHealthChange: (health) => {
-          if (health === 'unhealthy') this.#loop.reschedule(this.config.refreshIntervalMs);
-        },
-      },
-    );
-  }
-
   /** How long the loop waits for one cluster's read: a refresh interval, so the others are refreshed at most two intervals apart. */
   #detachAfterMs(): number {
-    return Math.max(this.config.refreshIntervalMs, DETACH_MIN_MS);
+    return Math.max(this.#config.refreshIntervalMs, DETACH_MIN_MS);
   }
 
-  /** Time to the next full refresh: reconcile_interval while every source reads its events queue, else refresh_interval. */
-  #nextRefreshMs(): number {
-    const sources = [...this.#sources.values()];
-    const events = sources.flatMap((source) => (source.events === undefined ? [] : [source.events]));
-    if (events.length < sources.length || events.some((mode) => !mode.healthy))
-      return this.config.refreshIntervalMs;
-    return Math.min(...events.map((mode) => mode.source.events!.reconcileIntervalMs));
+  async checkRegions(): Promise<void> {
+    const problems = await regionProblems(this.#config, [...this.#sources.values()]);
+    if (problems.length > 0) throw new ConfigError(problems);
   }
 
   start(): void {
+    this.#started = true;
     this.#progressive = !this.#publisher.hasPreviousOutput();
     for (const source of this.#sources.values()) source.events?.start();
     this.#loop.start();
@@ -298,22 +310,69 @@ class DiscoveryRuntime implements Runtime {
     return this.#loop.scheduled();
   }
 
+  reload(config: Config): Promise<ReloadSummary> {
+    const next = this.#reloading.catch(() => {}).then(() => this.#reload(config));
+    this.#reloading = next;
+    return next;
+  }
+
+  async #reload(next: Config): Promise<ReloadSummary> {
+    if (this.#shutdown.signal.aborted)
+      throw new Error('ecs-sd is stopping, expected a reload before the stop');
+    const plan = planReload(this.#config, next);
+    const budgets = plan.budgets && this.#ownsBudgets ? new RateBudgets(next.rateBudget) : this.#budgets;
+    const previousBudgets = this.#budgets;
+    this.#budgets = budgets;
+    const built = [...plan.add, ...plan.rebuild].map((name) =>
+      buildSource(this.#parts, this.#factory, next, name),
+    );
+    const problems = await regionProblems(next, built);
+    if (problems.length > 0) {
+      for (const source of built) source.clients.destroy();
+      this.#budgets = previousBudgets;
+      if (budgets !== previousBudgets) budgets.close();
+      throw new ConfigError(problems);
+    }
+    this.#config = next;
+    const stopping: Promise<void>[] = [];
+    const removed = [...plan.remove, ...plan.rebuild].map((name) => this.#sources.get(name)!);
+    for (const name of plan.remove) this.#sources.delete(name);
+    for (const source of built) this.#sources.set(source.config.name, source);
+    for (const source of removed) stopping.push(stopSource(source));
+    const purge = () => forgetSources(this.state, this.#deps.metrics, plan.remove);
+    purge();
+    if (plan.redecide) this.state.redecideAll();
+    if (this.#started) for (const source of built) source.events?.start();
+    if (plan.outputs) {
+      const old = this.#publisher;
+      this.#publisher = publisherOf(next, this.#parts, this.#deps);
+      stopping.push(old.stop());
+      if (this.#started) this.#progressive = !this.#publisher.hasPreviousOutput();
+    }
+    await Promise.all(stopping);
+    // A refresh of a removed source that was in flight has ended: none of its clusters may stay.
+    purge();
+    if (budgets !== previousBudgets) previousBudgets.close();
+    if (plan.outputs && this.state.ready()) await this.#publisher.publish();
+    if (this.#started) this.#loop.runSoon();
+    return { changes: plan.changes, needsRestart: plan.needsRestart };
+  }
+
   async stop(): Promise<void> {
     this.#loop.stop();
-    const events = [...this.#sources.values()].flatMap((source) =>
-      source.events === undefined ? [] : [source.events],
-    );
-    for (const mode of events) mode.cancel();
+    await this.#reloading.catch(() => {});
+    const sources = [...this.#sources.values()];
+    for (const source of sources) source.events?.cancel();
     this.#shutdown.abort(new Error('ecs-sd is stopping'));
     this.#publisher.cancelSoon();
     // Calls waiting for a token fail at once, so a refresh in flight ends now, keeping its last targets.
-    if (this.#ownsBudgets) this.budgets.close();
-    await Promise.all(events.map((mode) => mode.stop()));
+    if (this.#ownsBudgets) this.#budgets.close();
+    await Promise.all(sources.map((source) => source.events?.stop()));
     await this.#inFlight?.catch(() => {});
-    await Promise.all(events.map((mode) => mode.drain()));
-    const reads = [...this.#sources.values()].flatMap((source) => [...source.reads.values()]);
+    await Promise.all(sources.map((source) => source.events?.drain()));
+    const reads = sources.flatMap((source) => [...source.reads.values()]);
     await Promise.all(reads.map((read) => read.done));
     await this.#publisher.stop();
-    for (const source of this.#sources.values()) source.clients.destroy();
+    for (const source of sources) source.clients.destroy();
   }
 }

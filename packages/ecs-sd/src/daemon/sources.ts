@@ -14,6 +14,7 @@ import { type Config, needsServices, type SourceConfig } from '../config/types.t
 import type { Metrics } from '../metrics.ts';
 import type { EventMode } from './event-mode.ts';
 import type { ClusterReads } from './source-refresh.ts';
+import type { DiscoveryState } from './state.ts';
 
 /** Creates a source's clients with the given plugins (the rate budget) and options (timeouts, logger). */
 export type CreateClients = (
@@ -32,6 +33,10 @@ export interface SourceRuntime {
   reads: ClusterReads;
   /** Event mode, when the source has an events queue. */
   events: EventMode | undefined;
+  /** Aborted when the runtime stops or a reload removes (or rebuilds) the source: every call of its reads ends. */
+  signal: AbortSignal;
+  /** Aborts `signal` for this source alone (a reload). */
+  controller: AbortController;
 }
 
 /** What building a source needs. */
@@ -49,6 +54,8 @@ export interface SourceDeps {
 
 /** Builds one source (its event mode is attached by the caller, which owns what it calls back). */
 export function createSource(source: SourceConfig, deps: SourceDeps): SourceRuntime {
+  const controller = new AbortController();
+  const signal = AbortSignal.any([deps.signal, controller.signal]);
   let clients: SourceClients | undefined;
   // Keyed by role (or default credentials) and Region: sources of one account and Region share a budget.
   const budget = budgetMiddleware(async () =>
@@ -68,15 +75,72 @@ export function createSource(source: SourceConfig, deps: SourceDeps): SourceRunt
     deps.log.child({ component: 'aws', source: source.name }),
     {
       includeServices: needsServices(deps.config),
-      signal: deps.signal,
+      signal,
       clusterRereadAfterMs: deps.config.clusterRereadIntervalMs,
       now: deps.now,
     },
   );
-  return { config: source, clients, fetcher, reads: new Map(), events: undefined };
+  return { config: source, clients, fetcher, reads: new Map(), events: undefined, signal, controller };
 }
 
-/** Every source of a config, by name (names are unique: the config says so). */
-export function createSources(config: Config, deps: SourceDeps): Map<string, SourceRuntime> {
-  return new Map(config.sources.map((source) => [source.name, createSource(source, deps)]));
+/**
+ * What a source's clients and fetcher are built from: its own config and the settings of the
+ * config they take in. Sources whose fingerprint did not change keep their caches over a reload.
+ */
+export function sourceFingerprint(source: SourceConfig, config: Config): string {
+  return JSON.stringify({
+    source,
+    includeServices: needsServices(config),
+    clusterRereadIntervalMs: config.clusterRereadIntervalMs ?? null,
+    awsRequestMs: config.timeouts.awsRequestMs,
+    rateBudget: config.rateBudget,
+  });
+}
+
+/**
+ * Stops one source: its events consumer (given its grace to delete what it handled), every read of
+ * its clusters, and its clients. Its clusters stay in the state; the caller removes them if it must.
+ */
+export async function stopSource(source: SourceRuntime): Promise<void> {
+  source.events?.cancel();
+  source.controller.abort(new Error(`source "${source.config.name}" is stopping`));
+  await source.events?.stop();
+  await source.events?.drain();
+  await Promise.all([...source.reads.values()].map((read) => read.done));
+  source.clients.destroy();
+}
+
+/** Removes the clusters of sources a reload removed from the state, and their per-source gauges. */
+export function forgetSources(
+  state: DiscoveryState,
+  metrics: Pick<Metrics, 'eventsHealthy'>,
+  names: readonly string[],
+): void {
+  for (const name of names) {
+    for (const entry of state.clustersOf(name)) state.remove(name, entry.clusterArn);
+    metrics.eventsHealthy.remove({ source: name });
+  }
+}
+
+/** Where a Region can be given, for the problem of a source without one. */
+const REGION_SOURCES =
+  'region: in the source, --aws.region or ECS_SD_AWS_REGION (single source), AWS_REGION, AWS_DEFAULT_REGION, or region in the AWS profile (AWS_PROFILE, ~/.aws/config)';
+
+/**
+ * One problem line per source whose Region neither its config nor the SDK's chain (environment,
+ * profile) gives: without one every call fails, so it is a start-up (or reload) error naming the
+ * source and where a Region can be set.
+ */
+export async function regionProblems(config: Config, sources: readonly SourceRuntime[]): Promise<string[]> {
+  const problems: string[] = [];
+  for (const source of sources) {
+    if (source.config.region !== undefined) continue;
+    const region = await source.clients.region().catch(() => undefined);
+    if (typeof region === 'string' && region !== '') continue;
+    const index = config.sources.findIndex((candidate) => candidate.name === source.config.name);
+    problems.push(
+      `sources[${index}] (source "${source.config.name}"): no AWS Region found, expected ${REGION_SOURCES}`,
+    );
+  }
+  return problems;
 }

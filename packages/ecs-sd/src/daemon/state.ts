@@ -22,6 +22,8 @@ export interface ClusterEntry {
   stale: boolean;
   /** Epoch milliseconds of the last successful refresh. */
   lastSuccessMs: number;
+  /** The `decisionsVersion` the decisions were made under; an older one is described and decided again. */
+  decidedWith: number;
 }
 
 /** The outcome of the last write (or unchanged check) of one file_sd file. */
@@ -57,14 +59,31 @@ export class DiscoveryState implements DiscoveryView {
   #byArn = new Map<string, TaskDecision>();
   #byId = new Map<string, TaskDecision>();
   readonly #files = new Map<string, FileStatus>();
+  #decisionsVersion = 0;
 
-  /** Stores a cluster's fresh targets and decisions (a successful refresh); no `clusterTags`: none. */
+  /**
+   * Stores a cluster's fresh targets and decisions (a successful refresh); no `clusterTags`: none. No
+   * `decidedWith`: the cluster's previous one (events decided only some tasks), else the current.
+   */
   update(
-    entry: Omit<ClusterEntry, 'stale' | 'clusterTags'> & Partial<Pick<ClusterEntry, 'clusterTags'>>,
+    entry: Omit<ClusterEntry, 'stale' | 'clusterTags' | 'decidedWith'> &
+      Partial<Pick<ClusterEntry, 'clusterTags' | 'decidedWith'>>,
   ): void {
+    const key = entryKey(entry.source, entry.clusterArn);
     const clusterTags = entry.clusterTags ?? {};
-    this.#clusters.set(entryKey(entry.source, entry.clusterArn), { ...entry, clusterTags, stale: false });
+    const decidedWith = entry.decidedWith ?? this.#clusters.get(key)?.decidedWith ?? this.#decisionsVersion;
+    this.#clusters.set(key, { ...entry, clusterTags, decidedWith, stale: false });
     this.#reindex();
+  }
+
+  /** Grows when a reload changed how tasks are decided (rules, conventions, defaults). */
+  get decisionsVersion(): number {
+    return this.#decisionsVersion;
+  }
+
+  /** Every cluster's decisions are out of date: the next read of each describes and decides all its tasks again. */
+  redecideAll(): void {
+    this.#decisionsVersion++;
   }
 
   /** The entry of one cluster, if the state has it. */

@@ -1,5 +1,5 @@
 /**
- * Where a container's metrics are reached (REFERENCE.md "Where a container's address comes from"):
+ * Where a container's metrics are reached (docs/conventions.md "Where a target is"):
  * awsvpc → the task's ENI; bridge and host → the container instance's host (EC2 private IP, or the SSM
  * address on ECS Anywhere). Failures are skips, with `incomplete` when a later refresh may fix them.
  */

@@ -32,13 +32,13 @@ export interface DescribePlanInput {
   now: number;
   /** Describe a final task again once its description is this old (`task_reread_interval`); undefined: never. */
   rereadAfterMs?: number | undefined;
-  /** The cluster's tags differ from those of the last decisions: every target's labels change, so every task is described. */
-  clusterTagsChanged: boolean;
+  /** Every task is described: the cluster's tags differ from those of the last decisions (every target's labels change), or a reload changed how tasks are decided. */
+  describeAll: boolean;
 }
 
 /** Which listed tasks to describe and which last decisions stand. */
 export interface DescribePlan {
-  /** Listed tasks to describe: new, not final, no longer held by the fetcher, due for a re-read, or all of them when the cluster's tags changed. */
+  /** Listed tasks to describe: new, not final, no longer held by the fetcher, due for a re-read, or all of them when `describeAll`. */
   describe: string[];
   /** Listed tasks whose last decision stands. */
   keep: string[];
@@ -61,7 +61,7 @@ export function planDescribe(input: DescribePlanInput): DescribePlan {
     const at = input.describedAt(arn);
     const due =
       at === undefined || (input.rereadAfterMs !== undefined && input.now - at >= input.rereadAfterMs);
-    if (input.clusterTagsChanged || decision === undefined || !isFinal(decision) || due) describe.push(arn);
+    if (input.describeAll || decision === undefined || !isFinal(decision) || due) describe.push(arn);
     else keep.push(arn);
   }
   const drop = input.decisions.filter((decision) => !listed.has(decision.taskArn)).map((d) => d.taskArn);

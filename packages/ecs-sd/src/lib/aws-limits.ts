@@ -1,6 +1,7 @@
 /**
  * What AWS allows ecs-sd, as named facts: page and batch sizes of the APIs it calls, and the
- * throttling categories with AWS's token buckets (REFERENCE.md "Request throttling"), plus the one
+ * throttling categories with AWS's token buckets (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/request-throttling.html,
+ * https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html), plus the one
  * rule that turns a rate-budget setting (a share of those buckets, per-category overrides) into
  * buckets. The config validates with it and the AWS layer builds its budgets with it. Pure.
  */
@@ -30,7 +31,7 @@ export const SQS_MAX_WAIT_SECONDS = 20;
 /** SQS DeleteMessageBatch accepts at most 10 entries. */
 export const DELETE_BATCH_MAX = 10;
 
-/** The AWS throttling categories ecs-sd calls (REFERENCE.md "Request throttling"), plus SSM and STS. */
+/** The AWS throttling categories ecs-sd calls (AWS's "Request throttling" pages), plus SSM and STS; the README's rate budget table lists them. */
 export const RATE_CATEGORIES = [
   'ecs_cluster_read',
   'ecs_task_definition_read',
@@ -69,7 +70,7 @@ export const AWS_BUCKETS: Readonly<Record<RateCategory, Readonly<BucketSpec>>> =
   sts: { burst: 20, refillPerSecond: 5 },
 };
 
-/** Operation → category, for every call ecs-sd makes (REFERENCE.md's table; EC2 Describe* default to non-mutating). */
+/** Operation → category, for every call ecs-sd makes (AWS's throttling pages; EC2 Describe* default to non-mutating). */
 export const OPERATION_CATEGORIES: Readonly<Record<string, RateCategory>> = {
   DescribeClusters: 'ecs_cluster_read',
   ListClusters: 'ecs_cluster_read',

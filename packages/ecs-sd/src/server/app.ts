@@ -29,7 +29,20 @@ export interface AppDeps {
   onHttpSdFailure?: (reason: 'too-large' | 'render-error') => void;
   /** Longest http_sd target list in UTF-16 code units (default `MAX_OUTPUT_LENGTH`); tests make it small. */
   maxOutputLength?: number;
+  /** Reloads the config files (`POST /-/reload`); answered only with `lifecycle` on. */
+  reload?: () => Promise<ReloadReply>;
+  /** `--web.enable-lifecycle`: POST /-/reload is served; without it, 403 (as Prometheus). */
+  lifecycle?: boolean;
 }
+
+/** What a reload answers: 200 with what changed, 400 with the config's problems, 500 when it failed otherwise; one line each. */
+export interface ReloadReply {
+  status: 200 | 400 | 500;
+  lines: string[];
+}
+
+/** Path of the reload endpoint (POST or PUT), as Prometheus's. */
+export const RELOAD_PATH = '/-/reload';
 
 const NOT_READY = 'no discovery has completed yet';
 
@@ -198,8 +211,26 @@ export function buildApp(deps: AppDeps): RequestListener {
     return json(200, decision);
   }
 
+  async function reload(req: IncomingMessage): Promise<Reply> {
+    if (req.method !== 'POST' && req.method !== 'PUT') {
+      return text(405, `method ${req.method} is not allowed on ${RELOAD_PATH}, expected POST or PUT`, {
+        Allow: 'POST, PUT',
+      });
+    }
+    if (deps.lifecycle !== true || deps.reload === undefined) {
+      return text(
+        403,
+        'the lifecycle API is not enabled, expected ecs-sd started with --web.enable-lifecycle (or send SIGHUP)',
+      );
+    }
+    const outcome = await deps.reload();
+    const head = outcome.status === 200 ? 'config reloaded' : 'config not reloaded, the running config stays';
+    return text(outcome.status, [head, ...outcome.lines].join('\n'), { 'Cache-Control': 'no-store' });
+  }
+
   async function route(req: IncomingMessage): Promise<Reply | StreamedReply> {
     const { path, query } = splitTarget(req.url ?? '/');
+    if (path === RELOAD_PATH) return reload(req);
     const isApi = path.startsWith('/api/');
     let handler: (() => Reply | StreamedReply | Promise<Reply>) | undefined;
     if (path === '/') {

@@ -4,14 +4,12 @@
  * bcrypt hashes), so one file serves node_exporter and ecs-sd alike.
  */
 import { readFile } from 'node:fs/promises';
-import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
-import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { dirname, resolve } from 'node:path';
-import type { TLSSocket } from 'node:tls';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { formatIssues } from '../config/issues.ts';
+import { knownKeysAt } from '../config/schema-walk.ts';
 import { ConfigError } from '../errors.ts';
-import { type BasicAuthOptions, withBasicAuth } from './basic-auth.ts';
 
 /** exporter-toolkit's `client_auth_type` values, as Go's crypto/tls names them. */
 export const CLIENT_AUTH_TYPES = [
@@ -53,9 +51,10 @@ export const WebConfigSchema = z.strictObject({
   basic_auth_users: z
     .record(
       z.string().min(1),
-      z
-        .string()
-        .regex(BCRYPT_HASH, { error: 'is not a bcrypt hash, expected e.g. $2y$10$ and 53 characters' }),
+      // A custom check: its problem never quotes the value, which may be a password pasted by mistake.
+      z.string().refine((value) => BCRYPT_HASH.test(value), {
+        error: 'is not a bcrypt hash, expected e.g. $2y$10$ and 53 characters (the value is not shown)',
+      }),
     )
     .optional(),
 });
@@ -77,7 +76,7 @@ export interface WebConfig {
 
 /** Validates the parsed YAML of a web config; every problem at once as `path: message`. */
 export function parseWebConfig(value: unknown, origin: string): z.infer<typeof WebConfigSchema> {
-  const result = WebConfigSchema.safeParse(value ?? {});
+  const result = WebConfigSchema.safeParse(value ?? {}, { reportInput: true });
   if (result.success) {
     const tls = result.data.tls_server_config;
     if (tls?.client_auth_type === 'RequireAndVerifyClientCert' && tls.client_ca_file === undefined) {
@@ -88,7 +87,9 @@ export function parseWebConfig(value: unknown, origin: string): z.infer<typeof W
     return result.data;
   }
   throw new ConfigError(
-    result.error.issues.map((issue) => `${origin}: ${issue.path.join('.') || '(root)'}: ${issue.message}`),
+    formatIssues(result.error.issues, { knownKeys: (path) => knownKeysAt(WebConfigSchema, path) }).map(
+      (line) => `${origin}: ${line}`,
+    ),
   );
 }
 
@@ -136,70 +137,4 @@ export async function loadWebConfig(file: string): Promise<WebConfig> {
   if (raw.basic_auth_users !== undefined)
     config.basicAuthUsers = new Map(Object.entries(raw.basic_auth_users));
   return config;
-}
-
-/** Options of `createWebServer`: what basic auth counts in and, for tests, its verifier, limits and clock. */
-export type WebServerOptions = BasicAuthOptions;
-
-/**
- * An http or https server (not yet listening) for the app: TLS and client certificates as
- * configured, basic auth, extra response headers. Without a config: plain HTTP, as exporters do.
- * Closing the server stops basic auth's bcrypt worker.
- */
-export function createWebServer(
-  config: WebConfig | undefined,
-  listener: RequestListener,
-  options: WebServerOptions = {},
-): Server | HttpsServer {
-  if (config === undefined) return createHttpServer(listener);
-  let handler: RequestListener = listener;
-  let closeAuth: (() => Promise<void>) | undefined;
-  if (config.basicAuthUsers !== undefined) {
-    const auth = withBasicAuth(config.basicAuthUsers, handler, options);
-    handler = auth.listener;
-    closeAuth = auth.close;
-  }
-  const headers = Object.entries(config.headers);
-  const inner = handler;
-  handler = (req, res) => {
-    for (const [name, value] of headers) res.setHeader(name, value);
-    inner(req, res);
-  };
-  const tls = config.tls;
-  const closing = <S extends Server | HttpsServer>(server: S): S => {
-    if (closeAuth !== undefined) server.on('close', () => void closeAuth?.());
-    return server;
-  };
-  if (tls === undefined) return closing(createHttpServer(handler));
-  const mode = tls.clientAuthType;
-  const withClientCheck: RequestListener = (req, res) => {
-    const socket = req.socket as TLSSocket;
-    // An empty object when the client sent no certificate.
-    const given = Object.keys(socket.getPeerCertificate()).length > 0;
-    if (
-      (mode === 'RequireAnyClientCert' && !given) ||
-      (mode === 'VerifyClientCertIfGiven' && given && !socket.authorized)
-    ) {
-      res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' });
-      res.end('client certificate rejected\n');
-      return;
-    }
-    handler(req, res);
-  };
-  return closing(
-    createHttpsServer(
-      {
-        cert: tls.cert,
-        key: tls.key,
-        ...(tls.ca !== undefined && { ca: tls.ca }),
-        minVersion: tls.minVersion,
-        ...(tls.maxVersion !== undefined && { maxVersion: tls.maxVersion }),
-        requestCert: mode !== 'NoClientCert',
-        rejectUnauthorized: mode === 'RequireAndVerifyClientCert',
-      },
-      mode === 'NoClientCert' || mode === 'RequestClientCert' || mode === 'RequireAndVerifyClientCert'
-        ? handler
-        : withClientCheck,
-    ),
-  );
 }

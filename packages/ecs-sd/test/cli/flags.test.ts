@@ -91,12 +91,12 @@ describe('parseCommandLine', () => {
         '-x',
       ]),
       [
-        '--bogus: unknown flag, expected one of --config.file, --web.listen-address, --web.config.file, --log.level, --log.format, --once, --refresh-interval, --output.directory, --output.file, --output.format, --aws.region, --aws.clusters, --aws.role-arn, --aws.external-id, --aws.endpoint, --url, --directory, --interval, --default-scrape-interval, --help, --version',
+        '--bogus: unknown flag, expected one of --config.file, --web.listen-address, --web.config.file, --web.enable-lifecycle, --log.level, --log.format, --once, --refresh-interval, --output.directory, --output.file, --output.format, --aws.region, --aws.clusters, --aws.role-arn, --aws.external-id, --aws.endpoint, --url, --url.username, --url.password-file, --url.ca-file, --directory, --interval, --default-scrape-interval, --help, --version',
         '--once: got "maybe", expected true or false',
         '--log.level: missing value, expected --log.level=LEVEL',
         '--output.directory: given more than once (also as --directory), expected it once',
         '-x: unknown flag, expected --flag or --flag=value (see --help)',
-        '"serve": unknown command, expected one of check-config, explain or only flags (see --help)',
+        '"serve": unknown command, expected one of check-config, explain, healthcheck or only flags (see --help)',
       ],
     );
     assert.deepEqual(usageProblems(['explain']), ['explain: missing argument, expected TASK (ARN or id)']);

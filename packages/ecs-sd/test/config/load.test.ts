@@ -254,7 +254,7 @@ describe('sources[].events', () => {
       'sources[0].events.queue_url: "https://sqs.us-east-1.amazonaws.com/12/q" has account id "12", expected 12 digits',
       'sources[1].events.reconcile_interval: "0s" is too short, expected at least 1s',
       'sources[2].events.queue: unknown key, expected one of queue_url, reconcile_interval, wait_time, unhealthy_after, publish_delay, describe_new_tasks',
-      'sources[2].events.queue_url: missing, expected string',
+      'sources[2].events.queue_url: missing, expected a string',
     ]);
   });
 
@@ -289,9 +289,9 @@ describe('sources[].events', () => {
       ].join('\n'),
     });
     assert.deepEqual(lines.sort(), [
-      'sources[0].events.unhealthy_after: got 0, too small: expected number to be >=1',
+      'sources[0].events.unhealthy_after: got 0, expected at least 1',
       'sources[0].events.wait_time: "30s" is too long, expected at most 20s',
-      'sources[1].events.describe_new_tasks: got "yes", expected boolean',
+      'sources[1].events.describe_new_tasks: got "yes", expected true or false',
       'sources[1].events.publish_delay: "2s" is too long, expected at most 1s',
       'sources[1].events.wait_time: "1500ms" is not whole seconds, expected whole seconds from 1s to 20s',
     ]);

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { FLAGS, flagDefault } from '../../src/config/flags.ts';
 import { ConfigFileSchema } from '../../src/config/schema.ts';
 import { defaultAt } from '../../src/config/schema-walk.ts';
+import { AWS_BUCKETS, RATE_CATEGORIES } from '../../src/lib/aws-limits.ts';
 
 const README = new URL('../../README.md', import.meta.url);
 
@@ -84,4 +85,22 @@ test('the README shows each default the schema declares, for config keys and fla
   }
   assert.ok(checked > 25, `checked ${checked} defaults`);
   assert.deepEqual(wrong, []);
+});
+
+test("the README states AWS's token buckets itself, each as AWS_BUCKETS has it, and points to no file outside the repository", async () => {
+  const readme = await readFile(README, 'utf8');
+  assert.doesNotMatch(readme, /REFERENCE\.md/, 'REFERENCE.md is not in the repository');
+  const rows = new Map(
+    readme
+      .split('\n')
+      .filter((line) => /^\| `[a-z0-9_]+`\s+\|/.test(line))
+      .map((line) => line.split('|').map((cell) => cell.trim()))
+      .map((cells) => [cells[1]!.replaceAll('`', ''), cells] as const),
+  );
+  for (const category of RATE_CATEGORIES) {
+    const row = rows.get(category);
+    assert.ok(row, `the rate budget table has a row for ${category}`);
+    const { burst, refillPerSecond } = AWS_BUCKETS[category];
+    assert.deepEqual([Number(row[3]), Number(row[4])], [burst, refillPerSecond], category);
+  }
 });

@@ -108,7 +108,7 @@ describe('planDescribe: last decisions + a listing -> describe / keep / drop', (
     decisions: [],
     describedAt: () => undefined,
     now,
-    clusterTagsChanged: false,
+    describeAll: false,
   };
   const rows: {
     name: string;
@@ -209,7 +209,7 @@ describe('planDescribe: last decisions + a listing -> describe / keep / drop', (
         listed: ['a', 'b'],
         decisions: [decision('a'), decision('b')],
         describedAt: described({ a: 1000, b: 1000 }),
-        clusterTagsChanged: true,
+        describeAll: true,
       },
       describe: ['a', 'b'],
       keep: [],

@@ -87,6 +87,25 @@ describe('ecs-sd against ecs-sim', () => {
     }
   });
 
+  test('--once logs no "ready" (it does not become a running daemon), and each log line names its component', async () => {
+    const out = join(dir, 'once-log');
+    const result = await runInProcess(['--once', ...aws, '--log.format=json', `--output.directory=${out}`]);
+    assert.equal(result.code, 0, result.stderr);
+    const records = result.stderr
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.ok(records.length > 0);
+    assert.deepEqual(
+      records.filter((record) => typeof record['component'] !== 'string'),
+      [],
+    );
+    assert.deepEqual(
+      records.filter((record) => /ready/.test(String(record['msg']))),
+      [],
+    );
+  });
+
   test('the Python tool drop-in flags work: --directory and --interval', async () => {
     const out = join(dir, 'python');
     const result = await runInProcess(['--once', ...aws, '--directory', out, '--interval', '30']);

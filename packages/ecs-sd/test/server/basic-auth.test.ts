@@ -14,7 +14,7 @@ import {
   type PasswordVerifier,
 } from '../../src/server/basic-auth.ts';
 import type { DiscoveryView } from '../../src/server/view.ts';
-import { createWebServer } from '../../src/server/web-config.ts';
+import { createWebServer } from '../../src/server/web-server.ts';
 
 // Cost 10, as `htpasswd -B` and exporter-toolkit's docs produce: about 70 ms a check.
 const HASH = bcrypt.hashSync('s3cret', 10);

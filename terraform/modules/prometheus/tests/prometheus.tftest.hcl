@@ -150,7 +150,7 @@ run "single_server" {
   assert {
     condition = toset(one(data.aws_iam_policy_document.ecs_sd_discovery.statement).actions) == toset([
       "ecs:ListClusters", "ecs:DescribeClusters", "ecs:ListServices", "ecs:DescribeServices", "ecs:ListTasks",
-      "ecs:DescribeTasks", "ecs:DescribeTaskDefinition", "ecs:ListContainerInstances",
+      "ecs:DescribeTasks", "ecs:DescribeTaskDefinition",
       "ecs:DescribeContainerInstances", "ec2:DescribeInstances", "ssm:DescribeInstanceInformation",
     ])
     error_message = "the discovery policy must hold exactly ecs-sd's discovery actions"
@@ -242,7 +242,7 @@ run "ha_pair_with_events_and_cross_account" {
   }
 
   assert {
-    condition     = toset(one(data.aws_iam_policy_document.ecs_sd_events[0].statement).actions) == toset(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"])
+    condition     = toset(one(data.aws_iam_policy_document.ecs_sd_events[0].statement).actions) == toset(["sqs:ReceiveMessage", "sqs:DeleteMessage"])
     error_message = "event mode must add exactly the SQS read actions"
   }
 

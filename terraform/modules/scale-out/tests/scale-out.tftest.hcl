@@ -154,7 +154,7 @@ run "amp_event_mode_cross_account" {
   assert {
     condition = toset(one(data.aws_iam_policy_document.ecs_sd_discovery.statement).actions) == toset([
       "ecs:ListClusters", "ecs:DescribeClusters", "ecs:ListServices", "ecs:DescribeServices", "ecs:ListTasks",
-      "ecs:DescribeTasks", "ecs:DescribeTaskDefinition", "ecs:ListContainerInstances",
+      "ecs:DescribeTasks", "ecs:DescribeTaskDefinition",
       "ecs:DescribeContainerInstances", "ec2:DescribeInstances", "ssm:DescribeInstanceInformation",
     ])
     error_message = "the discovery policy must hold exactly ecs-sd's discovery actions"
