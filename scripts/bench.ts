@@ -15,6 +15,7 @@ const BENCHES: Record<string, string> = {
   sd: 'packages/ecs-sd/bench/discovery.bench.ts',
   events: 'packages/ecs-sd/bench/events.bench.ts',
   web: 'packages/ecs-sd/bench/web.bench.ts',
+  status: 'packages/ecs-sd/bench/status.bench.ts',
 };
 
 const wanted = process.argv.slice(2);

@@ -65,6 +65,8 @@ export interface Demo {
   readonly exporters: ExporterFleet;
   readonly workDir: string;
   readonly ecsSdUrl: string;
+  /** ecs-sd's status page: what it sees, scrapes and skips, and why. */
+  readonly statusUrl: string;
   readonly fileSdDir: string;
   readonly prometheusUrl: string | undefined;
   readonly alertmanagerUrl: string | undefined;
@@ -233,6 +235,8 @@ export function startDemo(options: DemoOptions = {}): DemoRun {
     log(
       `ecs-sd      ${ecsSdUrl}  (http_sd ${ecsSdUrl}/http-sd, why ${ecsSdUrl}/api/v1/tasks, file_sd in ${fileSdDir})`,
     );
+    const statusUrl = `${ecsSdUrl}/`;
+    log(`status page ${statusUrl}  (open in a browser: what ecs-sd sees, scrapes and skips, and why)`);
 
     // 4. Prometheus and Alertmanager, when installed.
     let prometheusUrl: string | undefined;
@@ -354,6 +358,7 @@ export function startDemo(options: DemoOptions = {}): DemoRun {
       exporters: fleetOfExporters,
       workDir: dir,
       ecsSdUrl,
+      statusUrl,
       fileSdDir,
       prometheusUrl,
       alertmanagerUrl,

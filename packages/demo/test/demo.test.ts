@@ -40,6 +40,7 @@ async function query(demo: Demo, expr: string): Promise<unknown[]> {
 describe('demo with the real Prometheus', { skip: prometheus.skip }, () => {
   let demo: Demo;
   let release: (() => Promise<void>) | undefined;
+  const printed: string[] = [];
 
   before(async () => {
     // Where CI is set a missing prometheus fails here instead of skipping.
@@ -50,6 +51,7 @@ describe('demo with the real Prometheus', { skip: prometheus.skip }, () => {
       scrapeInterval: '1s',
       refreshInterval: '1s',
       alertForCap: '5s',
+      log: (line) => printed.push(line),
     });
   });
   after(async () => {
@@ -141,6 +143,19 @@ describe('demo with the real Prometheus', { skip: prometheus.skip }, () => {
       lines[3],
       `prometheus  ${targets + n} of ${targets + n} targets up: ${targets} of ${targets} from ecs-sd, ${n} of ${n} of its static jobs (${jobs.join(', ')})`,
     );
+  });
+
+  it("prints the status page's address, where both clusters and the skipped task show", async () => {
+    const line = printed.find((l) => l.startsWith('status page '));
+    assert.equal(
+      line,
+      `status page ${demo.ecsSdUrl}/  (open in a browser: what ecs-sd sees, scrapes and skips, and why)`,
+    );
+    const overview = await (await fetch(demo.statusUrl)).text();
+    assert.match(overview, /<tr data-cluster="prod" data-state="fresh">/);
+    assert.match(overview, /<tr data-cluster="staging" data-state="fresh">/);
+    const skipped = await (await fetch(`${demo.ecsSdUrl}/status/skipped`)).text();
+    assert.match(skipped, /PROMETHEUS_PORT=&quot;91OO&quot; is not a port number/);
   });
 
   it('leaves the misconfigured task out and says why', async () => {

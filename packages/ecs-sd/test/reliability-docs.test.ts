@@ -37,6 +37,7 @@ import { MAX_SHARDS } from '../src/output/target-filter.ts';
 import { MAX_OUTPUT_LENGTH } from '../src/output/target-groups.ts';
 import { DEFAULT_AUTH_LIMITS } from '../src/server/basic-auth.ts';
 import { STALL_MS } from '../src/server/json-stream.ts';
+import { MAX_FILTER_LENGTH, PAGE_SIZE } from '../src/server/status/query.ts';
 import { DEFAULT_TASKS_PAGE_SIZE, MAX_TASKS_PAGE_SIZE } from '../src/server/task-pages.ts';
 import { HOSTILE_RSS_BOUND_MIB } from './support/hostile-fleet.ts';
 
@@ -144,6 +145,8 @@ describe('the Reliability section', () => {
       ['cached password checks', `${DEFAULT_AUTH_LIMITS.cacheSize} each of successes and failures`],
       ['`/api/v1/tasks` page', `${DEFAULT_TASKS_PAGE_SIZE} by default, at most ${n(MAX_TASKS_PAGE_SIZE)}`],
       ['a client that stops reading a streamed page', formatDuration(STALL_MS)],
+      ['a page of a status page list', `${PAGE_SIZE} rows`],
+      ['a status page filter or search', `${n(MAX_FILTER_LENGTH)} characters`],
     ];
     for (const [bound, text] of expected) assert.equal(value(bound), text, bound);
     const range = ({ min, max }: { min: number; max: number }) =>

@@ -137,6 +137,8 @@ export async function runDaemon(options: DaemonOptions, io: DaemonIo): Promise<n
       log,
       refreshIntervalSeconds: config.refreshIntervalMs / 1000,
       onHttpSdFailure: (reason) => metrics.httpSdFailures.inc({ reason }),
+      status: runtime,
+      version,
       lifecycle: options.lifecycle,
       reload: () => reload('POST /-/reload'),
     }),

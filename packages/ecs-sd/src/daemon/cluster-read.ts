@@ -31,6 +31,18 @@ export interface ClusterReadContext {
   onClusterPolled?: (clusterArn: string, poll: PolledCluster) => void;
   /** Called when a cluster is removed (deleted or no longer selected). */
   onClusterRemoved?: (clusterArn: string) => void;
+  /** Called when a read ended, successfully or with its failure's line; not when aborted (the status page). */
+  onClusterRead?: (report: ClusterReadReport) => void;
+}
+
+/** One read of one cluster: when, how long, and its failure's line when it failed. */
+export interface ClusterReadReport {
+  source: string;
+  clusterArn: string;
+  clusterName: string;
+  startedMs: number;
+  endedMs: number;
+  error?: string;
 }
 
 /** What one cluster read adds to its source's refresh result. */
@@ -65,6 +77,16 @@ export async function readCluster(
   const { clusterArn, clusterName } = cluster;
   // Decisions made under older options (a reload changed them) are made again, from fresh descriptions.
   const decisionsVersion = state.decisionsVersion;
+  const startedMs = now();
+  const report = (error?: string) =>
+    context.onClusterRead?.({
+      source,
+      clusterArn,
+      clusterName,
+      startedMs,
+      endedMs: now(),
+      ...(error && { error }),
+    });
   try {
     const polledAt = now();
     const listing = await fetcher.listTasks(cluster, signal);
@@ -72,6 +94,7 @@ export async function readCluster(
     signal.throwIfAborted();
     if (listing.kind === 'gone') {
       removeGone(context, cluster, tally);
+      report();
       return;
     }
     const entry = state.entry(source, clusterArn);
@@ -93,6 +116,7 @@ export async function readCluster(
       context.onClusterPolled?.(clusterArn, { listed: listing.taskArns, described: [], polledAt });
       state.touch(source, clusterArn, now());
       tally.refreshed++;
+      report();
       return;
     }
     const read = await fetcher.readTasks(cluster, plan, { signal, loadHosts });
@@ -124,12 +148,14 @@ export async function readCluster(
     // A zero series per cluster, so dashboards and rate() see "no failures" rather than no data.
     metrics.refreshFailures.inc({ source, cluster: clusterName }, 0);
     tally.refreshed++;
+    report();
     context.onClusterUpdated?.();
   } catch (error) {
     const line = recordReadFailure(context, { source, cluster: clusterName }, error, signal);
     if (line === undefined) return;
     state.markStale(source, clusterArn);
     tally.failures.push(line);
+    report(line);
   }
 }
 

@@ -22,10 +22,12 @@ import type { EcsEvent } from '../events/parse.ts';
 import { TaskStore } from '../events/task-store.ts';
 import { clusterNameFromArn } from '../lib/arn.ts';
 import type { Metrics } from '../metrics.ts';
+import type { EventModeStatus } from '../server/status/model.ts';
 import { applyClusterEvents, type ClusterChanges } from './apply-events.ts';
 import type { ClusterLocks } from './cluster-locks.ts';
 import type { ClusterReads } from './source-refresh.ts';
 import type { DiscoveryState } from './state.ts';
+import { EventStatusRecorder } from './status.ts';
 
 /**
  * Receive loops per events queue: a deployment of hundreds of tasks emits thousands of events at
@@ -106,6 +108,8 @@ export class EventMode {
   #receivedAt: number[] = [];
   /** Applies in progress, awaited by drain(). */
   readonly #flushes = new Set<Promise<void>>();
+  /** Received counts and lags, for the status page. */
+  readonly #status: EventStatusRecorder;
 
   constructor(source: SourceConfig, deps: EventModeDeps, host: EventModeHost) {
     const events = source.events!;
@@ -114,6 +118,7 @@ export class EventMode {
     this.#deps = deps;
     this.#log = deps.log.child({ component: 'events', source: source.name });
     this.#client = createEventsClient(source, deps.metrics, deps.clientOptions);
+    this.#status = new EventStatusRecorder(deps.now);
     this.store = new TaskStore({
       selected: (clusterArn) => this.#clusterName(clusterArn) !== undefined,
       now: deps.now,
@@ -136,13 +141,18 @@ export class EventMode {
         if (this.#pending.size > 0) this.#coalescer.trigger();
       },
       onHealthChange: (health) => host.onHealthChange(health),
-      metrics: eventMetrics(deps.metrics, source.name),
+      metrics: this.#status.wrap(eventMetrics(deps.metrics, source.name)),
     });
   }
 
   /** True while the queue is readable (also before the first receive). */
   get healthy(): boolean {
     return this.#consumer.health === 'healthy';
+  }
+
+  /** The queue's health, its last receive error and the events' lag, for the status page. */
+  status(): EventModeStatus {
+    return this.#status.snapshot(this.#consumer, this.source.events!);
   }
 
   /** Starts reading the queue. */

@@ -3,8 +3,7 @@
  * source (source-refresh.ts), the outputs (publisher.ts), event mode (event-mode.ts) and the loop
  * (refresh-loop.ts). The CLI's daemon, `--once` and local `explain` all run through it.
  *
- * Refreshes run one at a time: a full refresh asked for during another full one shares it; anything
- * else waits for the one in flight, then runs. The outputs are written once a complete refresh has
+ * Refreshes run one at a time (refresh-gate.ts). The outputs are written once a complete refresh has
  * happened, or on a first start cluster by cluster as each is read; a cluster read while a refresh
  * still waits for a slow one is published within a second. reload() applies a new config without
  * losing the state or the sources it keeps (reload.ts). stop() aborts every call in flight.
@@ -16,9 +15,11 @@ import type { Config } from '../config/types.ts';
 import { ConfigError } from '../errors.ts';
 import type { Timer } from '../lib/timer.ts';
 import type { Metrics } from '../metrics.ts';
+import type { DaemonStatus } from '../server/status/model.ts';
 import { ClusterLocks } from './cluster-locks.ts';
 import type { EventsTuning } from './event-mode.ts';
 import { Publisher } from './publisher.ts';
+import { RefreshGate } from './refresh-gate.ts';
 import { RefreshLoop } from './refresh-loop.ts';
 import { planReload } from './reload.ts';
 import { refreshSource } from './source-refresh.ts';
@@ -37,6 +38,7 @@ import {
   stopSource,
 } from './sources.ts';
 import { DiscoveryState } from './state.ts';
+import { runtimeStatus, StatusRecorder } from './status.ts';
 import { type RefreshSummary, summarize } from './summary.ts';
 
 /**
@@ -109,6 +111,8 @@ export interface Runtime {
   reload(config: Config): Promise<ReloadSummary>;
   /** True while a next refresh is scheduled or running under `start()`. */
   scheduled(): boolean;
+  /** What the status page shows: each source's and cluster's last refresh and error, event mode, the budgets. */
+  status(): DaemonStatus;
   /** Stops the loop, aborts every AWS call in flight (each cluster keeps its last targets), closes the clients. */
   stop(): Promise<void>;
 }
@@ -148,14 +152,17 @@ class DiscoveryRuntime implements Runtime {
   readonly #factory: SourceFactory;
   /** Aborted by stop(): every AWS call, rate-budget wait and cluster read in flight ends at once. */
   readonly #shutdown = new AbortController();
-  #inFlight: Promise<RefreshSummary> | undefined;
-  /** True while the refresh in flight covers only some sources or clusters. */
-  #inFlightPartial = false;
+  readonly #gate = new RefreshGate<RefreshSummary>(() => this.#shutdown.signal.aborted);
   /** Set by start() when no output file exists yet: until ready, the loop publishes cluster by cluster. */
   #progressive = false;
   #started = false;
   /** Reloads run one at a time. */
   #reloading: Promise<unknown> = Promise.resolve();
+  /** What refreshes did, for the status page; it knows the clusters the state holds. */
+  readonly #status = new StatusRecorder(
+    () => this.#now(),
+    (s, arn) => this.state.entry(s, arn) !== undefined,
+  );
 
   constructor(config: Config, deps: RuntimeDeps) {
     this.#config = config;
@@ -175,6 +182,7 @@ class DiscoveryRuntime implements Runtime {
       now: this.#now,
       locks: this.#locks,
       detachAfterMs: () => this.#detachAfterMs(),
+      status: this.#status,
     };
     this.#factory = {
       createClients: deps.createClients ?? createSourceClients,
@@ -215,20 +223,7 @@ class DiscoveryRuntime implements Runtime {
 
   refresh(options: RefreshOptions = {}): Promise<RefreshSummary> {
     const partial = options.onlyClusters !== undefined || options.onlySources !== undefined;
-    if (this.#inFlight !== undefined) {
-      if (!partial && !this.#inFlightPartial) return this.#inFlight;
-      const running = this.#inFlight;
-      return running
-        .catch(() => undefined)
-        .then(() => (this.#shutdown.signal.aborted ? running : this.refresh(options)));
-    }
-    const current = this.#refresh(options).finally(() => {
-      this.#inFlight = undefined;
-      this.#inFlightPartial = false;
-    });
-    this.#inFlight = current;
-    this.#inFlightPartial = partial;
-    return current;
+    return this.#gate.run(partial, () => this.#refresh(options));
   }
 
   async #refresh(options: RefreshOptions): Promise<RefreshSummary> {
@@ -358,6 +353,10 @@ class DiscoveryRuntime implements Runtime {
     return { changes: plan.changes, needsRestart: plan.needsRestart };
   }
 
+  status(): DaemonStatus {
+    return runtimeStatus(this, this.#status, this.#sources, this.#now());
+  }
+
   async stop(): Promise<void> {
     this.#loop.stop();
     await this.#reloading.catch(() => {});
@@ -368,7 +367,7 @@ class DiscoveryRuntime implements Runtime {
     // Calls waiting for a token fail at once, so a refresh in flight ends now, keeping its last targets.
     if (this.#ownsBudgets) this.#budgets.close();
     await Promise.all(sources.map((source) => source.events?.stop()));
-    await this.#inFlight?.catch(() => {});
+    await this.#gate.settled();
     await Promise.all(sources.map((source) => source.events?.drain()));
     const reads = sources.flatMap((source) => [...source.reads.values()]);
     await Promise.all(reads.map((read) => read.done));

@@ -34,6 +34,8 @@ export interface SourceRefreshResult {
   removed: string[];
   /** Clusters whose read was still running when the refresh stopped waiting (or began): not read by this refresh. */
   pending: string[];
+  /** Selecting the source's clusters failed: this line (also in `failures`). */
+  selectError?: string;
 }
 
 /** A cluster read in progress: aborting it ends every call; `done` settles when it has ended. */
@@ -63,6 +65,8 @@ export interface RefreshContext extends ClusterReadContext {
   reads?: ClusterReads;
   /** Called when a cluster's read ended, whatever its outcome (event mode applies what waited for it). */
   onClusterDone?: (clusterArn: string) => void;
+  /** Called when the refresh ended, with its start (epoch ms) and whether it read every selected cluster (the status page). */
+  onSourceRefreshed?: (result: SourceRefreshResult, startedMs: number, full: boolean) => void;
 }
 
 /** Refreshes one source into the state; never throws (failures are in the result and the metrics). */
@@ -72,6 +76,7 @@ export async function refreshSource(context: RefreshContext): Promise<SourceRefr
   const reads: ClusterReads = context.reads ?? new Map();
   const result: SourceRefreshResult = { source, refreshed: 0, failures: [], removed: [], pending: [] };
   const endTimer = metrics.refreshDuration.startTimer({ source });
+  const startedMs = context.now();
   metrics.refreshes.inc({ source });
   try {
     const selection = await select(context, result);
@@ -97,6 +102,7 @@ export async function refreshSource(context: RefreshContext): Promise<SourceRefr
     return result;
   } finally {
     endTimer();
+    context.onSourceRefreshed?.(result, startedMs, context.onlyClusters === undefined);
   }
 }
 
@@ -120,6 +126,7 @@ async function select(
     if (line === undefined) return undefined;
     for (const entry of state.clustersOf(source)) state.markStale(source, entry.clusterArn);
     result.failures.push(line);
+    result.selectError = line;
     return undefined;
   } finally {
     selecting.clear();

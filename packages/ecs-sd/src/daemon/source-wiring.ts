@@ -13,6 +13,7 @@ import { EventMode, type EventsTuning } from './event-mode.ts';
 import type { RefreshContext } from './source-refresh.ts';
 import { type CreateClients, createSource, type SourceRuntime } from './sources.ts';
 import type { DiscoveryState } from './state.ts';
+import type { StatusRecorder } from './status.ts';
 
 /** What the runtime shares with its sources' polls and event modes. */
 export interface RuntimeParts {
@@ -27,6 +28,8 @@ export interface RuntimeParts {
   locks: ClusterLocks;
   /** How long a refresh waits for one cluster's read. */
   detachAfterMs(): number;
+  /** What refreshes did, for the status page. */
+  status: StatusRecorder;
 }
 
 /** What a poll of one source reads with; in event mode the poll's versions go to the source's store. */
@@ -45,6 +48,8 @@ export function refreshContext(parts: RuntimeParts, source: SourceRuntime): Refr
     signal: source.signal,
     reads: source.reads,
     lock: (clusterArn, fn) => parts.locks.run(source.config.name, clusterArn, fn),
+    onClusterRead: (report) => parts.status.clusterRead(report),
+    onSourceRefreshed: (result, startedMs, full) => parts.status.sourceRefreshed(result, startedMs, full),
     ...(events === undefined
       ? {}
       : {

@@ -10,6 +10,8 @@ import { filterTargets, parseTargetFilter } from '../output/target-filter.ts';
 import { tryRenderTargetGroups } from '../output/target-groups.ts';
 import { parseDecisionFilter } from './decision-filter.ts';
 import { jsonArrayChunks, writeChunks } from './json-stream.ts';
+import type { StatusProvider } from './status/model.ts';
+import { STATUS_API_PATH, statusRoutes } from './status/routes.ts';
 import { nextPageQuery, parsePageRequest, TASKS_QUERY_PARAMS, TaskPager } from './task-pages.ts';
 import type { DiscoveryView } from './view.ts';
 
@@ -23,7 +25,7 @@ export interface AppDeps {
   view: DiscoveryView;
   registry: Registry;
   log?: Logger;
-  /** The daemon's refresh interval: sent as `Retry-After` on 503s and shown on the index page. */
+  /** The daemon's refresh interval: sent as `Retry-After` on 503s. */
   refreshIntervalSeconds?: number;
   /** Called when an http_sd target list cannot be rendered (`too-large`, `render-error`), e.g. to count it. */
   onHttpSdFailure?: (reason: 'too-large' | 'render-error') => void;
@@ -33,6 +35,10 @@ export interface AppDeps {
   reload?: () => Promise<ReloadReply>;
   /** `--web.enable-lifecycle`: POST /-/reload is served; without it, 403 (as Prometheus). */
   lifecycle?: boolean;
+  /** What the status page shows beyond the view (the runtime); without it, only what the view tells. */
+  status?: StatusProvider;
+  /** ecs-sd's version, in the status page's footer. */
+  version?: string;
 }
 
 /** What a reload answers: 200 with what changed, 400 with the config's problems, 500 when it failed otherwise; one line each. */
@@ -74,36 +80,15 @@ function json(status: number, value: unknown, headers?: Record<string, string>):
   };
 }
 
-function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-function indexPage(refreshIntervalSeconds: number | undefined): string {
-  const links: [string, string][] = [
-    [HTTP_SD_PATH, 'http_sd target list (filters: job, interval, cluster, shard & shards)'],
-    [TASKS_API_PATH, 'why: every task decision, by page (cluster, status, reason, limit, after)'],
-    ['/metrics', 'metrics of ecs-sd itself'],
-    ['/-/healthy', 'health'],
-    [
-      '/-/ready',
-      'readiness: 200 once a first discovery has completed and while every file_sd file is written',
-    ],
-  ];
-  const refresh =
-    refreshIntervalSeconds === undefined ? '' : `<p>Refresh interval: ${refreshIntervalSeconds}s</p>\n`;
-  return `<!doctype html>
-<html>
-<head><meta charset="utf-8"><title>ecs-sd</title></head>
-<body>
-<h1>ecs-sd</h1>
-<p>Prometheus service discovery for Amazon ECS</p>
-${refresh}<ul>
-${links.map(([href, what]) => `<li><a href="${escapeHtml(href)}">${escapeHtml(href)}</a>: ${escapeHtml(what)}</li>`).join('\n')}
-</ul>
-</body>
-</html>
-`;
-}
+/** The endpoints every status page links to in its footer. */
+const ENDPOINTS: readonly (readonly [string, string])[] = [
+  [HTTP_SD_PATH, 'http_sd target list (filters: job, interval, cluster, shard & shards)'],
+  [TASKS_API_PATH, 'why: every task decision, by page (cluster, status, reason, limit, after)'],
+  [STATUS_API_PATH, "the overview's data: sources, clusters, event mode, rate budgets, totals"],
+  ['/metrics', 'metrics of ecs-sd itself'],
+  ['/-/healthy', 'health'],
+  ['/-/ready', 'readiness: 200 once a first discovery has completed and while every file_sd file is written'],
+];
 
 /** Splits a request target into its raw path and its query, without resolving it against a host. */
 function splitTarget(url: string): { path: string; query: URLSearchParams } {
@@ -116,6 +101,12 @@ function splitTarget(url: string): { path: string; query: URLSearchParams } {
 /** Builds the request listener; every route answers GET and HEAD, anything else is a 405. */
 export function buildApp(deps: AppDeps): RequestListener {
   const { view, registry, refreshIntervalSeconds } = deps;
+  const statusPage = statusRoutes({
+    view,
+    endpoints: ENDPOINTS,
+    ...(deps.status === undefined ? {} : { status: deps.status }),
+    ...(deps.version === undefined ? {} : { version: deps.version }),
+  });
   const log = deps.log?.child({ component: 'server' });
   const retryAfter: Record<string, string> =
     refreshIntervalSeconds === undefined ? {} : { 'Retry-After': String(Math.ceil(refreshIntervalSeconds)) };
@@ -233,12 +224,8 @@ export function buildApp(deps: AppDeps): RequestListener {
     if (path === RELOAD_PATH) return reload(req);
     const isApi = path.startsWith('/api/');
     let handler: (() => Reply | StreamedReply | Promise<Reply>) | undefined;
-    if (path === '/') {
-      handler = () => ({
-        status: 200,
-        body: indexPage(refreshIntervalSeconds),
-        contentType: 'text/html; charset=utf-8',
-      });
+    if (statusPage.owns(path)) {
+      handler = () => statusPage.handle(path, query);
     } else if (path === HTTP_SD_PATH) {
       handler = () => httpSd(req, query);
     } else if (path === '/metrics') {
@@ -257,7 +244,7 @@ export function buildApp(deps: AppDeps): RequestListener {
       handler = () => task(path.slice(TASKS_API_PATH.length + 1), query);
     }
     if (handler === undefined) {
-      const message = `path "${path}" is not found, expected one of /, ${HTTP_SD_PATH}, ${TASKS_API_PATH}, /metrics, /-/healthy, /-/ready`;
+      const message = `path "${path}" is not found, expected one of ${[...statusPage.paths, HTTP_SD_PATH, TASKS_API_PATH, '/metrics', '/-/healthy', '/-/ready', RELOAD_PATH].join(', ')}`;
       return isApi ? json(404, { error: message }) : text(404, message);
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
