@@ -323,12 +323,19 @@ describe('outputs that cannot be written', () => {
         const files = INTERVALS.map((interval) => addressesIn(join(directory, intervalFileName(interval))));
         return (await Promise.all(files)).every((addresses) => addresses !== undefined);
       });
-      const names = await readdir(directory);
+      // A later write of this run may hold its own temporary for a moment: wait for the listing to settle.
+      const expected = [...decoys, ...INTERVALS.map((interval) => intervalFileName(interval))].sort();
+      let names: string[] = [];
+      await waitUntil(
+        'only the outputs and the decoys are left',
+        async () => {
+          names = (await readdir(directory)).sort();
+          return names.join('\n') === expected.join('\n');
+        },
+        { timeoutMs: 10_000 },
+      ).catch(() => {});
       assert.ok(!names.includes(left.slice(directory.length + 1)), 'the temporary file is removed');
-      assert.deepEqual(
-        names.sort(),
-        [...decoys, ...INTERVALS.map((interval) => intervalFileName(interval))].sort(),
-      );
+      assert.deepEqual(names, expected);
     } finally {
       await running.stop();
     }
