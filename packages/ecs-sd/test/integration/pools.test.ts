@@ -9,7 +9,9 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { type Sim, startSim } from 'ecs-sim';
+import { explainLocal } from '../../src/commands/explain.ts';
 import type { Runtime } from '../../src/daemon/runtime.ts';
+import { silentLogger } from '../../src/log.ts';
 import { createDaemonPools } from '../../src/pools/daemon-pools.ts';
 import { buildApp } from '../../src/server/app.ts';
 import { LIFECYCLE } from '../events/sim.ts';
@@ -146,7 +148,7 @@ describe('scraper pools against ecs-sim', () => {
   }
 
   test("members are the family's running tasks; their shares split the pool's targets, none twice", async () => {
-    const { port, members, everyTarget, metrics } = await start(poolsYaml(1));
+    const { runtime, port, members, everyTarget, metrics } = await start(poolsYaml(1));
     const all = await everyTarget();
     assert.equal(all.length, 60);
     const ids = [...members().map((m) => m.id), 'outside'];
@@ -159,6 +161,29 @@ describe('scraper pools against ecs-sim', () => {
     assert.equal(await metricValue(metrics, 'ecs_sd_pool_members', { pool: 'agents' }), 4);
     assert.equal(await metricValue(metrics, 'ecs_sd_pool_targets', { pool: 'agents' }), 60);
     assert.equal(await metricSum(metrics, 'ecs_sd_pool_member_targets', { pool: 'agents' }), 60);
+    // The why API and explain say which member scrapes a target.
+    const owner = new Map(ids.flatMap((id, at) => shares[at]!.map((address) => [address, id] as const)));
+    const [decision] = (
+      JSON.parse((await get(port, '/api/v1/tasks?cluster=web&limit=1')).body) as {
+        tasks: { taskId: string; scrapedBy: { pool: string; address: string; members: string[] }[] }[];
+      }
+    ).tasks;
+    const [entry] = decision!.scrapedBy;
+    assert.deepEqual(entry!.members, [owner.get(entry!.address)]);
+    const one = JSON.parse((await get(port, `/api/v1/tasks/${decision!.taskId}`)).body) as typeof decision;
+    assert.deepEqual(one!.scrapedBy, decision!.scrapedBy);
+    let printed = '';
+    const code = await explainLocal(decision!.taskId, runtime.config, silentLogger(), {
+      stdout: (text: string) => {
+        printed += text;
+      },
+      stderr: () => {},
+    });
+    assert.equal(code, 0);
+    assert.match(
+      printed,
+      new RegExp(`\\n  pool "agents": ${entry!.address} scraped by member ${owner.get(entry!.address)}\\n`),
+    );
     // job/interval/cluster narrow a share further.
     assert.deepEqual(
       addresses(await get(port, `/http-sd?pool=agents&member=${ids[0]}&cluster=monitoring`)),
