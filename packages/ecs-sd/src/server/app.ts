@@ -114,6 +114,7 @@ export function buildApp(deps: AppDeps): RequestListener {
     endpoints: ENDPOINTS,
     ...(deps.status === undefined ? {} : { status: deps.status }),
     ...(deps.version === undefined ? {} : { version: deps.version }),
+    ...(deps.pools === undefined ? {} : { pools: deps.pools }),
   });
   const log = deps.log?.child({ component: 'server' });
   const retryAfter: Record<string, string> =
