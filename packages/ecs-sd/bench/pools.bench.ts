@@ -10,7 +10,11 @@
  * - serve: http_sd response time of one member's share (pool of 10) at 100,000 targets, p50 and p99
  *   over 200 requests on loopback, beside the same share asked as shard=0&shards=10.
  *
- * Run: node --expose-gc packages/ecs-sd/bench/pools.bench.ts [calls] [moves] [serve]
+ * - coverage: from StopTask of one member (pool of 4) to ecs-sd serving the survivors every target,
+ *   in event mode and polling at refresh_interval 5s, 5 rounds each (the scrapers' own http_sd
+ *   refresh_interval comes on top).
+ *
+ * Run: node --expose-gc packages/ecs-sd/bench/pools.bench.ts [calls] [coverage] [moves] [serve]
  */
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -150,6 +154,116 @@ async function callsPerHour(
   }
 }
 
+/** Short lifecycle steps, as the event-mode tests use: a stopped task leaves RUNNING within ~20 ms. */
+const LIFECYCLE = {
+  provisioningMs: 10,
+  pendingMs: 20,
+  activatingMs: 0,
+  deactivatingMs: 0,
+  stoppingMs: 20,
+  deprovisioningMs: 10,
+};
+
+/**
+ * Milliseconds from StopTask of one member to ecs-sd serving the survivors every target, polling
+ * http_sd every 20 ms (the scrapers' own http_sd refresh_interval comes on top); one per round.
+ */
+async function coverageAfterStop(mode: 'events' | 'polling', rounds: number): Promise<number[]> {
+  const sim = await startSim({ port: 0, fleet: fleet(4) as never, throttling: false, lifecycle: LIFECYCLE });
+  sim.setEventsQueue('pool-events');
+  const events =
+    mode === 'events' ? { events: { queue_url: `${sim.endpoint}/${sim.accountId}/pool-events` } } : {};
+  const config = loadConfig({
+    fileText: JSON.stringify({
+      refresh_interval: mode === 'events' ? '60s' : '5s',
+      sources: [{ name: 'sim', region: 'us-east-1', endpoint: sim.endpoint, ...events }],
+      pools: [{ name: 'agents', members: { ecs: { cluster: 'monitoring', family: 'prometheus-agent' } } }],
+    }),
+  });
+  const metrics = createMetrics({ defaultMetrics: false });
+  const runtime = createRuntime(config, {
+    log: silentLogger(),
+    metrics,
+    eventsOptions: { waitTimeSeconds: 1, unhealthyAfter: 3, backoffInitialMs: 20, backoffMaxMs: 100 },
+  });
+  const pools = createDaemonPools(
+    {
+      config: () => runtime.config,
+      targets: () => runtime.state.targets(),
+      decisions: () => runtime.state.decisions(),
+    },
+    { metrics: metrics.pools },
+  );
+  const server = createServer(
+    buildApp({ view: runtime.state, registry: metrics.registry, pools: pools.assignments }),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const running = () =>
+    runtime.state
+      .decisions()
+      .filter((d) => d.clusterName === 'monitoring' && d.lastStatus === 'RUNNING')
+      .map((d) => ({ id: d.taskId, arn: d.taskArn }));
+  const times: number[] = [];
+  try {
+    runtime.start();
+    while (!runtime.state.ready()) await sleep(50);
+    for (let round = 0; round < rounds; round++) {
+      while (running().length < 4) await sleep(50);
+      const all = runtime.state.targets().filter((t) => t.clusterName === 'web').length;
+      const [gone, ...survivors] = running();
+      const started = performance.now();
+      sim.stopTask(gone!.arn, 'bench');
+      for (;;) {
+        let covered = 0;
+        for (const member of survivors) {
+          const reply = await getJson(port, `/http-sd?pool=agents&member=${member.id}`);
+          covered += reply;
+        }
+        if (covered === all) break;
+        await sleep(20);
+      }
+      times.push(performance.now() - started);
+      // The replacement (a new task of the family) joins before the next round.
+      sim.runTask({
+        cluster: 'monitoring',
+        taskDefinition: 'prometheus-agent',
+        launchType: 'FARGATE',
+        subnets: ['subnet-a'],
+      });
+    }
+    return times;
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await runtime.stop();
+    await sim.close();
+  }
+}
+
+/** The number of targets in an http_sd answer. */
+function getJson(port: number, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () =>
+        resolve(
+          (JSON.parse(body) as { targets: string[] }[]).reduce((n, group) => n + group.targets.length, 0),
+        ),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 function keys(count: number): string[] {
   return Array.from(
     { length: count },
@@ -224,6 +338,26 @@ if (runs('calls')) {
       .map(([name, count]) => `${name} ${count}`)
       .join(', ');
     console.log(row([members, calls, served, ops]));
+  }
+}
+
+if (runs('coverage')) {
+  console.log(
+    "\nFrom a member task stopping to ecs-sd serving its targets to the survivors (pool of 4 + 1,000 tasks; the scrapers' http_sd refresh_interval comes on top)",
+  );
+  console.log(row(['mode', 'rounds', 'min ms', 'median ms', 'max ms']));
+  console.log(row(['---', '---', '---', '---', '---']));
+  for (const mode of ['events', 'polling'] as const) {
+    const times = (await coverageAfterStop(mode, 5)).sort((a, b) => a - b);
+    console.log(
+      row([
+        mode === 'events' ? 'event mode' : 'polling, refresh_interval 5s',
+        times.length,
+        times[0]!.toFixed(0),
+        times[Math.floor(times.length / 2)]!.toFixed(0),
+        times[times.length - 1]!.toFixed(0),
+      ]),
+    );
   }
 }
 
