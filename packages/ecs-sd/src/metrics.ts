@@ -6,6 +6,7 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { type BuildInfo, buildInfo } from './build-info.ts';
+import { type PoolMetrics, registerPoolMetrics } from './pools/pool-metrics.ts';
 import { type MetricsState, registerStateGauges } from './state-gauges.ts';
 
 /** Outcome label of `ecs_sd_aws_requests_total`. */
@@ -66,6 +67,8 @@ export interface Metrics {
   configLastReloadSuccessTimestamp: Gauge;
   /** Sets where the current-state gauges read from (the daemon's state). */
   setStateProvider(provider: () => MetricsState): void;
+  /** Per scraper pool: members, targets per member, targets moved, assignment age. */
+  pools: PoolMetrics;
 }
 
 /** Options of `createMetrics`. */
@@ -252,6 +255,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   });
 
   registerStateGauges(registry, () => provider?.());
+  const pools = registerPoolMetrics(registry);
 
   return {
     registry,
@@ -282,6 +286,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     webRateLimited,
     configLastReloadSuccessful,
     configLastReloadSuccessTimestamp,
+    pools,
     setStateProvider(next) {
       provider = next;
     },

@@ -18,6 +18,7 @@ import { formatSummary } from '../daemon/summary.ts';
 import { ConfigError, UsageError } from '../errors.ts';
 import { parseListenAddress } from '../lib/listen-address.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
+import { createDaemonPools } from '../pools/daemon-pools.ts';
 import { buildApp, type ReloadReply } from '../server/app.ts';
 import type { WebConfig } from '../server/web-config.ts';
 import { createWebServer, type WebServer } from '../server/web-server.ts';
@@ -129,6 +130,14 @@ export async function runDaemon(options: DaemonOptions, io: DaemonIo): Promise<n
     throw error;
   }
   let reload: (trigger: string) => Promise<ReloadReply> = () => Promise.resolve({ status: 500, lines: [] });
+  const pools = createDaemonPools(
+    {
+      config: () => runtime.config,
+      targets: () => runtime.state.targets(),
+      decisions: () => runtime.state.decisions(),
+    },
+    { metrics: metrics.pools, log },
+  );
   const server = createWebServer(
     options.webConfig,
     buildApp({
@@ -141,6 +150,8 @@ export async function runDaemon(options: DaemonOptions, io: DaemonIo): Promise<n
       version,
       lifecycle: options.lifecycle,
       reload: () => reload('POST /-/reload'),
+      pools: pools.assignments,
+      onNotAMember: pools.notAMember,
     }),
     { metrics },
   );

@@ -7,10 +7,11 @@ import { parseDocument } from 'yaml';
 import { ConfigError } from '../errors.ts';
 import { fileSdPathProblem } from '../lib/intervals.ts';
 import { type ConfigOverride, formatIssues, show } from './issues.ts';
+import { poolProblems, replicaShare, replicasProblem } from './pool-problems.ts';
 import { type ConfigFile, ConfigFileSchema } from './schema.ts';
 import { budgetSettings } from './schema-aws.ts';
 import { knownKeysAt } from './schema-walk.ts';
-import type { Config, Rule, SourceConfig } from './types.ts';
+import type { Config, PoolConfig, Rule, SourceConfig } from './types.ts';
 
 export { type ConfigOverride, formatIssues, formatPath } from './issues.ts';
 
@@ -162,9 +163,36 @@ function compileSource(
   return out;
 }
 
+function compilePool(pool: ConfigFile['pools'][number], sources: readonly SourceConfig[]): PoolConfig {
+  const { ecs } = pool.members;
+  const targets: PoolConfig['targets'] = {
+    ...(pool.targets?.job === undefined ? {} : { jobs: [...pool.targets.job] }),
+    ...(pool.targets?.interval === undefined ? {} : { intervals: [...pool.targets.interval] }),
+    ...(pool.targets?.cluster === undefined ? {} : { clusters: [...pool.targets.cluster] }),
+  };
+  return {
+    name: pool.name,
+    ...(ecs === undefined
+      ? {}
+      : {
+          ecs: {
+            source: ecs.source ?? sources[0]?.name ?? 'default',
+            cluster: ecs.cluster,
+            ...(ecs.family === undefined ? {} : { family: ecs.family }),
+            ...(ecs.service === undefined ? {} : { service: ecs.service }),
+          },
+        }),
+    staticMembers: [...new Set(pool.members.static ?? [])],
+    replication: pool.replication,
+    targets,
+  };
+}
+
 /** Compiles a validated config file into the runtime `Config` (regexes are `Pattern`s already, compiled once by the schema). */
 export function compileConfig(file: ConfigFile, defaultRegion?: string): Config {
-  const sources = file.sources.length > 0 ? file.sources : [{}];
+  const sources = (file.sources.length > 0 ? file.sources : [{}]).map((source) =>
+    compileSource(source, defaultRegion),
+  );
   return {
     refreshIntervalMs: file.refresh_interval,
     ...(file.discovery.task_reread_interval === undefined
@@ -173,7 +201,7 @@ export function compileConfig(file: ConfigFile, defaultRegion?: string): Config 
     ...(file.discovery.cluster_reread_interval === undefined
       ? {}
       : { clusterRereadIntervalMs: file.discovery.cluster_reread_interval }),
-    sources: sources.map((source) => compileSource(source, defaultRegion)),
+    sources,
     discovery: {
       conventions: {
         prometheusEcsSd: file.discovery.conventions.prometheus_ecs_sd,
@@ -194,11 +222,13 @@ export function compileConfig(file: ConfigFile, defaultRegion?: string): Config 
     },
     web: { listenAddress: file.web.listen_address },
     log: { level: file.log.level, format: file.log.format },
-    rateBudget: budgetSettings(file.rate_budget),
+    rateBudget: replicaShare(budgetSettings(file.rate_budget), file.ha.replicas),
     timeouts: {
       awsRequestMs: file.timeouts.aws_request,
       clusterRefreshMs: file.timeouts.cluster_refresh,
     },
+    pools: file.pools.map((pool) => compilePool(pool, sources)),
+    ha: { replicas: file.ha.replicas },
   };
 }
 
@@ -250,7 +280,10 @@ export function loadConfig(input: LoadConfigInput = {}): Config {
         knownKeys: (path) => knownKeysAt(ConfigFileSchema, path),
       }),
     );
-  problems.push(...crossFieldProblems(document, overrides));
+  problems.push(...crossFieldProblems(document, overrides), ...poolProblems(document));
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
-  return deepFreeze(compileConfig(result.data, input.defaultRegion));
+  const config = compileConfig(result.data, input.defaultRegion);
+  const replicas = replicasProblem(config);
+  if (replicas !== undefined) throw new ConfigError([replicas]);
+  return deepFreeze(config);
 }

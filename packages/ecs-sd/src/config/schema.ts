@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { parseListenAddress } from '../lib/listen-address.ts';
 import { RateBudgetSchema, SourceSchema, TimeoutsSchema } from './schema-aws.ts';
+import { HaSchema, PoolsSchema } from './schema-pools.ts';
 import {
   durationWithin,
   interval,
@@ -164,6 +165,10 @@ export const ConfigFileSchema = z.strictObject({
     'client-side token buckets per AWS throttling category, shared by sources of one account and Region',
   ),
   timeouts: TimeoutsSchema.prefault({}).describe('timeouts of AWS reads'),
+  ha: HaSchema.prefault({}).describe('ecs-sd replicas behind one name (docs/pools.md)'),
+  pools: PoolsSchema.default([]).describe(
+    'scraper pools: each member reads its share of the targets from /http-sd?pool=NAME&member=ID (docs/pools.md)',
+  ),
 });
 // Source names used twice and output.file's extension are checked by load.ts on the document as
 // given, so they are reported with every other problem in one run.

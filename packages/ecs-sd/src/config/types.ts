@@ -70,6 +70,23 @@ export interface Config {
   rateBudget: Required<BudgetSettings>;
   /** Timeouts of AWS reads: per attempt, and per cluster per refresh. */
   timeouts: Timeouts;
+  /** Scraper pools sharing the targets among their members (docs/pools.md); none by default. */
+  pools: readonly PoolConfig[];
+  /** ecs-sd replicas reading the same accounts; `rateBudget` is already this replica's share. */
+  ha: { replicas: number };
+}
+
+/** One scraper pool: its members and which targets it shares among them. */
+export interface PoolConfig {
+  name: string;
+  /** RUNNING tasks of one service or family in one cluster of a source. */
+  ecs?: { source: string; cluster: string; family?: string; service?: string };
+  /** Names of scrapers outside ECS. */
+  staticMembers: readonly string[];
+  /** Members per target; every member when the pool has fewer. */
+  replication: number;
+  /** Which targets the pool shares (http_sd's job/interval/cluster); absent fields select all. */
+  targets: { jobs?: readonly string[]; intervals?: readonly Interval[]; clusters?: readonly string[] };
 }
 
 /** A config-file rule, like the OpenTelemetry ecs_observer's matchers. Patterns match whole values. */

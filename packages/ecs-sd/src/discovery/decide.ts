@@ -103,6 +103,12 @@ function decide(task: Task, snapshot: ClusterSnapshot, options: DiscoveryOptions
   return decided;
 }
 
+/** The task's own private IPv4 address (awsvpc ENI), which identifies a pool member by a request's source address. */
+function privateIpv4Of(task: Task): { privateIpv4?: string } {
+  const ipv4 = eniInfo(task).ipv4;
+  return ipv4 === undefined ? {} : { privateIpv4: ipv4 };
+}
+
 function decideWith(
   task: Task,
   snapshot: ClusterSnapshot,
@@ -118,6 +124,8 @@ function decideWith(
     lastStatus: task.lastStatus ?? '',
     ...(task.taskDefinitionArn ? { taskDefinitionArn: task.taskDefinitionArn } : {}),
     ...(task.launchType ? { launchType: task.launchType } : {}),
+    ...(task.group ? { group: task.group } : {}),
+    ...privateIpv4Of(task),
     containers: [],
     incomplete: false,
   };

@@ -95,6 +95,10 @@ export interface TaskDecision {
   taskDefinitionArn?: string;
   /** launchType of the task (EC2, FARGATE, EXTERNAL), when known. */
   launchType?: string;
+  /** The task's group (`service:NAME` or `family:NAME`), when known: scraper pools select members by it. */
+  group?: string;
+  /** The private IPv4 address of the task's ENI (awsvpc), when it has one: a pool member is recognised by it. */
+  privateIpv4?: string;
   /** networkMode of the task definition (awsvpc, bridge, host, none), when known. */
   networkMode?: string;
   /** Set when the whole task was skipped before looking at containers. */

@@ -6,10 +6,14 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { TaskDecision } from '../discovery/types.ts';
 import { filterTargets, parseTargetFilter } from '../output/target-filter.ts';
 import { tryRenderTargetGroups } from '../output/target-groups.ts';
+import type { PoolAssignment } from '../pools/pool-assignments.ts';
+import { type ScrapedBy, scrapedBy } from '../pools/scraped-by.ts';
 import { parseDecisionFilter } from './decision-filter.ts';
 import { jsonArrayChunks, writeChunks } from './json-stream.ts';
+import { POOL_HEADER, resolvePoolRequest, withoutPoolParams } from './pool-request.ts';
 import type { StatusProvider } from './status/model.ts';
 import { STATUS_API_PATH, statusRoutes } from './status/routes.ts';
 import { nextPageQuery, parsePageRequest, TASKS_QUERY_PARAMS, TaskPager } from './task-pages.ts';
@@ -39,6 +43,10 @@ export interface AppDeps {
   status?: StatusProvider;
   /** ecs-sd's version, in the status page's footer. */
   version?: string;
+  /** Every configured scraper pool's current assignment, by name (`/http-sd?pool=`); without it, no pools. */
+  pools?: () => ReadonlyMap<string, PoolAssignment>;
+  /** Called when a pool request gets an empty share because the member is not in the pool (to log it, rate-limited). */
+  onNotAMember?: (pool: string, member: string, reason: string) => void;
 }
 
 /** What a reload answers: 200 with what changed, 400 with the config's problems, 500 when it failed otherwise; one line each. */
@@ -82,7 +90,7 @@ function json(status: number, value: unknown, headers?: Record<string, string>):
 
 /** The endpoints every status page links to in its footer. */
 const ENDPOINTS: readonly (readonly [string, string])[] = [
-  [HTTP_SD_PATH, 'http_sd target list (filters: job, interval, cluster, shard & shards)'],
+  [HTTP_SD_PATH, 'http_sd target list (filters: job, interval, cluster, shard & shards; pool & member)'],
   [TASKS_API_PATH, 'why: every task decision, by page (cluster, status, reason, limit, after)'],
   [STATUS_API_PATH, "the overview's data: sources, clusters, event mode, rate budgets, totals"],
   ['/metrics', 'metrics of ecs-sd itself'],
@@ -106,6 +114,7 @@ export function buildApp(deps: AppDeps): RequestListener {
     endpoints: ENDPOINTS,
     ...(deps.status === undefined ? {} : { status: deps.status }),
     ...(deps.version === undefined ? {} : { version: deps.version }),
+    ...(deps.pools === undefined ? {} : { pools: deps.pools }),
   });
   const log = deps.log?.child({ component: 'server' });
   const retryAfter: Record<string, string> =
@@ -116,11 +125,29 @@ export function buildApp(deps: AppDeps): RequestListener {
     if (prometheusRefresh !== undefined) {
       log?.debug({ refreshIntervalSeconds: prometheusRefresh }, 'http_sd request from prometheus');
     }
-    const parsed = parseTargetFilter(query);
+    const pooled = query.has('pool') || query.has('member');
+    if (pooled && !query.has('pool'))
+      return text(400, 'member is given without pool, expected pool=NAME&member=ID');
+    const parsed = parseTargetFilter(pooled ? withoutPoolParams(query) : query);
     if (!parsed.ok) return text(400, parsed.error);
-    // Served once discovery is complete, whatever happens to the file_sd files.
+    // Served once discovery is complete, whatever happens to the file_sd files; until then no
+    // member is known either, so a pool request waits too.
     if (!view.ready()) return text(503, `${NOT_READY}, so no target list to serve yet`, retryAfter);
-    const selected = filterTargets(view.targets(), parsed.filter);
+    const pool = pooled
+      ? resolvePoolRequest(query, req.socket.remoteAddress, deps.pools?.() ?? new Map())
+      : undefined;
+    if (pool?.kind === 'error') return text(pool.status, pool.message);
+    if (pool?.kind === 'empty') {
+      deps.onNotAMember?.(pool.pool, pool.member, pool.reason);
+      return {
+        status: 200,
+        body: '[]\n',
+        contentType: 'application/json',
+        headers: { 'Cache-Control': 'no-store', [POOL_HEADER]: pool.reason },
+      };
+    }
+    const all = filterTargets(view.targets(), parsed.filter);
+    const selected = pool === undefined ? all : all.filter(pool.keep);
     const rendered = tryRenderTargetGroups(selected, 'compact', deps.maxOutputLength);
     if (!rendered.ok) {
       // Only this request fails; Prometheus keeps its current targets on an error response.
@@ -176,7 +203,7 @@ export function buildApp(deps: AppDeps): RequestListener {
     }
     return {
       status: 200,
-      chunks: jsonArrayChunks(head, page.tasks, ']}\n'),
+      chunks: jsonArrayChunks(head, page.tasks.map(withScrapers), ']}\n'),
       contentType: 'application/json',
       headers,
     };
@@ -199,7 +226,14 @@ export function buildApp(deps: AppDeps): RequestListener {
         error: `task "${id}" is unknown, expected the id or ARN of a task discovery has seen`,
       });
     }
-    return json(200, decision);
+    return json(200, withScrapers(decision));
+  }
+
+  /** A decision with the pool members that scrape its targets, when pools are configured. */
+  function withScrapers(decision: TaskDecision): TaskDecision & { scrapedBy?: ScrapedBy[] } {
+    const assignments = deps.pools?.();
+    if (assignments === undefined || assignments.size === 0) return decision;
+    return { ...decision, scrapedBy: scrapedBy(decision, assignments) };
   }
 
   async function reload(req: IncomingMessage): Promise<Reply> {

@@ -70,7 +70,7 @@ describe('loadConfig', () => {
       'sources[0].color: unknown key, expected one of name, region, role_arn, external_id, endpoint, clusters, cluster_include, cluster_exclude, events',
       'sources[0].external_id: external_id is set without role_arn, expected role_arn too',
       'sources[0].region: got "US", expected an AWS Region such as us-east-1',
-      'sourcez: unknown key, expected one of refresh_interval, sources, discovery, labels, output, web, log, rate_budget, timeouts',
+      'sourcez: unknown key, expected one of refresh_interval, sources, discovery, labels, output, web, log, rate_budget, timeouts, ha, pools',
     ]);
   });
 

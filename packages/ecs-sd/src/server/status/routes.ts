@@ -5,6 +5,7 @@
  * ecs-sd's own style sheet, script and icon load.
  */
 import type { TaskDecision } from '../../discovery/types.ts';
+import type { PoolAssignment } from '../../pools/pool-assignments.ts';
 import { ASSETS } from './assets.ts';
 import { type Html, html } from './html.ts';
 import { page } from './layout.ts';
@@ -49,6 +50,8 @@ export interface StatusRoutesDeps {
   endpoints: readonly (readonly [string, string])[];
   /** The views; default `statusViews()`. */
   views?: StatusView[];
+  /** Every scraper pool's current assignment (the Pools view, a task's members); default: none. */
+  pools?: () => ReadonlyMap<string, PoolAssignment>;
   /** Epoch milliseconds clock of the fallback status. @default Date.now */
   now?: () => number;
 }
@@ -132,6 +135,7 @@ export function statusRoutes(deps: StatusRoutesDeps): StatusRoutes {
       values: parsed.values,
       page: parsed.page,
       rest,
+      pools: deps.pools ?? (() => new Map()),
     });
     // A task's page keeps what was searched for in the search box.
     const search = found.view.prefix === true ? rest || parsed.values.get('q') : undefined;
@@ -146,11 +150,26 @@ export function statusRoutes(deps: StatusRoutesDeps): StatusRoutes {
     }
     const status = takeStatus();
     const totals = { targets: deps.view.targets().length, ...decisionTotals(deps.view.decisions()) };
-    return json(200, { ...status, totals });
+    const pools = [...(deps.pools?.().values() ?? [])].map(poolSummary);
+    return json(200, { ...status, totals, ...(pools.length > 0 && { pools }) });
   }
 
   const paths = [...views.map((view) => (view.prefix ? `${view.path}/…` : view.path)), STATUS_API_PATH];
   return { owns, handle, paths };
+}
+
+/** A pool as the status JSON gives it: its members with their shares, its targets, replication and last change. */
+function poolSummary(assignment: PoolAssignment) {
+  return {
+    name: assignment.pool.name,
+    replication: assignment.pool.replication,
+    targets: assignment.targets,
+    changedAtMs: assignment.changedAtMs,
+    members: assignment.members.map((member) => ({
+      ...member,
+      targets: assignment.perMember.get(member.id) ?? 0,
+    })),
+  };
 }
 
 function json(status: number, value: unknown): StatusReply {
