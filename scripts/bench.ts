@@ -16,6 +16,7 @@ const BENCHES: Record<string, string> = {
   events: 'packages/ecs-sd/bench/events.bench.ts',
   web: 'packages/ecs-sd/bench/web.bench.ts',
   status: 'packages/ecs-sd/bench/status.bench.ts',
+  pools: 'packages/ecs-sd/bench/pools.bench.ts',
 };
 
 const wanted = process.argv.slice(2);

@@ -11,6 +11,8 @@ import type { TaskDecision } from '../discovery/types.ts';
 import { ConfigError, DiscoveryFailedError } from '../errors.ts';
 import { clusterOfTaskArn, taskIdFromArn } from '../lib/arn.ts';
 import { createMetrics } from '../metrics.ts';
+import { createDaemonPools } from '../pools/daemon-pools.ts';
+import { type ScrapedBy, scrapedBy, scrapedByLines } from '../pools/scraped-by.ts';
 import {
   type ClientFlags,
   type CommandIo,
@@ -69,7 +71,7 @@ export async function explainRemote(
   }
   const body = (() => {
     try {
-      return JSON.parse(answer.body) as TaskDecision & { error?: string };
+      return JSON.parse(answer.body) as TaskDecision & { error?: string; scrapedBy?: ScrapedBy[] };
     } catch {
       return undefined;
     }
@@ -84,7 +86,7 @@ export async function explainRemote(
       `${answer.status}: ${body?.error ?? (answer.body.trim().split('\n')[0] || 'no explanation')}`;
     throw new DiscoveryFailedError(`the daemon at ${shown} answered ${words}`);
   }
-  io.stdout(`${formatDecision(body)}\n`);
+  io.stdout(`${[formatDecision(body), ...scrapedByLines(body.scrapedBy ?? [])].join('\n')}\n`);
   return 0;
 }
 
@@ -102,7 +104,14 @@ export async function explainLocal(
     await daemon.checkRegions();
     // A long task ARN names its cluster (task/CLUSTER/ID): read only that one.
     const cluster = clusterOfTaskArn(task);
-    const onlyClusters = cluster === undefined ? undefined : new Set([cluster]);
+    // The pools' member clusters too, so explain says which member scrapes the task's targets.
+    const onlyClusters =
+      cluster === undefined
+        ? undefined
+        : new Set([
+            cluster,
+            ...config.pools.flatMap((pool) => (pool.ecs === undefined ? [] : [pool.ecs.cluster])),
+          ]);
     const summary = await daemon.refresh({ writeOutputs: false, ...(onlyClusters ? { onlyClusters } : {}) });
     const decision = daemon.state.decision(task.startsWith('arn:') ? task : taskIdFromArn(task));
     if (decision === undefined) {
@@ -113,7 +122,13 @@ export async function explainLocal(
       io.stderr(`task ${JSON.stringify(task)} not found in ${summary.clusters} clusters${failed}\n`);
       return 1;
     }
-    io.stdout(`${formatDecision(decision)}\n`);
+    const pools = createDaemonPools({
+      config: () => config,
+      targets: () => daemon.state.targets(),
+      decisions: () => daemon.state.decisions(),
+    });
+    const lines = scrapedByLines(scrapedBy(decision, pools.assignments()));
+    io.stdout(`${[formatDecision(decision), ...lines].join('\n')}\n`);
     return 0;
   } finally {
     await daemon.stop();

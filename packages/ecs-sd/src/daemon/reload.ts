@@ -75,6 +75,12 @@ export function planReload(current: Config, next: Config): ReloadPlan {
       `refresh_interval changed from ${formatDuration(current.refreshIntervalMs)} to ${formatDuration(next.refreshIntervalMs)}`,
     );
   if (json(current.timeouts) !== json(next.timeouts)) plan.changes.push('timeouts changed');
+  if (json(current.pools) !== json(next.pools))
+    plan.changes.push('pools changed: each pool is assigned again on its next http_sd request');
+  if (current.ha.replicas !== next.ha.replicas)
+    plan.changes.push(
+      `ha.replicas changed from ${current.ha.replicas} to ${next.ha.replicas}: this replica's share of the rate budget follows`,
+    );
   if (current.taskRereadIntervalMs !== next.taskRereadIntervalMs)
     plan.changes.push('discovery.task_reread_interval changed');
 

@@ -6,9 +6,11 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { TaskDecision } from '../discovery/types.ts';
 import { filterTargets, parseTargetFilter } from '../output/target-filter.ts';
 import { tryRenderTargetGroups } from '../output/target-groups.ts';
 import type { PoolAssignment } from '../pools/pool-assignments.ts';
+import { type ScrapedBy, scrapedBy } from '../pools/scraped-by.ts';
 import { parseDecisionFilter } from './decision-filter.ts';
 import { jsonArrayChunks, writeChunks } from './json-stream.ts';
 import { POOL_HEADER, resolvePoolRequest, withoutPoolParams } from './pool-request.ts';
@@ -112,6 +114,7 @@ export function buildApp(deps: AppDeps): RequestListener {
     endpoints: ENDPOINTS,
     ...(deps.status === undefined ? {} : { status: deps.status }),
     ...(deps.version === undefined ? {} : { version: deps.version }),
+    ...(deps.pools === undefined ? {} : { pools: deps.pools }),
   });
   const log = deps.log?.child({ component: 'server' });
   const retryAfter: Record<string, string> =
@@ -199,7 +202,7 @@ export function buildApp(deps: AppDeps): RequestListener {
     }
     return {
       status: 200,
-      chunks: jsonArrayChunks(head, page.tasks, ']}\n'),
+      chunks: jsonArrayChunks(head, page.tasks.map(withScrapers), ']}\n'),
       contentType: 'application/json',
       headers,
     };
@@ -222,7 +225,14 @@ export function buildApp(deps: AppDeps): RequestListener {
         error: `task "${id}" is unknown, expected the id or ARN of a task discovery has seen`,
       });
     }
-    return json(200, decision);
+    return json(200, withScrapers(decision));
+  }
+
+  /** A decision with the pool members that scrape its targets, when pools are configured. */
+  function withScrapers(decision: TaskDecision): TaskDecision & { scrapedBy?: ScrapedBy[] } {
+    const assignments = deps.pools?.();
+    if (assignments === undefined || assignments.size === 0) return decision;
+    return { ...decision, scrapedBy: scrapedBy(decision, assignments) };
   }
 
   async function reload(req: IncomingMessage): Promise<Reply> {

@@ -90,6 +90,23 @@ describe('planReload', () => {
       expect: { keep: ['a', 'b'], outputs: true, redecide: false },
     },
     {
+      name: 'a pool added (no source rebuilt: the pools are assigned again)',
+      change: (f) => {
+        f['pools'] = [{ name: 'agents', members: { static: ['a', 'b'] } }];
+      },
+      expect: {
+        keep: ['a', 'b'],
+        changes: ['pools changed: each pool is assigned again on its next http_sd request'],
+      },
+    },
+    {
+      name: 'ha.replicas (every source: a new share of the rate budget)',
+      change: (f) => {
+        f['ha'] = { replicas: 2 };
+      },
+      expect: { keep: [], rebuild: ['a', 'b'], budgets: true },
+    },
+    {
       name: 'the refresh interval',
       change: (f) => {
         f['refresh_interval'] = '30s';

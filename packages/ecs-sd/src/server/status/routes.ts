@@ -5,6 +5,7 @@
  * ecs-sd's own style sheet, script and icon load.
  */
 import type { TaskDecision } from '../../discovery/types.ts';
+import type { PoolAssignment } from '../../pools/pool-assignments.ts';
 import { ASSETS } from './assets.ts';
 import { type Html, html } from './html.ts';
 import { page } from './layout.ts';
@@ -49,6 +50,8 @@ export interface StatusRoutesDeps {
   endpoints: readonly (readonly [string, string])[];
   /** The views; default `statusViews()`. */
   views?: StatusView[];
+  /** Every scraper pool's current assignment (the Pools view, a task's members); default: none. */
+  pools?: () => ReadonlyMap<string, PoolAssignment>;
   /** Epoch milliseconds clock of the fallback status. @default Date.now */
   now?: () => number;
 }
@@ -132,6 +135,7 @@ export function statusRoutes(deps: StatusRoutesDeps): StatusRoutes {
       values: parsed.values,
       page: parsed.page,
       rest,
+      pools: deps.pools ?? (() => new Map()),
     });
     // A task's page keeps what was searched for in the search box.
     const search = found.view.prefix === true ? rest || parsed.values.get('q') : undefined;

@@ -6,8 +6,10 @@
 import { formatDecision } from '../../discovery/format.ts';
 import { taskSkipReason } from '../../discovery/task-skip.ts';
 import type { TaskDecision } from '../../discovery/types.ts';
+import { type ScrapedBy, scrapedByLines } from '../../pools/scraped-by.ts';
 import { type Html, html, plural } from './html.ts';
 import { badge, consoleLink, endpointOf, labelChips, labelClasses, taskLink } from './parts.ts';
+import { POOLS_PATH } from './pools-view.ts';
 import { literal } from './targets.ts';
 
 /** Tasks a search that matched none exactly suggests, at most. */
@@ -63,7 +65,7 @@ ${lines.length === 0 ? '' : html`<ul>${lines}</ul>`}${
 }
 
 /** A task's detail. */
-export function renderTask(decision: TaskDecision): Html {
+export function renderTask(decision: TaskDecision, scrapers: readonly ScrapedBy[] = []): Html {
   const facts: [string, Html | string][] = [
     ['task ARN', html`<span class="mono">${decision.taskArn || '(no taskArn)'}</span>`],
     ['cluster', decision.clusterName],
@@ -81,8 +83,14 @@ export function renderTask(decision: TaskDecision): Html {
 ${decision.incomplete ? html`<p class="banner info">Incomplete: looked at again next refresh, it may become a target without the task changing.</p>` : ''}
 <dl class="facts">${facts.map(([name, value]) => html`<dt>${name}</dt><dd>${value}</dd>`)}</dl>
 ${decision.containers.map((_, index) => containerSection(decision, index))}
+${
+  scrapers.length === 0
+    ? ''
+    : html`<h2>Scraped by</h2>
+<ul id="scraped-by">${scrapers.map((entry) => html`<li data-pool="${entry.pool}">pool <code>${entry.pool}</code>: <span class="mono">${entry.address}</span> by ${entry.members.length === 0 ? html`<span class="muted">nobody (no members)</span>` : entry.members.map((id, at) => html`${at > 0 ? ', ' : ''}<a class="mono" href="${POOLS_PATH}">${id}</a>`)}</li>`)}</ul>`
+}
 <h2>As <code>ecs-sd explain</code> says it</h2>
-<pre id="explain">${formatDecision(decision)}</pre>`;
+<pre id="explain">${[formatDecision(decision), ...scrapedByLines(scrapers)].join('\n')}</pre>`;
 }
 
 /** The answer of a search that found no task: what was asked, and tasks whose id or ARN contains it. */

@@ -4,6 +4,7 @@
  * pools of issue 16) is one more entry in `STATUS_VIEWS`: the router, the navigation and the 404
  * list follow.
  */
+import type { PoolAssignment } from '../../pools/pool-assignments.ts';
 import type { Html } from './html.ts';
 import type { DaemonStatus, DecisionsView } from './model.ts';
 
@@ -17,6 +18,8 @@ export interface ViewContext {
   page: number;
   /** The rest of the path after a prefix view's path (`/status/tasks/<this>`), decoded; '' otherwise. */
   rest: string;
+  /** Every scraper pool's current assignment, by name; empty without pools. */
+  pools(): ReadonlyMap<string, PoolAssignment>;
 }
 
 /** A rendered view: its HTTP status, its title and the content of `<main>`. */

@@ -5,9 +5,11 @@
  * The scraper pools view (issue 16) slots in as one more entry of the list `statusViews` returns.
  */
 import type { TaskDecision } from '../../discovery/types.ts';
+import { scrapedBy } from '../../pools/scraped-by.ts';
 import { html } from './html.ts';
 import { TASKS_PAGE_PATH } from './layout.ts';
 import { type DecisionTotals, decisionTotals, renderOverview } from './overview-view.ts';
+import { POOLS_PATH, renderPools } from './pools-view.ts';
 import { SelectionCache, slicePage } from './query.ts';
 import {
   renderSkipped,
@@ -144,19 +146,36 @@ export function statusViews(): StatusView[] {
     render: renderTaskView,
   };
 
-  return [overview, targetsView, skippedView, task];
+  const poolsView: StatusView = {
+    path: POOLS_PATH,
+    nav: 'Pools',
+    params: [],
+    render({ pools, status }) {
+      return { status: 200, title: 'Pools', body: renderPools(pools(), status().nowMs) };
+    },
+  };
+
+  return [overview, targetsView, skippedView, poolsView, task];
 }
 
 /** A task by id or ARN (from the path, or the search box's `q`), else the search's suggestions. */
-function renderTaskView({ view, values, rest }: ViewContext) {
+function renderTaskView({ view, values, rest, pools }: ViewContext) {
   const asked = rest !== '' ? rest : values.get('q');
   if (asked === undefined) return { status: 200, title: 'Find a task', body: renderSearch() };
   const decision = view.decision(asked);
   if (decision !== undefined)
-    return { status: 200, title: `Task ${decision.taskId}`, body: renderTask(decision) };
+    return {
+      status: 200,
+      title: `Task ${decision.taskId}`,
+      body: renderTask(decision, scrapedBy(decision, pools())),
+    };
   const suggestions = suggestTasks(view.decisions(), asked);
   // One task contains the text (a prefix of an id, say): show it.
   if (suggestions.length === 1)
-    return { status: 200, title: `Task ${suggestions[0]!.taskId}`, body: renderTask(suggestions[0]!) };
+    return {
+      status: 200,
+      title: `Task ${suggestions[0]!.taskId}`,
+      body: renderTask(suggestions[0]!, scrapedBy(suggestions[0]!, pools())),
+    };
   return { status: 404, title: 'No such task', body: html`${renderNotFound(asked, suggestions)}` };
 }

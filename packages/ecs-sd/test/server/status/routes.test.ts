@@ -128,7 +128,7 @@ describe('the status page over HTTP', () => {
     assert.equal(missing.status, 404);
     assert.match(
       await missing.text(),
-      /expected one of \/, \/status\/targets, \/status\/skipped, \/status\/tasks\/…, \/api\/v1\/status, \/http-sd/,
+      /expected one of \/, \/status\/targets, \/status\/skipped, \/status\/pools, \/status\/tasks\/…, \/api\/v1\/status, \/http-sd/,
     );
   });
 });

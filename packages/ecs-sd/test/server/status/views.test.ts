@@ -319,24 +319,24 @@ describe('values a team writes are text, never markup', () => {
 });
 
 describe('the view registry', () => {
-  it('takes a new view (scraper pools): it answers its path and joins the navigation', () => {
+  it('takes a new view (say, scrapers): it answers its path and joins the navigation', () => {
     const pools: StatusView = {
-      path: '/status/pools',
-      nav: 'Pools',
+      path: '/status/scrapers',
+      nav: 'Scrapers',
       params: ['member'],
       render: ({ values }) => ({
         status: 200,
-        title: 'Pools',
-        body: html`<h1>Pools ${values.get('member') ?? 'all'}</h1>`,
+        title: 'Scrapers',
+        body: html`<h1>Scrapers ${values.get('member') ?? 'all'}</h1>`,
       }),
     };
     const withPools = routes(fixtureDecisions(), [...statusViews(), pools]);
     const overview = withPools.handle('/', new URLSearchParams()).body;
-    assert.match(overview, /<nav aria-label="views">.*<a href="\/status\/pools">Pools<\/a><\/nav>/);
-    assert.ok(withPools.owns('/status/pools'));
-    const page = withPools.handle('/status/pools', new URLSearchParams('member=2'));
-    assert.match(page.body, /<h1>Pools 2<\/h1>/);
-    assert.match(page.body, /<a href="\/status\/pools" aria-current="page">Pools<\/a>/);
-    assert.ok(withPools.paths.includes('/status/pools'));
+    assert.match(overview, /<nav aria-label="views">.*<a href="\/status\/scrapers">Scrapers<\/a><\/nav>/);
+    assert.ok(withPools.owns('/status/scrapers'));
+    const page = withPools.handle('/status/scrapers', new URLSearchParams('member=2'));
+    assert.match(page.body, /<h1>Scrapers 2<\/h1>/);
+    assert.match(page.body, /<a href="\/status\/scrapers" aria-current="page">Scrapers<\/a>/);
+    assert.ok(withPools.paths.includes('/status/scrapers'));
   });
 });

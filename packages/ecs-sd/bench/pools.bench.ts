@@ -1,0 +1,281 @@
+/**
+ * `npm run bench -- pools`: scraper pools (issue 16).
+ *
+ * - calls: ECS calls per hour of one ecs-sd serving a pool of 1, 3 and 10 members (agent tasks of one
+ *   family in ecs-sim, each asking for its share every 5 s of simulated time), at refresh_interval 60s
+ *   over 1,000 scraped tasks: a cold start and 59 steady refreshes, counted by ecs-sim. The members
+ *   ask ecs-sd, never AWS, so the count does not depend on how many there are.
+ * - moves: the fraction of 10,000 targets whose member changes when an 11th member joins a pool of
+ *   10, and when one of the 10 leaves (ideal: 1/11 = 9.1% and 1/10 = 10%).
+ * - serve: http_sd response time of one member's share (pool of 10) at 100,000 targets, p50 and p99
+ *   over 200 requests on loopback, beside the same share asked as shard=0&shards=10.
+ *
+ * Run: node --expose-gc packages/ecs-sd/bench/pools.bench.ts [calls] [moves] [serve]
+ */
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startSim } from 'ecs-sim';
+import { loadConfig } from '../src/config/load.ts';
+import { createRuntime } from '../src/daemon/runtime.ts';
+import type { Target, TaskDecision } from '../src/discovery/types.ts';
+import { silentLogger } from '../src/log.ts';
+import { createMetrics } from '../src/metrics.ts';
+import { assignAll } from '../src/pools/assign.ts';
+import { createDaemonPools } from '../src/pools/daemon-pools.ts';
+import { buildApp } from '../src/server/app.ts';
+import type { DiscoveryView } from '../src/server/view.ts';
+import { row, useBenchCredentials } from './support.ts';
+
+const wanted = process.argv.slice(2);
+const runs = (name: string) => wanted.length === 0 || wanted.includes(name);
+
+function get(port: number, path: string): Promise<{ status: number; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      let bytes = 0;
+      res.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function fleet(members: number) {
+  return {
+    subnets: [{ id: 'subnet-a', cidr: '10.0.0.0/16', availabilityZone: 'us-east-1a' }],
+    taskDefinitions: [
+      {
+        family: 'app',
+        networkMode: 'awsvpc',
+        requiresCompatibilities: ['FARGATE'],
+        cpu: '256',
+        memory: '512',
+        containerDefinitions: [
+          {
+            name: 'app',
+            image: 'example/app:1',
+            portMappings: [{ containerPort: 9100 }],
+            environment: { PROMETHEUS: 'true', PROMETHEUS_PORT: '9100' },
+          },
+        ],
+      },
+      {
+        family: 'prometheus-agent',
+        networkMode: 'awsvpc',
+        requiresCompatibilities: ['FARGATE'],
+        cpu: '256',
+        memory: '512',
+        containerDefinitions: [{ name: 'prometheus', image: 'prom/prometheus:v3' }],
+      },
+    ],
+    clusters: [
+      {
+        name: 'web',
+        services: [
+          {
+            name: 'app',
+            taskDefinition: 'app',
+            desiredCount: 1000,
+            launchType: 'FARGATE',
+            subnet: 'subnet-a',
+          },
+        ],
+      },
+      {
+        name: 'monitoring',
+        tasks: [
+          { taskDefinition: 'prometheus-agent', count: members, launchType: 'FARGATE', subnet: 'subnet-a' },
+        ],
+      },
+    ],
+  };
+}
+
+/** ECS calls of one simulated hour (cold start + 59 refreshes) with a pool of `members`. */
+async function callsPerHour(
+  members: number,
+): Promise<{ calls: number; byOperation: Record<string, number>; served: number }> {
+  const sim = await startSim({ port: 0, fleet: fleet(members) as never, throttling: false });
+  const config = loadConfig({
+    fileText: JSON.stringify({
+      refresh_interval: '60s',
+      sources: [{ name: 'sim', region: 'us-east-1', endpoint: sim.endpoint }],
+      pools: [{ name: 'agents', members: { ecs: { cluster: 'monitoring', family: 'prometheus-agent' } } }],
+    }),
+  });
+  const metrics = createMetrics({ defaultMetrics: false });
+  const runtime = createRuntime(config, { log: silentLogger(), metrics });
+  const pools = createDaemonPools(
+    {
+      config: () => runtime.config,
+      targets: () => runtime.state.targets(),
+      decisions: () => runtime.state.decisions(),
+    },
+    { metrics: metrics.pools },
+  );
+  const server = createServer(
+    buildApp({ view: runtime.state, registry: metrics.registry, pools: pools.assignments }),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  sim.resetCounters();
+  let served = 0;
+  try {
+    for (let minute = 0; minute < 60; minute++) {
+      await runtime.refresh();
+      const ids = runtime.state
+        .decisions()
+        .filter((d) => d.clusterName === 'monitoring' && d.lastStatus === 'RUNNING')
+        .map((d) => d.taskId);
+      // Each member asks every 5 s: 12 times a minute.
+      for (let ask = 0; ask < 12; ask++) {
+        for (const id of ids) {
+          const reply = await get(port, `/http-sd?pool=agents&member=${id}`);
+          if (reply.status === 200) served++;
+        }
+      }
+    }
+    const byOperation = Object.fromEntries(
+      Object.entries(sim.counters()).filter(([name, count]) => count > 0 && /^[A-Z]/.test(name)),
+    );
+    const calls = Object.values(byOperation).reduce((sum, count) => sum + count, 0);
+    return { calls, byOperation, served };
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await runtime.stop();
+    await sim.close();
+  }
+}
+
+function keys(count: number): string[] {
+  return Array.from(
+    { length: count },
+    (_, i) =>
+      `arn:aws:ecs:eu-west-1:123456789012:task/cluster-${i % 10}/${i.toString(16).padStart(32, '0')}/app/9100/metrics`,
+  );
+}
+
+function movedFraction(before: Map<string, string[]>, after: Map<string, string[]>): number {
+  let moved = 0;
+  for (const [key, owners] of before) if (owners[0] !== after.get(key)?.[0]) moved++;
+  return moved / before.size;
+}
+
+/** A view of `count` synthetic targets (the shape web.bench uses). */
+function syntheticView(count: number): DiscoveryView {
+  const targets: Target[] = keys(count).map((key, i) => {
+    const address = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:9100`;
+    return {
+      key,
+      address,
+      interval: '1m',
+      job: `service-${i % 100}`,
+      clusterName: `cluster-${i % 10}`,
+      convention: 'prometheus-ecs-sd',
+      labels: {
+        job: `service-${i % 100}`,
+        instance: address,
+        ecs_cluster: `cluster-${i % 10}`,
+        ecs_container: 'app',
+        __meta_ecs_launch_type: 'FARGATE',
+        __meta_ecs_availability_zone: 'eu-west-1a',
+      },
+    };
+  });
+  targets.sort((a, b) => (a.key < b.key ? -1 : 1));
+  const decisions: TaskDecision[] = [];
+  return { ready: () => true, targets: () => targets, decisions: () => decisions, decision: () => undefined };
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+async function latency(
+  port: number,
+  path: string,
+  requests: number,
+): Promise<{ p50: number; p99: number; bytes: number }> {
+  const times: number[] = [];
+  let bytes = 0;
+  for (let i = 0; i < requests; i++) {
+    const start = performance.now();
+    const reply = await get(port, path);
+    times.push(performance.now() - start);
+    if (reply.status !== 200) throw new Error(`${path} answered ${reply.status}`);
+    bytes = reply.bytes;
+  }
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p99: percentile(times, 99), bytes };
+}
+
+useBenchCredentials();
+
+if (runs('calls')) {
+  console.log('\nECS calls per hour (refresh_interval 60s, 1,000 scraped tasks, members ask every 5 s)');
+  console.log(row(['members', 'ECS calls / hour', 'http_sd answers', 'by operation']));
+  console.log(row(['---', '---', '---', '---']));
+  for (const members of [1, 3, 10]) {
+    const { calls, byOperation, served } = await callsPerHour(members);
+    const ops = Object.entries(byOperation)
+      .map(([name, count]) => `${name} ${count}`)
+      .join(', ');
+    console.log(row([members, calls, served, ops]));
+  }
+}
+
+if (runs('moves')) {
+  console.log('\nTargets moved at 10,000 targets, pool of 10 members');
+  const all = keys(10_000);
+  const ten = Array.from({ length: 10 }, (_, i) => `member-${i}`);
+  const before = assignAll(all, ten, 1);
+  const joined = movedFraction(before, assignAll(all, [...ten, 'member-10'], 1));
+  const left = movedFraction(before, assignAll(all, ten.slice(1), 1));
+  console.log(row(['change', 'moved', 'ideal']));
+  console.log(row(['---', '---', '---']));
+  console.log(row(['an 11th member joins', `${(joined * 100).toFixed(2)}%`, `${(100 / 11).toFixed(2)}%`]));
+  console.log(row(['one of 10 leaves', `${(left * 100).toFixed(2)}%`, '10.00%']));
+}
+
+if (runs('serve')) {
+  console.log("\nhttp_sd: one member's share at 100,000 targets (pool of 10), 200 requests each, loopback");
+  const view = syntheticView(100_000);
+  const registry = createMetrics({ defaultMetrics: false });
+  const config = {
+    pools: [
+      {
+        name: 'agents',
+        staticMembers: Array.from({ length: 10 }, (_, i) => `m-${i}`),
+        replication: 1,
+        targets: {},
+      },
+    ],
+  };
+  const pools = createDaemonPools(
+    { config: () => config, targets: () => view.targets(), decisions: () => view.decisions() },
+    { metrics: registry.pools },
+  );
+  const started = performance.now();
+  pools.assignments();
+  const assignMs = performance.now() - started;
+  const server = createServer(buildApp({ view, registry: registry.registry, pools: pools.assignments }));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  console.log(
+    `assignment of 100,000 targets to 10 members: ${assignMs.toFixed(0)} ms (once per change of targets or members)`,
+  );
+  console.log(row(['request', 'p50 ms', 'p99 ms', 'bytes']));
+  console.log(row(['---', '---', '---', '---']));
+  for (const [name, path] of [
+    ['pool=agents&member=m-0', '/http-sd?pool=agents&member=m-0'],
+    ['shard=0&shards=10', '/http-sd?shard=0&shards=10'],
+  ] as const) {
+    await latency(port, path, 10);
+    const { p50, p99, bytes } = await latency(port, path, 200);
+    console.log(row([name, p50.toFixed(1), p99.toFixed(1), bytes]));
+  }
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
