@@ -6,9 +6,14 @@
  * a real vmagent reading `/http-sd?pool=…&member=<its task id>` and remote-writing to one
  * VictoriaMetrics. What reached the store answers who scraped what.
  *
- * The fleet's seed is fixed and the scrapers' tasks are run in a fixed order, so the task ARNs (the
- * targets' identities) and the members' ids are the same on every run: the assignment, and so the
- * share of targets a joining member takes, is deterministic.
+ * The fleet's seed is fixed and the four scraper tasks of each kind are run before ecs-sd makes its
+ * first call, so the task ARNs (the targets' identities) and those members' ids are the same on
+ * every run: the assignment, and so the share a leaving member hands over (the same targets it took
+ * when it joined the other three), is deterministic. A member run later gets an id drawn after
+ * ecs-sd's calls (ecs-sim's request ids come from the same seeded sequence), so the share it takes
+ * varies from run to run: for it the test checks where targets move, and reports how many.
+ *
+ * Run: node --test --test-concurrency=1 packages/ecs-sd/test/e2e/pools.test.ts (about a minute).
  */
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
