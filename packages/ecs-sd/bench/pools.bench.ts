@@ -9,10 +9,14 @@
  *   10, and when one of the 10 leaves (ideal: 1/11 = 9.1% and 1/10 = 10%).
  * - serve: http_sd response time of one member's share (pool of 10) at 100,000 targets, p50 and p99
  *   over 200 requests on loopback, beside the same share asked as shard=0&shards=10.
- * - coverage: time from a member's task stopping to every target in a survivor's share again, in
- *   event mode and with polling (pool-coverage.ts).
+ * - handover: time from a member's task stopping to every target in a survivor's share again, the
+ *   survivors asking every 5 s as their http_sd would (ecs-sd's part, then the members'), in event
+ *   mode and with polling at 15s (pool-handover.ts).
+ * - coverage: from StopTask of one member (pool of 4) to ecs-sd serving the survivors every target,
+ *   in event mode and polling at refresh_interval 5s, 5 rounds each (the scrapers' own http_sd
+ *   refresh_interval comes on top).
  *
- * Run: node --expose-gc packages/ecs-sd/bench/pools.bench.ts [calls] [moves] [serve] [coverage]
+ * Run: node --expose-gc packages/ecs-sd/bench/pools.bench.ts [calls] [coverage] [handover] [moves] [serve]
  */
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,7 +30,7 @@ import { assignAll } from '../src/pools/assign.ts';
 import { createDaemonPools } from '../src/pools/daemon-pools.ts';
 import { buildApp } from '../src/server/app.ts';
 import type { DiscoveryView } from '../src/server/view.ts';
-import { HTTP_SD_REFRESH_MS, MEMBERS, measureCoverage } from './pool-coverage.ts';
+import { HTTP_SD_REFRESH_MS, MEMBERS, measureCoverage } from './pool-handover.ts';
 import { row, useBenchCredentials } from './support.ts';
 
 const wanted = process.argv.slice(2);
@@ -153,6 +157,116 @@ async function callsPerHour(
   }
 }
 
+/** Short lifecycle steps, as the event-mode tests use: a stopped task leaves RUNNING within ~20 ms. */
+const LIFECYCLE = {
+  provisioningMs: 10,
+  pendingMs: 20,
+  activatingMs: 0,
+  deactivatingMs: 0,
+  stoppingMs: 20,
+  deprovisioningMs: 10,
+};
+
+/**
+ * Milliseconds from StopTask of one member to ecs-sd serving the survivors every target, polling
+ * http_sd every 20 ms (the scrapers' own http_sd refresh_interval comes on top); one per round.
+ */
+async function coverageAfterStop(mode: 'events' | 'polling', rounds: number): Promise<number[]> {
+  const sim = await startSim({ port: 0, fleet: fleet(4) as never, throttling: false, lifecycle: LIFECYCLE });
+  sim.setEventsQueue('pool-events');
+  const events =
+    mode === 'events' ? { events: { queue_url: `${sim.endpoint}/${sim.accountId}/pool-events` } } : {};
+  const config = loadConfig({
+    fileText: JSON.stringify({
+      refresh_interval: mode === 'events' ? '60s' : '5s',
+      sources: [{ name: 'sim', region: 'us-east-1', endpoint: sim.endpoint, ...events }],
+      pools: [{ name: 'agents', members: { ecs: { cluster: 'monitoring', family: 'prometheus-agent' } } }],
+    }),
+  });
+  const metrics = createMetrics({ defaultMetrics: false });
+  const runtime = createRuntime(config, {
+    log: silentLogger(),
+    metrics,
+    eventsOptions: { waitTimeSeconds: 1, unhealthyAfter: 3, backoffInitialMs: 20, backoffMaxMs: 100 },
+  });
+  const pools = createDaemonPools(
+    {
+      config: () => runtime.config,
+      targets: () => runtime.state.targets(),
+      decisions: () => runtime.state.decisions(),
+    },
+    { metrics: metrics.pools },
+  );
+  const server = createServer(
+    buildApp({ view: runtime.state, registry: metrics.registry, pools: pools.assignments }),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const running = () =>
+    runtime.state
+      .decisions()
+      .filter((d) => d.clusterName === 'monitoring' && d.lastStatus === 'RUNNING')
+      .map((d) => ({ id: d.taskId, arn: d.taskArn }));
+  const times: number[] = [];
+  try {
+    runtime.start();
+    while (!runtime.state.ready()) await sleep(50);
+    for (let round = 0; round < rounds; round++) {
+      while (running().length < 4) await sleep(50);
+      const all = runtime.state.targets().filter((t) => t.clusterName === 'web').length;
+      const [gone, ...survivors] = running();
+      const started = performance.now();
+      sim.stopTask(gone!.arn, 'bench');
+      for (;;) {
+        let covered = 0;
+        for (const member of survivors) {
+          const reply = await getJson(port, `/http-sd?pool=agents&member=${member.id}`);
+          covered += reply;
+        }
+        if (covered === all) break;
+        await sleep(20);
+      }
+      times.push(performance.now() - started);
+      // The replacement (a new task of the family) joins before the next round.
+      sim.runTask({
+        cluster: 'monitoring',
+        taskDefinition: 'prometheus-agent',
+        launchType: 'FARGATE',
+        subnets: ['subnet-a'],
+      });
+    }
+    return times;
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await runtime.stop();
+    await sim.close();
+  }
+}
+
+/** The number of targets in an http_sd answer. */
+function getJson(port: number, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () =>
+        resolve(
+          (JSON.parse(body) as { targets: string[] }[]).reduce((n, group) => n + group.targets.length, 0),
+        ),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 function keys(count: number): string[] {
   return Array.from(
     { length: count },
@@ -230,6 +344,26 @@ if (runs('calls')) {
   }
 }
 
+if (runs('coverage')) {
+  console.log(
+    "\nFrom a member task stopping to ecs-sd serving its targets to the survivors (pool of 4 + 1,000 tasks; the scrapers' http_sd refresh_interval comes on top)",
+  );
+  console.log(row(['mode', 'rounds', 'min ms', 'median ms', 'max ms']));
+  console.log(row(['---', '---', '---', '---', '---']));
+  for (const mode of ['events', 'polling'] as const) {
+    const times = (await coverageAfterStop(mode, 5)).sort((a, b) => a - b);
+    console.log(
+      row([
+        mode === 'events' ? 'event mode' : 'polling, refresh_interval 5s',
+        times.length,
+        times[0]!.toFixed(0),
+        times[Math.floor(times.length / 2)]!.toFixed(0),
+        times[times.length - 1]!.toFixed(0),
+      ]),
+    );
+  }
+}
+
 if (runs('moves')) {
   console.log('\nTargets moved at 10,000 targets, pool of 10 members');
   const all = keys(10_000);
@@ -283,7 +417,7 @@ if (runs('serve')) {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
-if (runs('coverage')) {
+if (runs('handover')) {
   console.log(
     `\nFrom a member's task stopping to every target in a survivor's share: pools of ${MEMBERS} to ${MEMBERS + 4} members, 1,000 targets, members ask every ${HTTP_SD_REFRESH_MS / 1000} s`,
   );

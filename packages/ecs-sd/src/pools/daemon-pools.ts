@@ -37,12 +37,17 @@ export function createDaemonPools(
     now,
     onMoved: (pool, count) => options.metrics?.targetsMoved.inc({ pool }, count),
   });
-  const current = (): ReadonlyMap<string, PoolAssignment> =>
-    assignments.current({
-      pools: sources.config().pools,
-      targets: sources.targets(),
-      decisions: sources.decisions(),
-    });
+  // Every pool's moved counter exists from its first assignment on (0), so rate() has a start.
+  const counted = new Set<string>();
+  const current = (): ReadonlyMap<string, PoolAssignment> => {
+    const pools = sources.config().pools;
+    for (const { name } of pools) {
+      if (counted.has(name)) continue;
+      counted.add(name);
+      options.metrics?.targetsMoved.inc({ pool: name }, 0);
+    }
+    return assignments.current({ pools, targets: sources.targets(), decisions: sources.decisions() });
+  };
   options.metrics?.setPoolProvider(current);
   const logged = new Map<string, number>();
   const log = options.log?.child({ component: 'pools' });

@@ -130,12 +130,13 @@ export function buildApp(deps: AppDeps): RequestListener {
       return text(400, 'member is given without pool, expected pool=NAME&member=ID');
     const parsed = parseTargetFilter(pooled ? withoutPoolParams(query) : query);
     if (!parsed.ok) return text(400, parsed.error);
+    // Served once discovery is complete, whatever happens to the file_sd files; until then no
+    // member is known either, so a pool request waits too.
+    if (!view.ready()) return text(503, `${NOT_READY}, so no target list to serve yet`, retryAfter);
     const pool = pooled
       ? resolvePoolRequest(query, req.socket.remoteAddress, deps.pools?.() ?? new Map())
       : undefined;
     if (pool?.kind === 'error') return text(pool.status, pool.message);
-    // Served once discovery is complete, whatever happens to the file_sd files.
-    if (!view.ready()) return text(503, `${NOT_READY}, so no target list to serve yet`, retryAfter);
     if (pool?.kind === 'empty') {
       deps.onNotAMember?.(pool.pool, pool.member, pool.reason);
       return {

@@ -107,7 +107,7 @@ describe('errors that say what to do', () => {
       'discovery.conventions.rules: got "yes", expected true or false',
       'rate_budget.scale: got -1, expected more than 0',
       'rate_budget.ecs_cluster_read.burst: got 0, expected at least 1',
-      'unknown_key: unknown key, expected one of refresh_interval, sources, discovery, labels, output, web, log, rate_budget, timeouts',
+      'unknown_key: unknown key, expected one of refresh_interval, sources, discovery, labels, output, web, log, rate_budget, timeouts, ha, pools',
       // Checks across keys come in the same run as everything else.
       'sources[1].name: source name "a" is also used by sources[0], expected unique names (set name:)',
     ])

@@ -8,10 +8,12 @@ import assert from 'node:assert/strict';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, describe, test } from 'node:test';
+import { waitUntil } from '@ecs-sd/testkit';
 import { type Sim, startSim } from 'ecs-sim';
 import { explainLocal } from '../../src/commands/explain.ts';
-import type { Runtime } from '../../src/daemon/runtime.ts';
+import { createRuntime, type Runtime } from '../../src/daemon/runtime.ts';
 import { silentLogger } from '../../src/log.ts';
+import { createMetrics } from '../../src/metrics.ts';
 import { createDaemonPools } from '../../src/pools/daemon-pools.ts';
 import { buildApp } from '../../src/server/app.ts';
 import { LIFECYCLE } from '../events/sim.ts';
@@ -284,6 +286,65 @@ describe('scraper pools against ecs-sim', () => {
     }
     assert.deepEqual([...counts.keys()].sort(), await everyTarget());
     assert.deepEqual(new Set(counts.values()), new Set([2]));
+  });
+
+  test('event mode: a member stopping leaves the pool from its event alone, with no ECS call', async () => {
+    sim.setEventsQueue('pool-events');
+    const queueUrl = `${sim.endpoint}/${sim.accountId}/pool-events`;
+    const config = simConfig(sim.endpoint, `refresh_interval: 60s\n${poolsYaml(1)}`, {
+      events: { queue_url: queueUrl },
+    });
+    const metrics = createMetrics({ defaultMetrics: false });
+    const runtime = createRuntime(config, {
+      log: silentLogger(),
+      metrics,
+      eventsOptions: { waitTimeSeconds: 1, unhealthyAfter: 3, backoffInitialMs: 20, backoffMaxMs: 100 },
+    });
+    daemon = runtime;
+    const pools = createDaemonPools(
+      {
+        config: () => runtime.config,
+        targets: () => runtime.state.targets(),
+        decisions: () => runtime.state.decisions(),
+      },
+      { metrics: metrics.pools },
+    );
+    server = createServer(
+      buildApp({ view: runtime.state, registry: metrics.registry, pools: pools.assignments }),
+    );
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    runtime.start();
+    await waitUntil('the first refresh', () => runtime.state.ready());
+    const members = runtime.state
+      .decisions()
+      .filter((d) => d.clusterName === 'monitoring' && d.lastStatus === 'RUNNING');
+    assert.ok(members.length >= 3);
+    const gone = members[0]!;
+    const share = addresses(await get(port, `/http-sd?pool=agents&member=${gone.taskId}`));
+    assert.ok(share.length > 0);
+    sim.resetCounters();
+    sim.stopTask(gone.taskArn, 'scaled in');
+    await waitUntil('the stopped member out of the pool', async () => {
+      const reply = await get(port, `/http-sd?pool=agents&member=${gone.taskId}`);
+      return reply.headers['x-ecs-sd-pool'] !== undefined;
+    });
+    const survivors = runtime.state
+      .decisions()
+      .filter((d) => d.clusterName === 'monitoring' && d.lastStatus === 'RUNNING')
+      .map((d) => d.taskId);
+    assert.ok(!survivors.includes(gone.taskId));
+    const covered = new Set<string>();
+    for (const id of [...survivors, 'outside']) {
+      for (const address of addresses(await get(port, `/http-sd?pool=agents&member=${id}`)))
+        covered.add(address);
+    }
+    for (const address of share) assert.ok(covered.has(address), `${address} is scraped by a survivor`);
+    const ecsCalls = Object.entries(sim.counters()).filter(
+      ([op, count]) => count > 0 && !['ReceiveMessage', 'DeleteMessageBatch', 'SendMessage'].includes(op),
+    );
+    assert.deepEqual(ecsCalls, [], 'the event carried the stop');
+    sim.setEventsQueue(undefined);
   });
 
   test('ha.replicas: 2 gives each replica half the rate budget of one daemon', async () => {

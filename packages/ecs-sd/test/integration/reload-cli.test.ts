@@ -172,7 +172,7 @@ describe('reloading the ecs-sd command', () => {
         [
           'config not reloaded, the running config stays',
           'refresh_interval: "0s" is too short, expected at least 1s',
-          'unknown: unknown key, expected one of refresh_interval, sources, discovery, labels, output, web, log, rate_budget, timeouts',
+          'unknown: unknown key, expected one of refresh_interval, sources, discovery, labels, output, web, log, rate_budget, timeouts, ha, pools',
           '',
         ].join('\n'),
       );

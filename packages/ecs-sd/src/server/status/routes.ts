@@ -150,11 +150,26 @@ export function statusRoutes(deps: StatusRoutesDeps): StatusRoutes {
     }
     const status = takeStatus();
     const totals = { targets: deps.view.targets().length, ...decisionTotals(deps.view.decisions()) };
-    return json(200, { ...status, totals });
+    const pools = [...(deps.pools?.().values() ?? [])].map(poolSummary);
+    return json(200, { ...status, totals, ...(pools.length > 0 && { pools }) });
   }
 
   const paths = [...views.map((view) => (view.prefix ? `${view.path}/…` : view.path)), STATUS_API_PATH];
   return { owns, handle, paths };
+}
+
+/** A pool as the status JSON gives it: its members with their shares, its targets, replication and last change. */
+function poolSummary(assignment: PoolAssignment) {
+  return {
+    name: assignment.pool.name,
+    replication: assignment.pool.replication,
+    targets: assignment.targets,
+    changedAtMs: assignment.changedAtMs,
+    members: assignment.members.map((member) => ({
+      ...member,
+      targets: assignment.perMember.get(member.id) ?? 0,
+    })),
+  };
 }
 
 function json(status: number, value: unknown): StatusReply {

@@ -55,6 +55,34 @@ describe('the Pools view', () => {
     assert.match(body, /\/http-sd\?pool=agents&amp;member=ID/);
   });
 
+  it('/api/v1/status gives each pool with its members and their shares', () => {
+    const { routes: r, view } = routes([POOL]);
+    const status = JSON.parse(r.handle('/api/v1/status', new URLSearchParams()).body) as {
+      pools: {
+        name: string;
+        targets: number;
+        replication: number;
+        members: { id: string; kind: string; targets: number }[];
+      }[];
+    };
+    const [pool] = status.pools;
+    assert.equal(pool!.name, 'agents');
+    assert.equal(pool!.targets, view.targets().length);
+    assert.deepEqual(
+      pool!.members.map((m) => [m.id, m.kind]),
+      [
+        ['scraper-a', 'static'],
+        ['scraper-b', 'static'],
+      ],
+    );
+    assert.equal(
+      pool!.members.reduce((n, m) => n + m.targets, 0),
+      view.targets().length,
+    );
+    const none = JSON.parse(routes([]).routes.handle('/api/v1/status', new URLSearchParams()).body) as object;
+    assert.equal('pools' in none, false);
+  });
+
   it('says when no pool is configured, and a task detail says which member scrapes each target', () => {
     const none = routes([]).routes.handle('/status/pools', new URLSearchParams()).body;
     assert.match(none, /No scraper pool is configured/);

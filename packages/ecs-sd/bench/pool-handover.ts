@@ -1,5 +1,5 @@
 /**
- * The pools bench's `coverage` figure (issue 16): the time from a pool member's task stopping to
+ * The pools bench's `handover` figure (issue 16): the time from a pool member's task stopping to
  * every target being in a survivor's share again, in event mode and with polling. One ecs-sd runs
  * in this process against an in-process ecs-sim (ECS lifecycle delays as ecs-sim's defaults), with
  * its http app on loopback; each member is simulated by a loop that asks
