@@ -9,12 +9,14 @@
  *   10, and when one of the 10 leaves (ideal: 1/11 = 9.1% and 1/10 = 10%).
  * - serve: http_sd response time of one member's share (pool of 10) at 100,000 targets, p50 and p99
  *   over 200 requests on loopback, beside the same share asked as shard=0&shards=10.
- *
+ * - handover: time from a member's task stopping to every target in a survivor's share again, the
+ *   survivors asking every 5 s as their http_sd would (ecs-sd's part, then the members'), in event
+ *   mode and with polling at 15s (pool-handover.ts).
  * - coverage: from StopTask of one member (pool of 4) to ecs-sd serving the survivors every target,
  *   in event mode and polling at refresh_interval 5s, 5 rounds each (the scrapers' own http_sd
  *   refresh_interval comes on top).
  *
- * Run: node --expose-gc packages/ecs-sd/bench/pools.bench.ts [calls] [coverage] [moves] [serve]
+ * Run: node --expose-gc packages/ecs-sd/bench/pools.bench.ts [calls] [coverage] [handover] [moves] [serve]
  */
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,6 +30,7 @@ import { assignAll } from '../src/pools/assign.ts';
 import { createDaemonPools } from '../src/pools/daemon-pools.ts';
 import { buildApp } from '../src/server/app.ts';
 import type { DiscoveryView } from '../src/server/view.ts';
+import { HTTP_SD_REFRESH_MS, MEMBERS, measureCoverage } from './pool-handover.ts';
 import { row, useBenchCredentials } from './support.ts';
 
 const wanted = process.argv.slice(2);
@@ -412,4 +415,39 @@ if (runs('serve')) {
     console.log(row([name, p50.toFixed(1), p99.toFixed(1), bytes]));
   }
   await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+if (runs('handover')) {
+  console.log(
+    `\nFrom a member's task stopping to every target in a survivor's share: pools of ${MEMBERS} to ${MEMBERS + 4} members, 1,000 targets, members ask every ${HTTP_SD_REFRESH_MS / 1000} s`,
+  );
+  console.log(
+    row([
+      'ecs-sd learns by',
+      'stops',
+      'ecs-sd reassigns, p50 / max ms',
+      "in survivors' shares, p50 / max ms",
+    ]),
+  );
+  console.log(row(['---', '---', '---', '---']));
+  const modes = [
+    { name: 'events', mode: { kind: 'events' }, samples: 5 },
+    { name: 'polling, refresh_interval 15s', mode: { kind: 'polling', refreshIntervalS: 15 }, samples: 5 },
+  ] as const;
+  for (const { name, mode, samples } of modes) {
+    const measured = await measureCoverage(mode, samples);
+    const sd = measured.map((m) => m.sdMs).sort((a, b) => a - b);
+    const shares = measured.map((m) => m.sharesMs).sort((a, b) => a - b);
+    console.log(
+      row([
+        name,
+        samples,
+        `${percentile(sd, 50).toFixed(0)} / ${sd.at(-1)!.toFixed(0)}`,
+        `${percentile(shares, 50).toFixed(0)} / ${shares.at(-1)!.toFixed(0)}`,
+      ]),
+    );
+  }
+  console.log(
+    'A scrape follows within one scrape interval (Prometheus 2.x: after its next discovery update, at most 5 s).',
+  );
 }
