@@ -1,7 +1,9 @@
 /**
  * The file_sd outputs, written from the discovery state: never a cluster's partial targets. Writes
  * are chained, so an older content never lands after a newer one; a state whose version did not
- * change is not rendered again. Before the state is ready nothing is written, except on a first
+ * change is not rendered again. Publishes asked for while a write is in progress wait as one: the
+ * write that follows reads the state as it is then, so a cold start that reads ten clusters while a
+ * big file is being written writes it a few times, not ten. Before the state is ready nothing is written, except on a first
  * start (`progressive`: no output file exists yet) the clusters read so far. Each file is rendered
  * and written on its own: one that fails is counted, logged and recorded for readiness, keeps its
  * previous content, and is tried again at the next publish.
@@ -58,6 +60,8 @@ export class Publisher {
   readonly #layouts: FileSdOptions[];
   /** The last write; writes are chained so an older content never lands after a newer one. */
   #last: Promise<string[]> = Promise.resolve([]);
+  /** The publish queued behind the write in progress, not started yet: a later one of the same kind joins it. */
+  #queued: { when: PublishWhen; write: Promise<string[]> } | undefined;
   /** State version and files of the last complete write: an unchanged state is not rendered again. */
   #written: { version: number; files: string[] } | undefined;
   /** What the file_sd writes did to each file: files whose targets did not change are not rendered again. */
@@ -90,11 +94,25 @@ export class Publisher {
     ].some((path) => existsSync(path));
   }
 
-  /** Writes the outputs after any write in progress (so writes land in order); never rejects. */
+  /**
+   * Writes the outputs after any write in progress (so writes land in order); never rejects. A
+   * publish of the same kind already waiting for that write is not queued twice: both callers get
+   * the one write, which reads the state when it starts.
+   */
   publish(when: PublishWhen = 'ready'): Promise<string[]> {
-    const next = this.#last.catch(() => []).then(() => this.#write(when));
-    this.#last = next;
-    return next;
+    if (this.#queued?.when === when) return this.#queued.write;
+    const queued = {
+      when,
+      write: this.#last
+        .catch(() => [])
+        .then(() => {
+          if (this.#queued === queued) this.#queued = undefined;
+          return this.#write(when);
+        }),
+    };
+    this.#queued = queued;
+    this.#last = queued.write;
+    return queued.write;
   }
 
   /** Publishes within PUBLISH_AFTER_UPDATE_MS, unless a publish comes first (`cancelSoon`). */

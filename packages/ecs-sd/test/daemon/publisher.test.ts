@@ -91,6 +91,25 @@ describe('Publisher', () => {
     assert.deepEqual(await addresses(file), ['10.0.0.2:9100'], 'the newer state is what stays');
   });
 
+  test('publishes asked for while one waits join it, so a cold start writes a few times, not once per cluster', async () => {
+    const { file, state, published, writes } = publisher('joined');
+    withTargets(state, ['10.0.0.1'], 'a');
+    const first = published.publish('progressive');
+    withTargets(state, ['10.0.0.2'], 'b');
+    const second = published.publish('progressive');
+    withTargets(state, ['10.0.0.3'], 'c');
+    const third = published.publish('progressive');
+    assert.equal(second, first, 'one queued write for every progressive publish asked before it starts');
+    assert.equal(third, first);
+    const complete = published.publish('complete');
+    assert.notEqual(complete, first, 'another kind is queued on its own');
+    assert.deepEqual(await first, [file]);
+    assert.deepEqual(await complete, [], 'the state did not change since');
+    assert.deepEqual(await addresses(file), ['10.0.0.1:9100', '10.0.0.2:9100', '10.0.0.3:9100']);
+    assert.equal(await writes(), 1);
+    assert.notEqual(published.publish('progressive'), first, 'a publish after the write is a new one');
+  });
+
   test('a file that cannot be written keeps its content, is recorded for readiness, and is written once it can', async () => {
     const blocked = join(dir, 'blocked');
     await mkdir(blocked);

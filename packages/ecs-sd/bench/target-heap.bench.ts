@@ -1,0 +1,85 @@
+/**
+ * Heap held per target (issue 17): one runtime reads a 10,000-task ecs-sim fleet once and writes its
+ * file_sd outputs (JSON, per-interval layout) and, with `http`, renders the http_sd list once too;
+ * then, after a full GC, the heap it holds is divided by its targets. ecs-sim runs in its own process
+ * (no throttling, no latency), so this process's heap is the daemon's alone. Then it times a
+ * publish after 5% of the targets changed (the work of a churn refresh's output, I/O included).
+ *
+ * Run: node --expose-gc packages/ecs-sd/bench/target-heap.bench.ts [tasks] [http]
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../src/config/load.ts';
+import { createRuntime } from '../src/daemon/runtime.ts';
+import { silentLogger } from '../src/log.ts';
+import { createMetrics } from '../src/metrics.ts';
+import { tryRenderTargetGroups } from '../src/output/target-groups.ts';
+import { useBenchCredentials } from './support.ts';
+
+const SIM_CLI = fileURLToPath(new URL('../../ecs-sim/src/cli.ts', import.meta.url));
+
+function heapUsed(): number {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error('run with node --expose-gc');
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+async function startSim(tasks: number): Promise<{ endpoint: string; stop: () => void }> {
+  const generate = `clusters=10,tasks=${tasks},taskDefinitions=500,hosts=200,seed=7`;
+  const child = spawn(
+    process.execPath,
+    [SIM_CLI, '--listen', '127.0.0.1:0', '--generate', generate, '--latency', '0', '--throttle', 'off'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  for await (const line of createInterface({ input: child.stdout! })) {
+    const match = /(http:\/\/127\.0\.0\.1:[0-9]+)/.exec(line);
+    if (match) return { endpoint: match[1]!, stop: () => child.kill() };
+  }
+  throw new Error('ecs-sim did not print its endpoint');
+}
+
+const MiB = 1024 * 1024;
+const tasks = Number(process.argv.find((arg) => /^[0-9]+$/.test(arg)) ?? 10_000);
+const http = process.argv.includes('http');
+useBenchCredentials();
+const sim = await startSim(tasks);
+const outputs = await mkdtemp(join(tmpdir(), 'ecs-sd-heap-'));
+try {
+  const config = loadConfig({
+    fileText: JSON.stringify({
+      sources: [{ name: 'bench', region: 'us-east-1', endpoint: sim.endpoint }],
+      output: { directory: outputs },
+    }),
+  });
+  const daemon = createRuntime(config, {
+    log: silentLogger(),
+    metrics: createMetrics({ defaultMetrics: false }),
+  });
+  const before = heapUsed();
+  const cpu0 = process.cpuUsage();
+  const summary = await daemon.refresh();
+  const cpu = process.cpuUsage(cpu0);
+  if (http) {
+    const rendered = tryRenderTargetGroups(daemon.state.targets(), 'compact');
+    if (!rendered.ok) throw new Error(rendered.message);
+  }
+  const targets = daemon.state.targets();
+  const after = heapUsed();
+  const size = (await stat(join(outputs, '1m-tasks.json'))).size;
+  console.log(
+    `${tasks} tasks, ${targets.length} targets (complete: ${summary.complete}); file 1m-tasks.json ${(size / MiB).toFixed(1)} MiB`,
+  );
+  console.log(
+    `cold refresh + publish: CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms; heap held ${((after - before) / MiB).toFixed(1)} MiB = ${((after - before) / targets.length / 1024).toFixed(2)} KiB per target${http ? ' (with one http_sd rendering)' : ''}`,
+  );
+  await daemon.stop();
+} finally {
+  sim.stop();
+  await rm(outputs, { recursive: true, force: true });
+}
