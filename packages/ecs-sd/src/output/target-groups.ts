@@ -3,9 +3,10 @@
  * files and the http_sd endpoint both carry. Pure: the same targets always give the same bytes.
  *
  * Targets are immutable and a task's targets are the same objects from one refresh (or event) to
- * the next until the task changes, so each target's sorted labels, group key and serialized group
- * are computed once and kept (weakly) with it: re-rendering 10,000 targets after one of them
- * changed serializes one group, not 10,000.
+ * the next until the task changes, so each target's serialized group is computed once and kept
+ * (weakly) with it: re-rendering 10,000 targets after one of them changed serializes one group, not
+ * 10,000. Nothing else is kept per target: its labels are written from the target's own object
+ * (discovery builds them sorted), and groups are found by sorting label sets, not by a key string.
  *
  * A rendering is bounded (`MAX_OUTPUT_LENGTH`): one that would grow past it stops there and is
  * refused as a value, before the one big string is joined, so an oversized output costs no more
@@ -39,73 +40,129 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** What is derived once per target: its label set sorted by name, that set's key, and its group's bytes. */
+/** A character JSON.stringify escapes in a string (lone surrogates are replaced before, see unicode.ts). */
+const JSON_ESCAPED = /["\\\u0000-\u001f]/;
+const QUOTE = 0x22;
+
+/**
+ * Orders two strings as their JSON texts up to the closing quote compare (`"a"` sorts before `"ab"`
+ * because `"` is below `b`), without building those texts unless one has a character JSON escapes.
+ */
+function compareJsonStrings(a: string, b: string): number {
+  if (a === b) return 0;
+  if (JSON_ESCAPED.test(a) || JSON_ESCAPED.test(b)) return compare(JSON.stringify(a), JSON.stringify(b));
+  if (b.startsWith(a)) return QUOTE - b.charCodeAt(a.length);
+  if (a.startsWith(b)) return a.charCodeAt(b.length) - QUOTE;
+  return compare(a, b);
+}
+
+/**
+ * Orders two label sets (names sorted) exactly as their compact JSON texts compare, the order of
+ * the groups, and is 0 only for equal sets: the texts differ first inside one `"name":"value"`
+ * entry, or one set is the other plus more entries, and then the longer sorts first (`,` < `}`).
+ */
+export function compareLabelSets(
+  a: Readonly<Record<string, string>>,
+  b: Readonly<Record<string, string>>,
+): number {
+  if (a === b) return 0;
+  const aNames = Object.keys(a);
+  const bNames = Object.keys(b);
+  const common = Math.min(aNames.length, bNames.length);
+  for (let i = 0; i < common; i++) {
+    const aName = aNames[i]!;
+    const bName = bNames[i]!;
+    const order = compareJsonStrings(aName, bName) || compareJsonStrings(a[aName]!, b[bName]!);
+    if (order !== 0) return order;
+  }
+  return bNames.length - aNames.length;
+}
+
+/**
+ * What is kept per target beyond the target itself: its label set as written (the target's own
+ * labels object whenever they are already sorted, without `__address__` and well-formed, which is
+ * what discovery builds: no copy), and its group's bytes per style once rendered. No label-set key:
+ * groups are found by sorting with `compareLabelSets`.
+ */
 interface Derived {
-  labels: Record<string, string>;
-  id: string;
+  labels: Readonly<Record<string, string>>;
   /** The address, as written (lone surrogates replaced). */
   address: string;
   /** True when the address or a label held a lone surrogate, written as U+FFFD. */
   replaced: boolean;
-  rendered: Partial<Record<GroupsStyle, string>>;
+  file?: string;
+  compact?: string;
+  yaml?: string;
 }
 
 const derived = new WeakMap<Target, Derived>();
 
-/** The label set with its names sorted (and `__address__` dropped), so equal sets serialize to equal keys and bytes. */
+/** True when the labels can be written as they are: names sorted, no `__address__`, no lone surrogate. */
+function writtenAsIs(labels: Readonly<Record<string, string>>): boolean {
+  let previous: string | undefined;
+  for (const name in labels) {
+    if (name === '__address__' || (previous !== undefined && compare(previous, name) >= 0)) return false;
+    if (!isWellFormed(name) || !isWellFormed(labels[name]!)) return false;
+    previous = name;
+  }
+  return true;
+}
+
+/** The label set with its names sorted (and `__address__` dropped), so equal sets serialize to equal bytes. */
 function derive(target: Target): Derived {
   let entry = derived.get(target);
   if (entry === undefined) {
-    let labels: Record<string, string> = {};
-    for (const name of Object.keys(target.labels).sort(compare)) {
-      if (name !== '__address__') labels[name] = target.labels[name]!;
-    }
-    let id = JSON.stringify(labels);
-    // Lone surrogates become U+FFFD in every output, so JSON, YAML and http_sd agree (see unicode.ts).
-    // JSON.stringify writes each as the text `\udXXX`: without that text, no label holds one.
+    let labels: Readonly<Record<string, string>> = target.labels;
     let replaced = false;
-    if (
-      id.includes('\\ud') &&
-      !Object.entries(labels).every(([n, v]) => isWellFormed(n) && isWellFormed(v))
-    ) {
-      replaced = true;
-      labels = Object.fromEntries(Object.entries(labels).map(([n, v]) => [toWellFormed(n), toWellFormed(v)]));
-      id = JSON.stringify(labels);
+    if (!writtenAsIs(labels)) {
+      // Lone surrogates become U+FFFD in every output, so JSON, YAML and http_sd agree (see unicode.ts).
+      const sorted: Record<string, string> = {};
+      for (const name of Object.keys(target.labels).sort(compare)) {
+        if (name === '__address__') continue;
+        const value = target.labels[name]!;
+        if (!isWellFormed(name) || !isWellFormed(value)) replaced = true;
+        sorted[toWellFormed(name)] = toWellFormed(value);
+      }
+      labels = sorted;
     }
     if (!isWellFormed(target.address)) replaced = true;
-    entry = { labels, id, address: toWellFormed(target.address), replaced, rendered: {} };
+    entry = { labels, address: toWellFormed(target.address), replaced };
     derived.set(target, entry);
   }
   return entry;
 }
 
 interface Grouped {
-  id: string;
-  labels: Record<string, string>;
+  labels: Readonly<Record<string, string>>;
   addresses: Set<string>;
-  /** The group's only target, while it has one (its bytes can be kept with it). */
-  only: Target | undefined;
+  /** The group's only target, while it has one address (its bytes can be kept with it). */
+  only: Derived | undefined;
 }
 
 /** The groups, sorted by label set, and how many targets had lone surrogates replaced. */
 function group(targets: readonly Target[]): { groups: Grouped[]; replaced: number } {
-  const groups = new Map<string, Grouped>();
   let replaced = 0;
-  for (const target of targets) {
-    const { labels, id, address, replaced: had } = derive(target);
-    if (had) replaced++;
-    const existing = groups.get(id);
-    if (existing === undefined) {
-      groups.set(id, { id, labels, addresses: new Set([address]), only: target });
+  const entries = targets.map((target) => {
+    const entry = derive(target);
+    if (entry.replaced) replaced++;
+    return entry;
+  });
+  entries.sort((a, b) => compareLabelSets(a.labels, b.labels));
+  const groups: Grouped[] = [];
+  let last: Grouped | undefined;
+  for (const entry of entries) {
+    if (last !== undefined && compareLabelSets(last.labels, entry.labels) === 0) {
+      last.addresses.add(entry.address);
+      if (last.addresses.size > 1) last.only = undefined;
     } else {
-      existing.addresses.add(address);
-      if (existing.addresses.size > 1) existing.only = undefined;
+      last = { labels: entry.labels, addresses: new Set([entry.address]), only: entry };
+      groups.push(last);
     }
   }
-  return { groups: [...groups.values()].sort((a, b) => compare(a.id, b.id)), replaced };
+  return { groups, replaced };
 }
 
-function serializeYaml(value: TargetGroup): string {
+function serializeYaml(value: { targets: string[]; labels: Readonly<Record<string, string>> }): string {
   const lines = ['- targets:', ...value.targets.map((address) => `    - ${yamlScalar(address)}`)];
   const names = Object.keys(value.labels);
   if (names.length === 0) lines.push('  labels: {}');
@@ -117,7 +174,7 @@ function serializeYaml(value: TargetGroup): string {
 }
 
 function serialize(group: Grouped, style: GroupsStyle): string {
-  const value: TargetGroup = { targets: [...group.addresses].sort(compare), labels: group.labels };
+  const value = { targets: [...group.addresses].sort(compare), labels: group.labels };
   if (style === 'yaml') return serializeYaml(value);
   // Inside file_sd's top-level array every line of a group is indented two more spaces.
   return style === 'file'
@@ -133,7 +190,7 @@ function serialize(group: Grouped, style: GroupsStyle): string {
 export function toTargetGroups(targets: readonly Target[]): TargetGroup[] {
   return group(targets).groups.map((entry) => ({
     targets: [...entry.addresses].sort(compare),
-    labels: entry.labels,
+    labels: { ...entry.labels },
   }));
 }
 
@@ -173,9 +230,8 @@ export function tryRenderTargetGroups(
       let part: string;
       if (entry.only === undefined) part = serialize(entry, style);
       else {
-        const cache = derive(entry.only).rendered;
-        cache[style] ??= serialize(entry, style);
-        part = cache[style];
+        entry.only[style] ??= serialize(entry, style);
+        part = entry.only[style];
       }
       length += part.length + 2;
       if (length > maxLength) {

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { renderTargetGroups, toTargetGroups, tryRenderTargetGroups } from '../../src/output/target-groups.ts';
+import {
+  compareLabelSets,
+  renderTargetGroups,
+  toTargetGroups,
+  tryRenderTargetGroups,
+} from '../../src/output/target-groups.ts';
 import { target } from './fixtures.ts';
 
 test('one group per distinct label set, with sorted label names', () => {
@@ -109,4 +114,46 @@ test('an oversized list stops serializing at the bound, and trying it again seri
   }
   const fits = tryRenderTargetGroups(targets.slice(0, 5), 'compact', 10_000);
   assert.equal(fits.ok && fits.content, renderTargetGroups(targets.slice(0, 5), 'compact'));
+});
+
+test('label sets are ordered exactly as their compact JSON texts, and equal only when they are', () => {
+  // Characters JSON escapes, the structural ones, a quote's neighbours, non-ASCII and a surrogate pair.
+  const alphabet = [
+    'a',
+    'b',
+    '_',
+    '"',
+    '\\',
+    '\n',
+    '\u0001',
+    ' ',
+    '!',
+    '#',
+    ',',
+    ':',
+    '}',
+    '\u00e9',
+    '\u{1f600}',
+  ];
+  let seed = 17;
+  const next = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed >>> 8) % n;
+  };
+  const text = (): string => Array.from({ length: next(4) }, () => alphabet[next(alphabet.length)]).join('');
+  const labelSet = (): Record<string, string> => {
+    const names = [
+      ...new Set(Array.from({ length: next(4) }, () => ['a', 'ab', 'a_', 'b', text()][next(5)]!)),
+    ];
+    return Object.fromEntries(names.sort().map((name) => [name, text()]));
+  };
+  const sets = Array.from({ length: 300 }, labelSet);
+  for (let i = 0; i < sets.length; i++) {
+    for (const other of [sets[(i * 7 + 3) % sets.length]!, sets[(i + 1) % sets.length]!, { ...sets[i]! }]) {
+      const a = JSON.stringify(sets[i]);
+      const b = JSON.stringify(other);
+      const expected = a < b ? -1 : a > b ? 1 : 0;
+      assert.equal(Math.sign(compareLabelSets(sets[i]!, other)), expected, `${a} vs ${b}`);
+    }
+  }
 });
