@@ -41,7 +41,7 @@ function compare(a: string, b: string): number {
 }
 
 /** A character JSON.stringify escapes in a string (lone surrogates are replaced before, see unicode.ts). */
-const JSON_ESCAPED = /["\\\u0000-\u001f]/;
+const JSON_ESCAPED = /[^\x20\x21\x23-\x5b\x5d-\uffff]/;
 const QUOTE = 0x22;
 
 /**
