@@ -194,7 +194,15 @@ export function toTargetGroups(targets: readonly Target[]): TargetGroup[] {
   }));
 }
 
-/** A rendered list, or why it could not be: `too-large` (over the bound) or `render-error` (anything thrown). */
+/** Why a list could not be rendered: `too-large` (over the bound) or `render-error` (anything thrown). */
+export type RenderFailure = {
+  ok: false;
+  reason: 'too-large' | 'render-error';
+  message: string;
+  cause?: unknown;
+};
+
+/** A rendered list, or why it could not be. */
 export type RenderedGroups =
   | {
       ok: true;
@@ -202,25 +210,59 @@ export type RenderedGroups =
       /** Targets whose address or labels held lone surrogates, written as U+FFFD. */
       replaced: number;
     }
-  | { ok: false; reason: 'too-large' | 'render-error'; message: string; cause?: unknown };
+  | RenderFailure;
 
-function wrap(parts: readonly string[], style: GroupsStyle): string {
-  if (style === 'compact') return `[${parts.join(',')}]`;
-  if (style === 'yaml') return parts.length === 0 ? '[]\n' : `${parts.join('\n')}\n`;
-  return parts.length === 0 ? '[]\n' : `[\n${parts.join(',\n')}\n]\n`;
+/**
+ * A rendered list as its groups' texts, in order (`listChunks` adds the brackets and separators):
+ * each unchanged group's text is the same string as at the last rendering, so two renderings are
+ * compared part by part and a file is written in chunks, never as one big string.
+ */
+export type RenderedParts = { ok: true; parts: readonly string[]; replaced: number } | RenderFailure;
+
+/** Length of the chunks `listChunks` yields (code units): big enough for few writes, small beside a file. */
+export const CHUNK_LENGTH = 1024 * 1024;
+
+/**
+ * The text of a list of rendered groups, in chunks of about `chunkLength` code units: joined, they
+ * are exactly `file` (`JSON.stringify(groups, null, 2)` and a newline), `compact` or `yaml`.
+ */
+export function* listChunks(
+  parts: readonly string[],
+  style: GroupsStyle,
+  chunkLength: number = CHUNK_LENGTH,
+): Generator<string> {
+  if (parts.length === 0) {
+    yield style === 'compact' ? '[]' : '[]\n';
+    return;
+  }
+  const [open, separator, close] =
+    style === 'compact' ? ['[', ',', ']'] : style === 'yaml' ? ['', '\n', '\n'] : ['[\n', ',\n', '\n]\n'];
+  let chunk: string[] = [open];
+  let length = 0;
+  for (let i = 0; i < parts.length; i++) {
+    if (i > 0) chunk.push(separator);
+    chunk.push(parts[i]!);
+    length += parts[i]!.length;
+    if (length >= chunkLength) {
+      yield chunk.join('');
+      chunk = [];
+      length = 0;
+    }
+  }
+  chunk.push(close);
+  yield chunk.join('');
 }
 
 /**
- * The target groups in a style, at most `maxLength` code units long: `file` is byte for byte
- * `JSON.stringify(toTargetGroups(targets), null, 2) + '\n'`, `compact` is
- * `JSON.stringify(toTargetGroups(targets))`. Each unchanged group's bytes are reused. Never throws:
- * a list longer than `maxLength` stops being serialized there, and any error becomes a value.
+ * The target groups in a style as parts (see `RenderedParts`), the whole at most `maxLength` code
+ * units long. Each unchanged group's text is reused. Never throws: a list longer than `maxLength`
+ * stops being serialized there, and any error becomes a value.
  */
-export function tryRenderTargetGroups(
+export function tryRenderGroupParts(
   targets: readonly Target[],
   style: GroupsStyle,
   maxLength: number = MAX_OUTPUT_LENGTH,
-): RenderedGroups {
+): RenderedParts {
   try {
     const { groups, replaced } = group(targets);
     const parts: string[] = [];
@@ -243,7 +285,36 @@ export function tryRenderTargetGroups(
       }
       parts.push(part);
     }
-    return { ok: true, content: wrap(parts, style), replaced };
+    return { ok: true, parts, replaced };
+  } catch (err) {
+    return {
+      ok: false,
+      reason: 'render-error',
+      message: `rendering ${targets.length} targets failed: ${err instanceof Error ? err.message : String(err)}`,
+      cause: err,
+    };
+  }
+}
+
+/**
+ * The target groups in a style, at most `maxLength` code units long: `file` is byte for byte
+ * `JSON.stringify(toTargetGroups(targets), null, 2) + '\n'`, `compact` is
+ * `JSON.stringify(toTargetGroups(targets))`. Each unchanged group's bytes are reused. Never throws:
+ * a list longer than `maxLength` stops being serialized there, and any error becomes a value.
+ */
+export function tryRenderTargetGroups(
+  targets: readonly Target[],
+  style: GroupsStyle,
+  maxLength: number = MAX_OUTPUT_LENGTH,
+): RenderedGroups {
+  const rendered = tryRenderGroupParts(targets, style, maxLength);
+  if (!rendered.ok) return rendered;
+  try {
+    return {
+      ok: true,
+      content: [...listChunks(rendered.parts, style, Infinity)].join(''),
+      replaced: rendered.replaced,
+    };
   } catch (err) {
     return {
       ok: false,

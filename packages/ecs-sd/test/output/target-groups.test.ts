@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   compareLabelSets,
+  listChunks,
   renderTargetGroups,
   toTargetGroups,
+  tryRenderGroupParts,
   tryRenderTargetGroups,
 } from '../../src/output/target-groups.ts';
 import { target } from './fixtures.ts';
@@ -154,6 +156,25 @@ test('label sets are ordered exactly as their compact JSON texts, and equal only
       const b = JSON.stringify(other);
       const expected = a < b ? -1 : a > b ? 1 : 0;
       assert.equal(Math.sign(compareLabelSets(sets[i]!, other)), expected, `${a} vs ${b}`);
+    }
+  }
+});
+
+test('the chunks of a rendering, of any size, join to exactly its text', () => {
+  const targets = Array.from({ length: 7 }, (_, i) => target({ taskId: `c${i}`, ip: `10.0.0.${i}` }));
+  for (const style of ['file', 'compact', 'yaml'] as const) {
+    for (const list of [targets, targets.slice(0, 1), []]) {
+      const rendered = tryRenderGroupParts(list, style);
+      assert.ok(rendered.ok);
+      for (const size of [1, 200, Number.POSITIVE_INFINITY]) {
+        const chunks: string[] = [...listChunks(rendered.parts, style, size)];
+        assert.equal(
+          chunks.join(''),
+          renderTargetGroups(list, style),
+          `${style}, ${list.length} targets, chunks of ${size}`,
+        );
+        if (size === 1 && list.length > 1) assert.ok(chunks.length >= list.length);
+      }
     }
   }
 });
