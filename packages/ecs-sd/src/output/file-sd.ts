@@ -22,6 +22,7 @@ import { type FileSdFormat, fileSdPathProblem, INTERVALS, intervalFileName } fro
 import {
   listChunks,
   MAX_OUTPUT_LENGTH,
+  type RenderOrder,
   tryRenderGroupParts,
   tryRenderTargetGroups,
 } from './target-groups.ts';
@@ -58,6 +59,7 @@ export type FileSdMemo = Map<
     replaced: number;
     failure?: FileSdFailure | undefined;
     parts?: readonly string[] | undefined;
+    order?: RenderOrder | undefined;
   }
 >;
 
@@ -342,7 +344,7 @@ export async function writeFileSd(targets: readonly Target[], options: FileSdOpt
     }
     const previous = last?.failure === undefined ? last?.parts : undefined;
     options.memo?.delete(path);
-    const rendered = tryRenderGroupParts(held, style, maxLength);
+    const rendered = tryRenderGroupParts(held, style, maxLength, last?.order);
     if (!rendered.ok) {
       const failure: FileSdFailure = {
         path,
@@ -360,7 +362,7 @@ export async function writeFileSd(targets: readonly Target[], options: FileSdOpt
       continue;
     }
     result.replaced.set(path, rendered.replaced);
-    const { parts } = rendered;
+    const { parts, order } = rendered;
     try {
       const unchanged =
         previous === undefined
@@ -368,7 +370,7 @@ export async function writeFileSd(targets: readonly Target[], options: FileSdOpt
           : sameParts(previous, parts) && existsSync(path);
       if (unchanged) {
         result.unchanged.push(path);
-        options.memo?.set(path, { targets: held, replaced: rendered.replaced, parts });
+        options.memo?.set(path, { targets: held, replaced: rendered.replaced, parts, order });
         continue;
       }
       await writeFileAtomic(path, listChunks(parts, style));
@@ -384,7 +386,7 @@ export async function writeFileSd(targets: readonly Target[], options: FileSdOpt
     }
     result.written.push(path);
     options.onWrite?.(path);
-    options.memo?.set(path, { targets: held, replaced: rendered.replaced, parts });
+    options.memo?.set(path, { targets: held, replaced: rendered.replaced, parts, order });
   }
   return result;
 }

@@ -139,18 +139,58 @@ interface Grouped {
   only: Derived | undefined;
 }
 
-/** The groups, sorted by label set, and how many targets had lone surrogates replaced. */
-function group(targets: readonly Target[]): { groups: Grouped[]; replaced: number } {
+/**
+ * The targets of a rendering sorted by label set, to pass to the next rendering of the same list:
+ * the targets it still has keep their order, and only the new ones are sorted and merged in (a 5%
+ * churn sorts 5%, not everything). Opaque; held by the caller (the file_sd memo).
+ */
+export interface RenderOrder {
+  readonly sorted: readonly object[];
+}
+
+function byLabels(a: Derived, b: Derived): number {
+  return compareLabelSets(a.labels, b.labels);
+}
+
+/** The entries sorted by label set, reusing the order of the last rendering where it has one. */
+function sortEntries(entries: readonly Derived[], previous: RenderOrder | undefined): Derived[] {
+  if (previous !== undefined) {
+    const current = new Set(entries);
+    const last = previous.sorted as readonly Derived[];
+    const known = new Set(last);
+    const kept = last.filter((entry) => current.has(entry));
+    const added = entries.filter((entry) => !known.has(entry)).sort(byLabels);
+    // Both sorted: merge them. A target listed twice (not what discovery gives) falls back to a full sort.
+    if (current.size === entries.length && kept.length + added.length === entries.length) {
+      const merged: Derived[] = [];
+      let i = 0;
+      let j = 0;
+      while (i < kept.length && j < added.length) {
+        merged.push(byLabels(kept[i]!, added[j]!) <= 0 ? kept[i++]! : added[j++]!);
+      }
+      while (i < kept.length) merged.push(kept[i++]!);
+      while (j < added.length) merged.push(added[j++]!);
+      return merged;
+    }
+  }
+  return [...entries].sort(byLabels);
+}
+
+/** The groups, sorted by label set, how many targets had lone surrogates replaced, and the order for the next rendering. */
+function group(
+  targets: readonly Target[],
+  previous?: RenderOrder,
+): { groups: Grouped[]; replaced: number; order: RenderOrder } {
   let replaced = 0;
   const entries = targets.map((target) => {
     const entry = derive(target);
     if (entry.replaced) replaced++;
     return entry;
   });
-  entries.sort((a, b) => compareLabelSets(a.labels, b.labels));
+  const sorted = sortEntries(entries, previous);
   const groups: Grouped[] = [];
   let last: Grouped | undefined;
-  for (const entry of entries) {
+  for (const entry of sorted) {
     if (last !== undefined && compareLabelSets(last.labels, entry.labels) === 0) {
       last.addresses.add(entry.address);
       if (last.addresses.size > 1) last.only = undefined;
@@ -159,7 +199,7 @@ function group(targets: readonly Target[]): { groups: Grouped[]; replaced: numbe
       groups.push(last);
     }
   }
-  return { groups, replaced };
+  return { groups, replaced, order: { sorted } };
 }
 
 function serializeYaml(value: { targets: string[]; labels: Readonly<Record<string, string>> }): string {
@@ -217,7 +257,9 @@ export type RenderedGroups =
  * each unchanged group's text is the same string as at the last rendering, so two renderings are
  * compared part by part and a file is written in chunks, never as one big string.
  */
-export type RenderedParts = { ok: true; parts: readonly string[]; replaced: number } | RenderFailure;
+export type RenderedParts =
+  | { ok: true; parts: readonly string[]; replaced: number; order: RenderOrder }
+  | RenderFailure;
 
 /** Length of the chunks `listChunks` yields (code units): big enough for few writes, small beside a file. */
 export const CHUNK_LENGTH = 1024 * 1024;
@@ -255,16 +297,18 @@ export function* listChunks(
 
 /**
  * The target groups in a style as parts (see `RenderedParts`), the whole at most `maxLength` code
- * units long. Each unchanged group's text is reused. Never throws: a list longer than `maxLength`
+ * units long. Each unchanged group's text is reused, and with `previous` (the `order` of the last
+ * rendering of this list) only new targets are sorted. Never throws: a list longer than `maxLength`
  * stops being serialized there, and any error becomes a value.
  */
 export function tryRenderGroupParts(
   targets: readonly Target[],
   style: GroupsStyle,
   maxLength: number = MAX_OUTPUT_LENGTH,
+  previous?: RenderOrder,
 ): RenderedParts {
   try {
-    const { groups, replaced } = group(targets);
+    const { groups, replaced, order } = group(targets, previous);
     const parts: string[] = [];
     // Brackets, separators and final newline of the list: at most 2 per group plus 4.
     let length = 4;
@@ -285,7 +329,7 @@ export function tryRenderGroupParts(
       }
       parts.push(part);
     }
-    return { ok: true, parts, replaced };
+    return { ok: true, parts, replaced, order };
   } catch (err) {
     return {
       ok: false,

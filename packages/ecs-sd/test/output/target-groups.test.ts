@@ -178,3 +178,34 @@ test('the chunks of a rendering, of any size, join to exactly its text', () => {
     }
   }
 });
+
+test("a rendering given the last one's order sorts only the new targets and gives the same bytes as one from scratch", () => {
+  const make = (i: number) =>
+    target({ taskId: `o${i}`, ip: `10.0.${i % 5}.${i}`, family: ['web', 'api', 'db'][i % 3]! });
+  const shared = (ip: string) => ({ ...target({ taskId: 'same', ip }), labels: { job: 'web' } });
+  let targets = [...Array.from({ length: 40 }, (_, i) => make(i)), shared('10.9.0.1:1')];
+  for (const style of ['file', 'compact', 'yaml'] as const) {
+    let last = tryRenderGroupParts(targets, style);
+    assert.ok(last.ok);
+    for (let round = 1; round <= 4; round++) {
+      // Some removed, some added (one sharing a label set with a kept target), the rest kept.
+      targets = [
+        ...targets.filter((_, i) => i % (round + 2) !== 0),
+        ...Array.from({ length: 6 }, (_, i) => make(100 * round + i)),
+        shared(`10.9.${round}.1:1`),
+      ].reverse();
+      const incremental = tryRenderGroupParts(targets, style, undefined, last.order);
+      const scratch = tryRenderGroupParts(targets, style);
+      assert.ok(incremental.ok && scratch.ok);
+      assert.equal(incremental.parts.join('|'), scratch.parts.join('|'), `${style}, round ${round}`);
+      last = incremental;
+    }
+    const doubled = [...targets, targets[0]!];
+    const again = tryRenderGroupParts(doubled, style, undefined, last.order);
+    assert.ok(again.ok);
+    assert.equal(
+      again.parts.join('|'),
+      (tryRenderGroupParts(doubled, style) as { parts: readonly string[] }).parts.join('|'),
+    );
+  }
+});
