@@ -34,6 +34,14 @@ import type { DiscoveryState } from './state.ts';
 export const PUBLISH_AFTER_UPDATE_MS = 1000;
 
 /**
+ * On a first start, a cluster read is published at once when the targets at least doubled since the
+ * last progressive write, else at most this long after: the whole file is rewritten each time, so
+ * a cold start of ten clusters writes it a few times (1, 2, 4, 8 clusters, then complete), not ten,
+ * and no cluster read waits longer than this for its targets to be written.
+ */
+export const PROGRESSIVE_AFTER_MS = 5000;
+
+/**
  * Why outputs are written: `ready` (the state is ready; otherwise nothing is written), `complete`
  * (the first complete refresh, about to mark it ready), `progressive` (a cold start's clusters so far).
  */
@@ -70,6 +78,8 @@ export class Publisher {
   #cleaned = false;
   /** Publishes clusters read while a refresh still waits for others (PUBLISH_AFTER_UPDATE_MS). */
   #soon: unknown;
+  /** A cold start's publish waiting for PROGRESSIVE_AFTER_MS, and the targets of its last progressive write. */
+  #progressive: { timer: unknown; written: number } = { timer: undefined, written: 0 };
   readonly #timer: Timer;
   #closed = false;
 
@@ -124,10 +134,38 @@ export class Publisher {
     }, PUBLISH_AFTER_UPDATE_MS);
   }
 
-  /** Drops a publish `publishSoon` scheduled (the caller publishes now). */
+  /**
+   * A cold start read a cluster: publishes its targets now when they at least doubled since the
+   * last progressive write (the first cluster always), else within PROGRESSIVE_AFTER_MS.
+   */
+  publishProgressive(): void {
+    if (this.#closed) return;
+    const targets = this.#deps.state.clusters().reduce((sum, entry) => sum + entry.targets.length, 0);
+    const progressive = this.#progressive;
+    if (progressive.written === 0 || targets >= 2 * progressive.written) {
+      if (progressive.timer !== undefined) this.#timer.clear(progressive.timer);
+      progressive.timer = undefined;
+      progressive.written = Math.max(targets, 1);
+      void this.publish('progressive').catch(() => {});
+      return;
+    }
+    progressive.timer ??= this.#timer.set(() => {
+      progressive.timer = undefined;
+      if (this.#closed) return;
+      progressive.written = Math.max(
+        this.#deps.state.clusters().reduce((sum, entry) => sum + entry.targets.length, 0),
+        1,
+      );
+      void this.publish('progressive').catch(() => {});
+    }, PROGRESSIVE_AFTER_MS);
+  }
+
+  /** Drops a publish `publishSoon` or `publishProgressive` scheduled (the caller publishes now). */
   cancelSoon(): void {
     if (this.#soon !== undefined) this.#timer.clear(this.#soon);
     this.#soon = undefined;
+    if (this.#progressive.timer !== undefined) this.#timer.clear(this.#progressive.timer);
+    this.#progressive.timer = undefined;
   }
 
   /** Schedules nothing more and resolves once the write in progress has ended. */
