@@ -16,7 +16,7 @@ import {
   LIMITS,
   withinLimits,
 } from './limits.ts';
-import { containerMetaLabels, META, type TaskFacts } from './meta-labels.ts';
+import { containerMetaLabels, META, selectMetaLabels, type TaskFacts } from './meta-labels.ts';
 import { scrapeProblem } from './prometheus-checks.ts';
 import type { DiscoveryOptions, Skip, Target } from './types.ts';
 import { quote } from './values.ts';
@@ -108,7 +108,12 @@ export function buildTarget(
       ...(d.endpointName !== undefined ? { endpointName: d.endpointName } : {}),
     },
   );
-  const all: Record<string, string> = { ...taskLabels, ...meta, ...scrape, ...visible };
+  const all: Record<string, string> = {
+    ...selectMetaLabels(taskLabels, options.metaLabels),
+    ...selectMetaLabels(meta, options.metaLabels),
+    ...scrape,
+    ...visible,
+  };
   const names = Object.keys(all).sort();
   const interval = intervalOf(d, options);
   let labels: Record<string, string>;
