@@ -5,7 +5,7 @@
  * (no throttling, no latency), so this process's heap is the daemon's alone. Then it times a
  * publish after 5% of the targets changed (the work of a churn refresh's output, I/O included).
  *
- * Run: node --expose-gc packages/ecs-sd/bench/target-heap.bench.ts [tasks] [http] [aws]
+ * Run: node --expose-gc packages/ecs-sd/bench/target-heap.bench.ts [tasks] [http] [aws] [minimal|none]
  * (`aws`: ecs-sim with 30 ms per call and AWS throttling, as the issue measured: clusters read seconds apart)
  */
 import { spawn } from 'node:child_process';
@@ -50,6 +50,8 @@ async function startSim(tasks: number, aws: boolean): Promise<{ endpoint: string
 const AWS_LIKE = ['--latency', '30', '--throttle', 'on'];
 const NO_WAIT = ['--latency', '0', '--throttle', 'off'];
 const aws = process.argv.includes('aws');
+/** `minimal` or `none`: output.meta_labels (default all). */
+const metaLabels = process.argv.find((arg) => arg === 'minimal' || arg === 'none') ?? 'all';
 const MiB = 1024 * 1024;
 
 function renderHttpSd(targets: Parameters<typeof tryRenderTargetGroups>[0]): number {
@@ -66,7 +68,7 @@ try {
   const config = loadConfig({
     fileText: JSON.stringify({
       sources: [{ name: 'bench', region: 'us-east-1', endpoint: sim.endpoint }],
-      output: { directory: outputs },
+      output: { directory: outputs, meta_labels: metaLabels },
     }),
   });
   const metrics = createMetrics({ defaultMetrics: false });
@@ -85,10 +87,13 @@ try {
     String(labels['file']).endsWith('1m-tasks.json'),
   )?.value;
   console.log(
-    `${tasks} tasks, ${targets.length} targets (complete: ${summary.complete}); file 1m-tasks.json ${(size / MiB).toFixed(1)} MiB, written ${writes} times by the cold start`,
+    `${tasks} tasks, ${targets.length} targets (complete: ${summary.complete}); file 1m-tasks.json ${(size / MiB).toFixed(1)} MiB, written ${writes} times by the cold start; meta labels: ${metaLabels}`,
   );
   console.log(
     `cold refresh + publish: CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms; heap held ${((after - before) / MiB).toFixed(1)} MiB = ${((after - before) / targets.length / 1024).toFixed(2)} KiB per target${http ? ' (with one http_sd rendering)' : ''}`,
+  );
+  console.log(
+    `peak RSS so far: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (this process: the daemon alone)`,
   );
   await daemon.stop();
 
