@@ -64,10 +64,10 @@ function compareJsonStrings(a: string, b: string): number {
 export function compareLabelSets(
   a: Readonly<Record<string, string>>,
   b: Readonly<Record<string, string>>,
+  aNames: readonly string[] = Object.keys(a),
+  bNames: readonly string[] = Object.keys(b),
 ): number {
   if (a === b) return 0;
-  const aNames = Object.keys(a);
-  const bNames = Object.keys(b);
   const common = Math.min(aNames.length, bNames.length);
   for (let i = 0; i < common; i++) {
     const aName = aNames[i]!;
@@ -86,6 +86,8 @@ export function compareLabelSets(
  */
 interface Derived {
   labels: Readonly<Record<string, string>>;
+  /** The labels' names in order: one array shared by every target with the same names (see `sharedNames`). */
+  names: readonly string[];
   /** The address, as written (lone surrogates replaced). */
   address: string;
   /** True when the address or a label held a lone surrogate, written as U+FFFD. */
@@ -96,6 +98,21 @@ interface Derived {
 }
 
 const derived = new WeakMap<Target, Derived>();
+
+/** Label-name lists by their text: targets of one task definition share one list. Bounded (hostile names). */
+const nameLists = new Map<string, readonly string[]>();
+const MAX_NAME_LISTS = 10_000;
+
+/** The names of a label set as a list shared with every other set of the same names, so sorting allocates none. */
+function sharedNames(labels: Readonly<Record<string, string>>): readonly string[] {
+  const names = Object.keys(labels);
+  const key = names.join('\u0000');
+  const shared = nameLists.get(key);
+  if (shared !== undefined) return shared;
+  if (nameLists.size >= MAX_NAME_LISTS) nameLists.clear();
+  nameLists.set(key, names);
+  return names;
+}
 
 /** True when the labels can be written as they are: names sorted, no `__address__`, no lone surrogate. */
 function writtenAsIs(labels: Readonly<Record<string, string>>): boolean {
@@ -126,7 +143,7 @@ function derive(target: Target): Derived {
       labels = sorted;
     }
     if (!isWellFormed(target.address)) replaced = true;
-    entry = { labels, address: toWellFormed(target.address), replaced };
+    entry = { labels, names: sharedNames(labels), address: toWellFormed(target.address), replaced };
     derived.set(target, entry);
   }
   return entry;
@@ -137,6 +154,8 @@ interface Grouped {
   addresses: Set<string>;
   /** The group's only target, while it has one address (its bytes can be kept with it). */
   only: Derived | undefined;
+  /** The group's first target (its label set is the group's). */
+  first: Derived;
 }
 
 /**
@@ -149,7 +168,7 @@ export interface RenderOrder {
 }
 
 function byLabels(a: Derived, b: Derived): number {
-  return compareLabelSets(a.labels, b.labels);
+  return compareLabelSets(a.labels, b.labels, a.names, b.names);
 }
 
 /** The entries sorted by label set, reusing the order of the last rendering where it has one. */
@@ -191,11 +210,11 @@ function group(
   const groups: Grouped[] = [];
   let last: Grouped | undefined;
   for (const entry of sorted) {
-    if (last !== undefined && compareLabelSets(last.labels, entry.labels) === 0) {
+    if (last !== undefined && byLabels(last.first, entry) === 0) {
       last.addresses.add(entry.address);
       if (last.addresses.size > 1) last.only = undefined;
     } else {
-      last = { labels: entry.labels, addresses: new Set([entry.address]), only: entry };
+      last = { labels: entry.labels, addresses: new Set([entry.address]), only: entry, first: entry };
       groups.push(last);
     }
   }
