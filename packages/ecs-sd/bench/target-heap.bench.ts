@@ -68,7 +68,7 @@ try {
   const config = loadConfig({
     fileText: JSON.stringify({
       sources: [{ name: 'bench', region: 'us-east-1', endpoint: sim.endpoint }],
-      output: { directory: outputs, meta_labels: metaLabels },
+      output: { directory: outputs, ...(metaLabels === 'all' ? {} : { meta_labels: metaLabels }) },
     }),
   });
   const metrics = createMetrics({ defaultMetrics: false });
