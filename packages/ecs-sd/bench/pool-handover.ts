@@ -15,17 +15,14 @@
  * The pool starts with MEMBERS + samples - 1 members and loses one per stop. Each stop comes at a
  * random moment of the refresh interval (polling), as a real stop does.
  */
-import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { waitUntil } from '@ecs-sd/testkit';
 import { type Sim, startSim } from 'ecs-sim';
 import { loadConfig } from '../src/config/load.ts';
-import { createRuntime, type Runtime } from '../src/daemon/runtime.ts';
-import { silentLogger } from '../src/log.ts';
-import { createMetrics } from '../src/metrics.ts';
-import { createDaemonPools, type DaemonPools } from '../src/pools/daemon-pools.ts';
-import { buildApp } from '../src/server/app.ts';
+import type { Runtime } from '../src/daemon/runtime.ts';
+import type { DaemonPools } from '../src/pools/daemon-pools.ts';
+import { startPoolServer } from './pool-server.ts';
 
 /** How each simulated member asks for its share: docs/pools.md's http_sd refresh_interval. */
 export const HTTP_SD_REFRESH_MS = 5_000;
@@ -200,21 +197,7 @@ export async function measureCoverage(mode: CoverageMode, samples: number): Prom
       pools: [{ name: POOL, members: { ecs: { cluster: MONITORING, family: AGENT_FAMILY } } }],
     }),
   });
-  const metrics = createMetrics({ defaultMetrics: false });
-  const runtime = createRuntime(config, { log: silentLogger(), metrics });
-  const pools = createDaemonPools(
-    {
-      config: () => runtime.config,
-      targets: () => runtime.state.targets(),
-      decisions: () => runtime.state.decisions(),
-    },
-    { metrics: metrics.pools },
-  );
-  const server = createServer(
-    buildApp({ view: runtime.state, registry: metrics.registry, pools: pools.assignments }),
-  );
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const { runtime, pools, port, close } = await startPoolServer(config);
   const loops = new Map<string, MemberLoop>();
   const out: CoverageSample[] = [];
   try {
@@ -260,8 +243,7 @@ export async function measureCoverage(mode: CoverageMode, samples: number): Prom
     return out;
   } finally {
     for (const loop of loops.values()) loop.stop();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await runtime.stop();
+    await close();
     await sim.close();
   }
 }

@@ -22,15 +22,14 @@ import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startSim } from 'ecs-sim';
 import { loadConfig } from '../src/config/load.ts';
-import { createRuntime } from '../src/daemon/runtime.ts';
 import type { Target, TaskDecision } from '../src/discovery/types.ts';
-import { silentLogger } from '../src/log.ts';
 import { createMetrics } from '../src/metrics.ts';
 import { assignAll } from '../src/pools/assign.ts';
 import { createDaemonPools } from '../src/pools/daemon-pools.ts';
 import { buildApp } from '../src/server/app.ts';
 import type { DiscoveryView } from '../src/server/view.ts';
 import { HTTP_SD_REFRESH_MS, MEMBERS, measureCoverage } from './pool-handover.ts';
+import { startPoolServer } from './pool-server.ts';
 import { row, useBenchCredentials } from './support.ts';
 
 const wanted = process.argv.slice(2);
@@ -113,21 +112,7 @@ async function callsPerHour(
       pools: [{ name: 'agents', members: { ecs: { cluster: 'monitoring', family: 'prometheus-agent' } } }],
     }),
   });
-  const metrics = createMetrics({ defaultMetrics: false });
-  const runtime = createRuntime(config, { log: silentLogger(), metrics });
-  const pools = createDaemonPools(
-    {
-      config: () => runtime.config,
-      targets: () => runtime.state.targets(),
-      decisions: () => runtime.state.decisions(),
-    },
-    { metrics: metrics.pools },
-  );
-  const server = createServer(
-    buildApp({ view: runtime.state, registry: metrics.registry, pools: pools.assignments }),
-  );
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const { runtime, port, close } = await startPoolServer(config);
   sim.resetCounters();
   let served = 0;
   try {
@@ -151,8 +136,7 @@ async function callsPerHour(
     const calls = Object.values(byOperation).reduce((sum, count) => sum + count, 0);
     return { calls, byOperation, served };
   } finally {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await runtime.stop();
+    await close();
     await sim.close();
   }
 }
@@ -183,25 +167,9 @@ async function coverageAfterStop(mode: 'events' | 'polling', rounds: number): Pr
       pools: [{ name: 'agents', members: { ecs: { cluster: 'monitoring', family: 'prometheus-agent' } } }],
     }),
   });
-  const metrics = createMetrics({ defaultMetrics: false });
-  const runtime = createRuntime(config, {
-    log: silentLogger(),
-    metrics,
+  const { runtime, port, close } = await startPoolServer(config, {
     eventsOptions: { waitTimeSeconds: 1, unhealthyAfter: 3, backoffInitialMs: 20, backoffMaxMs: 100 },
   });
-  const pools = createDaemonPools(
-    {
-      config: () => runtime.config,
-      targets: () => runtime.state.targets(),
-      decisions: () => runtime.state.decisions(),
-    },
-    { metrics: metrics.pools },
-  );
-  const server = createServer(
-    buildApp({ view: runtime.state, registry: metrics.registry, pools: pools.assignments }),
-  );
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
   const running = () =>
     runtime.state
       .decisions()
@@ -237,8 +205,7 @@ async function coverageAfterStop(mode: 'events' | 'polling', rounds: number): Pr
     }
     return times;
   } finally {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await runtime.stop();
+    await close();
     await sim.close();
   }
 }
