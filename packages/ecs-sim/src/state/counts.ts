@@ -1,4 +1,5 @@
 import type { Cluster, Task } from './model.ts';
+import type { Change } from './world-core.ts';
 
 /** Running and pending task counts as ECS reports them. */
 export interface TaskCounts {
@@ -62,6 +63,24 @@ export class LaggedCounts {
   constructor(lagMs: number, now: () => number = Date.now) {
     this.lagMs = lagMs;
     this.#now = now;
+  }
+
+  /** Sets the lag, recording the counts of `clusters` and their services now as the base of later reads. */
+  setLag(ms: number, clusters: Iterable<Cluster>): void {
+    this.lagMs = ms;
+    for (const cluster of clusters) {
+      this.record(cluster, clusterCounts(cluster));
+      for (const service of cluster.services.values()) this.record(service, taskCounts(service.tasks));
+    }
+  }
+
+  /** Records the counts a change of a task or container instance moved (its cluster's, its service's). */
+  observe(change: Change): void {
+    if (this.lagMs <= 0) return;
+    const cluster = change.kind === 'task' ? change.task.cluster : change.ci.cluster;
+    this.record(cluster, clusterCounts(cluster));
+    const service = change.kind === 'task' ? change.task.service : undefined;
+    if (service !== undefined) this.record(service, taskCounts(service.tasks));
   }
 
   /** Records what `owner`'s counts are now (after a change of it, or as a base when the lag is set). */

@@ -6,7 +6,7 @@ import {
   deleteCluster,
   registerContainerInstance,
 } from './clusters.ts';
-import { clusterCounts, LaggedCounts, taskCounts } from './counts.ts';
+import { LaggedCounts } from './counts.ts';
 import type {
   Account,
   ArnFormat,
@@ -37,7 +37,7 @@ import {
 import { createTask, type StartTaskInput } from './task-factory.ts';
 import { type LifecycleOptions, TaskLifecycle } from './task-lifecycle.ts';
 import { TaskOrder } from './task-order.ts';
-import { type Change, type ChangeListener, Clock, Sequence, type WorldCore } from './world-core.ts';
+import { type ChangeListener, Clock, Sequence, type WorldCore } from './world-core.ts';
 
 export { DEFAULT_LIFECYCLE, type LifecycleOptions } from './task-lifecycle.ts';
 
@@ -89,7 +89,7 @@ export class World {
       now: () => this.#clock.now(),
       ecsArn: (account, resource) => this.ecsArn(account, resource),
       emit: (change) => {
-        this.#recordCounts(change);
+        this.counts.observe(change);
         for (const l of this.listeners) l(change);
       },
     };
@@ -232,25 +232,12 @@ export class World {
     ci.cluster.containerInstances.delete(ci.id);
   }
 
-  // ---- counts (counts.ts) ----
-
   /** DescribeClusters and DescribeServices serve counts as they were `ms` ago from now on (0: live). */
   setCountLag(ms: number): void {
-    this.counts.lagMs = ms;
-    for (const account of this.accounts.values())
-      for (const cluster of account.clusters.values()) {
-        this.counts.record(cluster, clusterCounts(cluster));
-        for (const service of cluster.services.values())
-          this.counts.record(service, taskCounts(service.tasks));
-      }
-  }
-
-  #recordCounts(change: Change): void {
-    if (this.counts.lagMs <= 0) return;
-    const cluster = change.kind === 'task' ? change.task.cluster : change.ci.cluster;
-    this.counts.record(cluster, clusterCounts(cluster));
-    const service = change.kind === 'task' ? change.task.service : undefined;
-    if (service !== undefined) this.counts.record(service, taskCounts(service.tasks));
+    this.counts.setLag(
+      ms,
+      [...this.accounts.values()].flatMap((account) => [...account.clusters.values()]),
+    );
   }
 
   // ---- tasks (placement.ts, task-factory.ts, task-lifecycle.ts, task-order.ts) ----
