@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { createEventsClient, type SourceClientsOptions } from '../aws/clients.ts';
+import type { ClusterCounts } from '../aws/ecs-reads.ts';
 import type { SourceFetcher } from '../aws/fetcher.ts';
 import { deadline, type Timeouts } from '../aws/timeouts.ts';
 import { clusterSelected, type SourceConfig } from '../config/types.ts';
@@ -25,6 +26,7 @@ import type { Metrics } from '../metrics.ts';
 import type { EventModeStatus } from '../server/status/model.ts';
 import { applyClusterEvents, type ClusterChanges } from './apply-events.ts';
 import type { ClusterLocks } from './cluster-locks.ts';
+import { CountChecker } from './count-checker.ts';
 import type { ClusterReads } from './source-refresh.ts';
 import type { DiscoveryState } from './state.ts';
 import { EventStatusRecorder } from './status.ts';
@@ -60,6 +62,8 @@ export interface EventModeHost {
   poll(clusterNames: ReadonlySet<string>): Promise<unknown>;
   /** Writes the outputs. */
   publish(): Promise<unknown>;
+  /** DescribeClusters counts of these clusters by clusterArn (the count check). */
+  describeCounts(clusterArns: readonly string[], signal: AbortSignal): Promise<Map<string, ClusterCounts>>;
   /** The queue became readable or unreadable (an unreadable one brings the next poll forward). */
   onHealthChange(health: ConsumerHealth): void;
 }
@@ -110,6 +114,8 @@ export class EventMode {
   readonly #flushes = new Set<Promise<void>>();
   /** Received counts and lags, for the status page. */
   readonly #status: EventStatusRecorder;
+  /** The DescribeClusters count check and the scheduled sweeps. */
+  readonly #checker: CountChecker;
 
   constructor(source: SourceConfig, deps: EventModeDeps, host: EventModeHost) {
     const events = source.events!;
@@ -143,6 +149,23 @@ export class EventMode {
       onHealthChange: (health) => host.onHealthChange(health),
       metrics: this.#status.wrap(eventMetrics(deps.metrics, source.name)),
     });
+    this.#checker = new CountChecker(
+      {
+        source: source.name,
+        store: this.store,
+        clusters: () => host.state.clustersOf(source.name),
+        ready: () => host.state.ready(),
+        healthy: () => this.healthy,
+        describeCounts: (arns, signal) => host.describeCounts(arns, signal),
+        sweep: (clusters) => host.poll(clusters),
+        signal: host.signal,
+      },
+      () => ({
+        checkMs: this.source.events!.consistencyCheckIntervalMs,
+        fullSweepMs: this.source.events!.reconcileIntervalMs,
+      }),
+      { log: this.#log, metrics: deps.metrics, now: deps.now },
+    );
   }
 
   /** True while the queue is readable (also before the first receive). */
@@ -159,6 +182,7 @@ export class EventMode {
   start(): void {
     this.#deps.metrics.eventsHealthy.set({ source: this.source.name }, 1);
     this.#consumer.start();
+    this.#checker.start();
   }
 
   /** A poll of this cluster ended: the events held back while it ran are applied now. */
@@ -169,6 +193,7 @@ export class EventMode {
   /** Applies nothing more from now on (an apply in progress finishes; see drain()). */
   cancel(): void {
     this.#coalescer.cancel();
+    this.#checker.stop();
   }
 
   /**
@@ -190,6 +215,7 @@ export class EventMode {
 
   /** Resolves when every apply in progress has ended. */
   async drain(): Promise<void> {
+    await this.#checker.settled();
     await Promise.all([...this.#flushes].map((flush) => flush.catch(() => {})));
   }
 

@@ -11,6 +11,7 @@
  * the discovery state, so a 10,000-task fleet costs the store a few hundred kilobytes.
  */
 import type { ContainerInstance, Task } from '@aws-sdk/client-ecs';
+import { CountHistory, type CountSample, phaseOf, type TaskPhase } from './count-history.ts';
 import type { ContainerInstanceStateChange, EcsEvent, TaskStateChange } from './parse.ts';
 
 /** What applying an event did; stable strings, usable as metric label values. */
@@ -67,6 +68,8 @@ interface Entry<T> {
   at: number;
   /** The event's copy, until `take` hands it out; absent when the version came from a poll. */
   value?: T;
+  /** Where a task stands for the cluster's counts (tasks only). */
+  phase?: TaskPhase;
 }
 
 interface Tombstone {
@@ -82,6 +85,10 @@ interface Versioned<T> {
 interface ClusterState {
   tasks: Versioned<Task>;
   containerInstances: Versioned<ContainerInstance>;
+  /** RUNNING and PENDING counts of the live tasks, and their history. */
+  counts: CountHistory;
+  /** Store time the last poll of the cluster began; undefined before the first. */
+  polledAt?: number;
 }
 
 /** lastStatus values after RUNNING (ECS task lifecycle). */
@@ -140,7 +147,10 @@ export class TaskStore {
    * the poll's decision already stands.
    */
   observePoll(clusterArn: string, poll: PolledCluster): ObserveResult {
-    const state = this.#cluster(clusterArn).tasks;
+    const cluster = this.#cluster(clusterArn);
+    const state = cluster.tasks;
+    const counts = cluster.counts;
+    cluster.polledAt = poll.polledAt;
     const now = this.#now();
     const result: ObserveResult = { clusterArn, updated: 0, removed: 0, keptNewer: 0, keptStopped: 0 };
     const seen = new Set<string>(poll.listed);
@@ -161,12 +171,19 @@ export class TaskStore {
       }
       if (isTaskGone(task)) {
         state.live.delete(arn);
+        counts.move(live?.phase, undefined, now);
         this.#bury(state, arn, version, now);
         continue;
       }
       state.tombstones.delete(arn);
       if (live === undefined || live.version < version) result.updated++;
-      state.live.set(arn, { version, at: live !== undefined && live.version === version ? live.at : now });
+      const phase = phaseOf(task);
+      counts.move(live?.phase, phase, now);
+      state.live.set(arn, {
+        version,
+        at: live !== undefined && live.version === version ? live.at : now,
+        phase,
+      });
     }
     for (const [arn, entry] of state.live) {
       if (seen.has(arn)) continue;
@@ -176,6 +193,7 @@ export class TaskStore {
         continue;
       }
       state.live.delete(arn);
+      counts.move(entry.phase, undefined, now);
       this.#bury(state, arn, entry.version, now);
       result.removed++;
     }
@@ -207,6 +225,16 @@ export class TaskStore {
     return [...(this.#clusters.get(clusterArn)?.tasks.live.keys() ?? [])].sort();
   }
 
+  /** A cluster's believed RUNNING and PENDING counts in effect at some time since `from`, oldest first. */
+  countsSince(clusterArn: string, from: number): CountSample[] {
+    return this.#clusters.get(clusterArn)?.counts.since(from) ?? [];
+  }
+
+  /** Store time the last poll of a cluster began; undefined before the first. */
+  polledAt(clusterArn: string): number | undefined {
+    return this.#clusters.get(clusterArn)?.polledAt;
+  }
+
   /** clusterArns with state, sorted. */
   clusterArns(): string[] {
     return [...this.#clusters.keys()].sort();
@@ -223,6 +251,7 @@ export class TaskStore {
       state = {
         tasks: { live: new Map(), tombstones: new Map() },
         containerInstances: { live: new Map(), tombstones: new Map() },
+        counts: new CountHistory(),
       };
       this.#clusters.set(clusterArn, state);
     }
@@ -230,7 +259,18 @@ export class TaskStore {
   }
 
   #applyTask(cluster: ClusterState, event: TaskStateChange): ApplyResult {
-    return this.#applyVersioned(cluster.tasks, event, event.taskArn, event.task, isTaskGone(event.task));
+    const before = cluster.tasks.live.get(event.taskArn)?.phase;
+    const result = this.#applyVersioned(
+      cluster.tasks,
+      event,
+      event.taskArn,
+      event.task,
+      isTaskGone(event.task),
+    );
+    const after = cluster.tasks.live.get(event.taskArn);
+    if (after !== undefined && result.change === 'upsert') after.phase = phaseOf(event.task);
+    cluster.counts.move(before, after?.phase, this.#now());
+    return result;
   }
 
   #applyInstance(cluster: ClusterState, event: ContainerInstanceStateChange): ApplyResult {

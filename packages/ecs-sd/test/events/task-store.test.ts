@@ -295,3 +295,31 @@ function permutations(items: number[]): number[][] {
     permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]),
   );
 }
+
+describe('TaskStore counts (the count check)', () => {
+  const counts = (store: TaskStore) => {
+    const last = store.countsSince(CLUSTER, Number.POSITIVE_INFINITY).at(-1);
+    return [last?.running ?? 0, last?.pending ?? 0];
+  };
+
+  test('events and polls keep the RUNNING and PENDING counts; stale events change nothing', () => {
+    const { store, clock } = storeAt();
+    store.apply(taskEvent(1, 'PROVISIONING', { desiredStatus: 'RUNNING' }));
+    assert.deepEqual(counts(store), [0, 1]);
+    clock.now += 10;
+    store.apply(taskEvent(3, 'RUNNING'));
+    store.apply(taskEvent(2, 'PENDING'));
+    assert.deepEqual(counts(store), [1, 0], 'the stale PENDING event does not count');
+    clock.now += 10;
+    store.observePoll(CLUSTER, poll([polled(TASK_B, 1, 'RUNNING'), polled(TASK_C, 1, 'PENDING')], clock.now));
+    assert.deepEqual(counts(store), [1, 1], 'the poll forgot TASK (not listed) and counted B and C');
+    clock.now += 10;
+    store.apply(taskEvent(2, 'STOPPED', { taskArn: TASK_B, desiredStatus: 'STOPPED' }));
+    assert.deepEqual(counts(store), [0, 1]);
+    clock.now += 10;
+    store.apply(taskEvent(2, 'DEACTIVATING', { taskArn: TASK_C, desiredStatus: 'STOPPED' }));
+    assert.deepEqual(counts(store), [0, 0], 'a task being stopped past RUNNING counts in neither');
+    assert.equal(store.polledAt(CLUSTER), 1_000_020);
+    assert.equal(store.polledAt(OTHER_CLUSTER), undefined);
+  });
+});
