@@ -61,6 +61,8 @@ export interface Metrics {
   eventCountMismatches: Counter<'source' | 'cluster'>;
   /** Sweeps (ListTasks of a cluster, describing what is new) in event mode, by reason: count-mismatch, scheduled, queue-unhealthy, start. */
   eventSweeps: Counter<'source' | 'reason'>;
+  /** Services swept alone (ListTasks --service-name) because their DescribeServices counts disagreed. */
+  eventServiceSweeps: Counter<'source'>;
   /** Seconds since each cluster's last full sweep (set at each check). */
   eventFullSweepAge: Gauge<'source' | 'cluster'>;
   /** Requests refused with 401 by basic auth: `missing` (no or malformed credentials) or `invalid` (wrong user or password). */
@@ -238,6 +240,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     labelNames: ['source', 'reason'],
     registers: [registry],
   });
+  const eventServiceSweeps = counter(
+    'ecs_sd_event_service_sweeps_total',
+    'Services swept alone (ListTasks --service-name) because their DescribeServices counts disagreed with what events hold.',
+  );
   const eventFullSweepAge = new Gauge({
     name: 'ecs_sd_event_full_sweep_age_seconds',
     help: 'Seconds since the last full sweep of a cluster in event mode (set at each count check).',
@@ -313,6 +319,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     eventCountChecks,
     eventCountMismatches,
     eventSweeps,
+    eventServiceSweeps,
     eventFullSweepAge,
     webAuthFailures,
     webAuthChecks,

@@ -78,18 +78,49 @@ export async function describeClusterCounts(
   return out;
 }
 
-/** The ARNs of a cluster's tasks whose desiredStatus is RUNNING, 100 per page. */
+/** The running and pending counts of these services of a cluster (DescribeServices, 10 per call, no tags), by serviceName. */
+export async function describeServiceCounts(
+  ecs: ECSClient,
+  clusterArn: string,
+  serviceNames: readonly string[],
+  what: What,
+  signal?: AbortSignal,
+): Promise<Map<string, { running: number; pending: number }>> {
+  const out = new Map<string, { running: number; pending: number }>();
+  for (const batch of chunk(serviceNames, DESCRIBE_SERVICES_MAX)) {
+    const output = await awsCall('DescribeServices', what('describe services (counts)'), () =>
+      ecs.send(
+        new DescribeServicesCommand({ cluster: clusterArn, services: [...batch] }),
+        sendOptions(signal),
+      ),
+    );
+    for (const service of output.services ?? [])
+      if (service.serviceName !== undefined)
+        out.set(service.serviceName, {
+          running: service.runningCount ?? 0,
+          pending: service.pendingCount ?? 0,
+        });
+  }
+  return out;
+}
+
+/** The ARNs of a cluster's (or one service's) tasks whose desiredStatus is RUNNING, 100 per page. */
 export async function listTaskArns(
   ecs: ECSClient,
   clusterArn: string,
   what: What,
   signal?: AbortSignal,
+  serviceName?: string,
 ): Promise<string[]> {
   const arns: string[] = [];
   await awsCall('ListTasks', what('list tasks'), async () => {
     for await (const page of paginateListTasks(
       { client: ecs, pageSize: LIST_TASKS_PAGE_SIZE },
-      { cluster: clusterArn, desiredStatus: 'RUNNING' },
+      {
+        cluster: clusterArn,
+        desiredStatus: 'RUNNING',
+        ...(serviceName === undefined ? {} : { serviceName }),
+      },
       sendOptions(signal),
     )) {
       arns.push(...(page.taskArns ?? []));

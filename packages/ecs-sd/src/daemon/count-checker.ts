@@ -15,9 +15,11 @@ import {
   COUNT_LAG_ALLOWANCE_MS,
   compareCounts,
   nextStreaks,
+  type ReportedCounts,
   type SweepAge,
   scheduledSweeps,
 } from './count-check.ts';
+import { servicesDisagreeing } from './service-sweep.ts';
 
 /** Why a cluster was swept in event mode (the `reason` of `ecs_sd_event_sweeps_total`). */
 export type SweepReason = 'count-mismatch' | 'scheduled' | 'queue-unhealthy' | 'start';
@@ -39,6 +41,14 @@ export interface CountCheckHost {
   describeCounts(clusterArns: readonly string[], signal: AbortSignal): Promise<Map<string, ClusterCounts>>;
   /** Sweeps these clusters (by name) now. */
   sweep(clusterNames: ReadonlySet<string>): Promise<unknown>;
+  /** DescribeServices counts of these services of a cluster, by serviceName. */
+  serviceCounts(
+    clusterArn: string,
+    services: readonly string[],
+    signal: AbortSignal,
+  ): Promise<Map<string, ReportedCounts>>;
+  /** Sweeps these services of a cluster alone. */
+  sweepServices(clusterArn: string, services: readonly string[]): Promise<unknown>;
   /** Aborted when the runtime stops. */
   signal: AbortSignal;
 }
@@ -54,6 +64,8 @@ export interface CheckOutcome {
   checked: number;
   mismatched: string[];
   swept: { reason: SweepReason; clusters: string[] }[];
+  /** Services swept alone, as `cluster/service`. */
+  services: string[];
 }
 
 /** The count check of one source: a timer, the mismatch streaks and the scheduled sweeps' credit. */
@@ -64,6 +76,8 @@ export class CountChecker {
   readonly #metrics: Metrics;
   readonly #now: () => number;
   #streaks = new Map<string, number>();
+  /** Clusters whose last mismatch was swept by service: if they still disagree, the whole cluster is swept next. */
+  #narrowed = new Set<string>();
   #credit = 0;
   #timer: unknown;
   #stopped = false;
@@ -111,7 +125,7 @@ export class CountChecker {
 
   /** One check: counts compared, then the sweeps it earned. */
   async check(): Promise<CheckOutcome> {
-    const outcome: CheckOutcome = { checked: 0, mismatched: [], swept: [] };
+    const outcome: CheckOutcome = { checked: 0, mismatched: [], swept: [], services: [] };
     const host = this.#host;
     if (!host.ready() || !host.healthy() || host.signal.aborted) return outcome;
     const clusters = host.clusters();
@@ -156,8 +170,14 @@ export class CountChecker {
           : `cluster counts disagree: ${comparison.differing.join(' and ')}`,
       );
     }
-    const { streaks, sweep } = nextStreaks(this.#streaks, agreed);
+    const { streaks, sweep: mismatched } = nextStreaks(this.#streaks, agreed);
     this.#streaks = streaks;
+    for (const [cluster, agree] of agreed) if (agree) this.#narrowed.delete(cluster);
+    const sweep: string[] = [];
+    for (const name of mismatched) {
+      const arn = clusters.find((cluster) => cluster.clusterName === name)!.clusterArn;
+      if (!(await this.#sweptServices(name, arn, outcome))) sweep.push(name);
+    }
     const ages: SweepAge[] = clusters.map(({ clusterArn, clusterName }) => ({
       cluster: clusterName,
       sweptAt: host.store.polledAt(clusterArn),
@@ -170,6 +190,32 @@ export class CountChecker {
     if (due.length > 0 && !host.signal.aborted) await this.#sweep('scheduled', due, outcome);
     this.#setAges(clusters);
     return outcome;
+  }
+
+  /**
+   * Sweeps the services of a mismatched cluster whose DescribeServices counts disagree; false when
+   * none does (or the last sweep of this cluster was by service already): the cluster is swept.
+   */
+  async #sweptServices(cluster: string, clusterArn: string, outcome: CheckOutcome): Promise<boolean> {
+    const host = this.#host;
+    if (this.#narrowed.delete(cluster)) return false;
+    const believed = host.store.serviceCounts(clusterArn);
+    if (believed.size === 0) return false;
+    let services: string[];
+    try {
+      const reported = await host.serviceCounts(clusterArn, [...believed.keys()].sort(), host.signal);
+      services = servicesDisagreeing(reported, believed);
+    } catch (err) {
+      this.#log.warn({ err, cluster }, 'reading the service counts failed, sweeping the cluster');
+      return false;
+    }
+    if (services.length === 0) return false;
+    this.#narrowed.add(cluster);
+    this.#metrics.eventServiceSweeps.inc({ source: host.source }, services.length);
+    this.#log.debug({ cluster, services }, 'sweeping services whose counts disagree');
+    outcome.services.push(...services.map((service) => `${cluster}/${service}`));
+    await host.sweepServices(clusterArn, services);
+    return true;
   }
 
   async #sweep(reason: SweepReason, clusters: string[], outcome: CheckOutcome): Promise<void> {

@@ -27,6 +27,7 @@ import type { EventModeStatus } from '../server/status/model.ts';
 import { applyClusterEvents, type ClusterChanges } from './apply-events.ts';
 import type { ClusterLocks } from './cluster-locks.ts';
 import { CountChecker } from './count-checker.ts';
+import { type ServiceReads, sweepServiceTasks } from './service-sweep.ts';
 import type { ClusterReads } from './source-refresh.ts';
 import type { DiscoveryState } from './state.ts';
 import { EventStatusRecorder } from './status.ts';
@@ -64,6 +65,8 @@ export interface EventModeHost {
   publish(): Promise<unknown>;
   /** DescribeClusters counts of these clusters by clusterArn (the count check). */
   describeCounts(clusterArns: readonly string[], signal: AbortSignal): Promise<Map<string, ClusterCounts>>;
+  /** The ECS reads of a targeted service sweep. */
+  serviceReads: ServiceReads;
   /** The queue became readable or unreadable (an unreadable one brings the next poll forward). */
   onHealthChange(health: ConsumerHealth): void;
 }
@@ -158,6 +161,9 @@ export class EventMode {
         healthy: () => this.healthy,
         describeCounts: (arns, signal) => host.describeCounts(arns, signal),
         sweep: (clusters) => host.poll(clusters),
+        serviceCounts: (clusterArn, services, signal) =>
+          host.serviceReads.serviceCounts(clusterArn, services, signal),
+        sweepServices: (clusterArn, services) => this.#sweepServices(clusterArn, services),
         signal: host.signal,
       },
       () => ({
@@ -279,6 +285,24 @@ export class EventMode {
       poll.add(cluster);
     }
     if (poll.size > 0 && !host.signal.aborted) await host.poll(poll);
+  }
+
+  /** Sweeps these services of a cluster alone; what changed is applied as events are, then published. */
+  async #sweepServices(clusterArn: string, services: readonly string[]): Promise<void> {
+    const host = this.#host;
+    const changed = await sweepServiceTasks(
+      host.serviceReads,
+      this.store,
+      clusterArn,
+      services,
+      this.#deps.now,
+      host.signal,
+    );
+    if (changed.length === 0 || host.signal.aborted) return;
+    await this.#apply(
+      new Map([[clusterArn, { taskArns: new Set(changed), containerInstanceArns: new Set<string>() }]]),
+    );
+    await host.publish();
   }
 
   /** Puts a cluster's changes back to be applied after the poll that reads it now (see `clusterDone`). */

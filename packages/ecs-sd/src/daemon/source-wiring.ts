@@ -6,7 +6,12 @@
 import type { Logger } from 'pino';
 import type { RateBudgets } from '../aws/budget-plugin.ts';
 import type { SourceClientsOptions } from '../aws/clients.ts';
-import { describeClusterCounts } from '../aws/ecs-reads.ts';
+import {
+  describeClusterCounts,
+  describeServiceCounts,
+  describeTasks,
+  listTaskArns,
+} from '../aws/ecs-reads.ts';
 import { MAX_REFRESH_INTERVAL_MS } from '../config/schema-values.ts';
 import type { Config } from '../config/types.ts';
 import type { Metrics } from '../metrics.ts';
@@ -80,6 +85,7 @@ export function createEventMode(
   callbacks: EventModeCallbacks,
 ): EventMode {
   const name = source.config.name;
+  const what = (action: string) => `${action} failed for source "${name}"`;
   return new EventMode(
     source.config,
     {
@@ -103,13 +109,15 @@ export function createEventMode(
       signal: source.signal,
       poll: (clusters) => callbacks.poll(name, clusters),
       publish: () => callbacks.publish(),
-      describeCounts: (arns, signal) =>
-        describeClusterCounts(
-          source.clients.ecs,
-          arns,
-          (action) => `${action} failed for source "${name}"`,
-          signal,
-        ),
+      describeCounts: (arns, signal) => describeClusterCounts(source.clients.ecs, arns, what, signal),
+      serviceReads: {
+        serviceCounts: (clusterArn, services, signal) =>
+          describeServiceCounts(source.clients.ecs, clusterArn, services, what, signal),
+        listServiceTasks: (clusterArn, service, signal) =>
+          listTaskArns(source.clients.ecs, clusterArn, what, signal, service),
+        describeTasks: (clusterArn, arns, signal) =>
+          describeTasks(source.clients.ecs, clusterArn, arns, what, parts.rootLog, signal),
+      },
       onHealthChange: (health) => {
         if (health === 'unhealthy') callbacks.onUnhealthy();
       },

@@ -11,6 +11,7 @@ import {
   nextStreaks,
   scheduledSweeps,
 } from '../../src/daemon/count-check.ts';
+import { servicesDisagreeing } from '../../src/daemon/service-sweep.ts';
 import { CountHistory, phaseOf } from '../../src/events/count-history.ts';
 
 const sample = (at: number, running: number, pending = 0) => ({ at, running, pending });
@@ -169,5 +170,22 @@ describe('CountHistory', () => {
       ],
       'samples older than the window go, but the one in effect at its start stays',
     );
+  });
+});
+
+describe('servicesDisagreeing', () => {
+  test('names the services whose counts differ; one ECS did not report is left out', () => {
+    const reported = new Map([
+      ['web', { running: 3, pending: 0 }],
+      ['api', { running: 2, pending: 1 }],
+      ['new', { running: 1, pending: 0 }],
+    ]);
+    const believed = new Map([
+      ['web', { running: 3, pending: 0 }],
+      ['api', { running: 2, pending: 0 }],
+      ['gone', { running: 1, pending: 0 }],
+    ]);
+    assert.deepEqual(servicesDisagreeing(reported, believed), ['api', 'new']);
+    assert.deepEqual(servicesDisagreeing(new Map(), believed), []);
   });
 });

@@ -323,3 +323,44 @@ describe('TaskStore counts (the count check)', () => {
     assert.equal(store.polledAt(OTHER_CLUSTER), undefined);
   });
 });
+
+describe('TaskStore service sweep', () => {
+  test('a service sweep drops the service tasks it did not list and adds the ones it described', () => {
+    const { store, clock } = storeAt();
+    const web = { group: 'service:web' };
+    store.observePoll(
+      CLUSTER,
+      poll(
+        [polled(TASK, 1, 'RUNNING', web), polled(TASK_B, 1, 'RUNNING', { group: 'family:api' })],
+        clock.now,
+      ),
+    );
+    assert.deepEqual([...store.serviceCounts(CLUSTER)], [['web', { running: 1, pending: 0 }]]);
+    clock.now += 10;
+    const changed = store.observeService(CLUSTER, 'web', {
+      listed: [TASK_C],
+      described: [polled(TASK_C, 2, 'RUNNING', web)],
+      listedAt: clock.now,
+    });
+    assert.deepEqual(changed.sort(), [TASK, TASK_C].sort());
+    assert.deepEqual(
+      store.liveTaskArns(CLUSTER),
+      [TASK_B, TASK_C].sort(),
+      'the standalone task is untouched',
+    );
+    assert.deepEqual(take(store), { upserts: [[TASK_C, 'RUNNING', 2]], removals: [TASK] });
+    assert.deepEqual([...store.serviceCounts(CLUSTER)], [['web', { running: 1, pending: 0 }]]);
+  });
+
+  test('a task an event wrote after the list began stays', () => {
+    const { store, clock } = storeAt();
+    const listedAt = clock.now;
+    clock.now += 5;
+    store.apply({
+      ...taskEvent(1, 'RUNNING'),
+      task: { ...taskEvent(1, 'RUNNING').task, group: 'service:web' },
+    });
+    assert.deepEqual(store.observeService(CLUSTER, 'web', { listed: [], described: [], listedAt }), []);
+    assert.deepEqual(store.liveTaskArns(CLUSTER), [TASK]);
+  });
+});

@@ -13,7 +13,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { DescribeClustersCommand } from '@aws-sdk/client-ecs';
+import { DescribeClustersCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { waitUntil } from '@ecs-sd/testkit';
 import { type Sim, startSim } from 'ecs-sim';
 import { createRuntime, type Runtime } from '../../src/daemon/runtime.ts';
@@ -149,6 +149,34 @@ describe('event mode count check against ecs-sim', () => {
       (line['reported'] as { running: number }).running,
       (line['believed'] as { running: number }).running + 1,
     );
+  });
+
+  test('a service task whose start was lost: only that service is swept (DescribeServices, ListTasks --service-name)', async () => {
+    const { file, metrics } = await startDaemon('service-sweep');
+    const webTasks = () =>
+      sim.groundTruth().tasks.filter((task) => task.service === 'web' && task.lastStatus === 'RUNNING');
+    const before = new Set(webTasks().map((task) => task.taskArn));
+    sim.setEventsQueue('ecs-raw');
+    await clients.ecs.send(
+      new UpdateServiceCommand({ cluster: 'prod', service: 'web', desiredCount: before.size + 1 }),
+    );
+    sim.settle();
+    sim.setEventsQueue('ecs-events');
+    const added = webTasks().find((task) => !before.has(task.taskArn));
+    assert.ok(added, 'the service started a task');
+    sim.resetCounters();
+    await waitUntil('the lost start healed', async () => (await fileText(file)).includes(added.taskArn), {
+      timeoutMs: 10_000,
+    });
+    assert.equal(await metricSum(metrics, 'ecs_sd_event_service_sweeps_total'), 1);
+    assert.equal(await sweeps(metrics, 'count-mismatch'), 0, 'the cluster was not swept');
+    const calls = sim.counters();
+    assert.ok((calls['DescribeServices'] ?? 0) >= 1, JSON.stringify(calls));
+    assert.equal(calls['ListTasks'], 1, `one ListTasks --service-name: ${JSON.stringify(calls)}`);
+    await clients.ecs.send(
+      new UpdateServiceCommand({ cluster: 'prod', service: 'web', desiredCount: before.size }),
+    );
+    sim.settle();
   });
 
   test('a lost stop: the counts disagree, prod is swept and the target goes', async () => {
