@@ -759,6 +759,11 @@ interface ChaosResult {
    * (announced) to its target, or from its stop to its target's removal.
    */
   heal: { count: number; p50: number; p99: number; max: number; never: number };
+  /**
+   * Tasks whose RUNNING event was dropped (ecs-sim never announced them) that reached RUNNING
+   * outside the outage: from RUNNING to their target in file_sd, the heal of a lost event.
+   */
+  dropped: { count: number; p50: number; p99: number; max: number; never: number };
   /** Clusters swept during the run and after it, by reason. */
   sweeps: Record<string, number>;
 }
@@ -952,6 +957,19 @@ async function chaos(
       else heal.push(goneAt - stoppedAt.get(arn)!);
     }
     heal.sort((a, b) => a - b);
+    const dropped: number[] = [];
+    let droppedNever = 0;
+    const inOutage = (at: number) => at >= outageStart && at < outageEnd + CHAOS_REFRESH_S * 1000;
+    for (const task of finalTruth) {
+      const at = task.runningAt;
+      if (at === undefined || task.announcedAt !== undefined || at < runStart || at > runEnd || inOutage(at))
+        continue;
+      if (!shouldHaveTarget({ ...task, lastStatus: 'RUNNING' })) continue;
+      const seenAt = outputs.file.firstSeen.get(task.taskArn);
+      if (seenAt !== undefined) dropped.push(seenAt - at);
+      else if (task.lastStatus === 'RUNNING') droppedNever++;
+    }
+    dropped.sort((a, b) => a - b);
     const sweptAfter = (await ask<StatusReply>(daemon.child, { cmd: 'status' })).sweeps;
     return {
       heal: {
@@ -962,6 +980,13 @@ async function chaos(
         never: unhealed,
       },
       sweeps: countsSince(sweptAfter, sweptBefore),
+      dropped: {
+        count: dropped.length,
+        p50: percentile(dropped, 0.5),
+        p99: percentile(dropped, 0.99),
+        max: dropped.at(-1) ?? Number.NaN,
+        never: droppedNever,
+      },
       runMs: runEnd - runStart,
       samples,
       violations,
@@ -1199,6 +1224,7 @@ function formatChaos(result: ChaosResult): string[] {
         .map(([reason, count]) => `${count} ${reason}`)
         .join(', ') || 'none'
     }.`,
+    `Tasks whose RUNNING event was dropped (never announced), reaching RUNNING outside the outage: ${result.dropped.count} healed, RUNNING to target in file_sd p50 ${seconds(result.dropped.p50)}, p99 **${seconds(result.dropped.p99)}**, max ${seconds(result.dropped.max)}; ${result.dropped.never} never healed. Scaled to the default ${CHECK_S} s checks (× ${CHECK_S / CHAOS_CHECK_S}, an upper bound): p50 ${seconds(result.dropped.p50 * (CHECK_S / CHAOS_CHECK_S))}, p99 **${seconds(result.dropped.p99 * (CHECK_S / CHAOS_CHECK_S))}** (target < ${HEAL_TARGET_MS / 60_000} min: ${met(result.dropped.count > 0 && result.dropped.never === 0 && result.dropped.p99 * (CHECK_S / CHAOS_CHECK_S) < HEAL_TARGET_MS)}).`,
     `Fallback: the events source turned ${after(result.unhealthyAfterMs, 'unhealthy')} the outage began; ${result.fallbackRefreshes} refreshes while unhealthy; ${after(result.healthyAgainAfterMs, 'healthy again')} it ended.`,
     `Violations: **${all}** in all, ${outside} outside the outage (expect 0: ${outside === 0 ? 'yes' : 'no'}).`,
     `Tasks missing from file_sd outside the outage: ${result.lateFile.count} appeared later (announced to first seen in file_sd: p50 ${seconds(result.lateFile.p50)}, max ${seconds(result.lateFile.max)}), ${result.lateFile.never} never appeared.`,
