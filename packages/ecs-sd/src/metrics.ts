@@ -55,6 +55,17 @@ export interface Metrics {
   eventsLag: Histogram<'source'>;
   /** Seconds from receiving an event to the outputs holding its change (coalescing and any fetch of a missing task definition or host). */
   eventsPublishDelay: Histogram<'source'>;
+  // Event mode's count check (issue 15, docs/events.md).
+  /** DescribeClusters count checks made of a source's clusters. */
+  eventCountChecks: Counter<'source'>;
+  /** Checks whose counts disagreed with what events hold, by cluster. */
+  eventCountMismatches: Counter<'source' | 'cluster'>;
+  /** Sweeps (ListTasks of a cluster, describing what is new) in event mode, by reason: count-mismatch, scheduled, queue-unhealthy, start. */
+  eventSweeps: Counter<'source' | 'reason'>;
+  /** Services swept alone (ListTasks --service-name) because their DescribeServices counts disagreed. */
+  eventServiceSweeps: Counter<'source'>;
+  /** Seconds since each cluster's last full sweep (set at each check). */
+  eventFullSweepAge: Gauge<'source' | 'cluster'>;
   /** Requests refused with 401 by basic auth: `missing` (no or malformed credentials) or `invalid` (wrong user or password). */
   webAuthFailures: Counter<'reason'>;
   /** bcrypt checks run by basic auth (cached outcomes not counted), by result `ok`, `failed`, `error`. */
@@ -215,6 +226,34 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registers: [registry],
   });
 
+  // Event mode's count check (issue 15).
+  const eventCountChecks = counter(
+    'ecs_sd_event_count_checks_total',
+    "Checks of a source's clusters by their DescribeClusters task counts (event mode).",
+  );
+  const eventCountMismatches = new Counter({
+    name: 'ecs_sd_event_count_mismatches_total',
+    help: 'Count checks in which a cluster’s DescribeClusters task counts disagreed with what events hold.',
+    labelNames: ['source', 'cluster'],
+    registers: [registry],
+  });
+  const eventSweeps = new Counter({
+    name: 'ecs_sd_event_sweeps_total',
+    help: 'Sweeps of clusters in event mode (each lists a cluster’s tasks), by reason (count-mismatch, scheduled, queue-unhealthy, start).',
+    labelNames: ['source', 'reason'],
+    registers: [registry],
+  });
+  const eventServiceSweeps = counter(
+    'ecs_sd_event_service_sweeps_total',
+    'Services swept alone (ListTasks --service-name) because their DescribeServices counts disagreed with what events hold.',
+  );
+  const eventFullSweepAge = new Gauge({
+    name: 'ecs_sd_event_full_sweep_age_seconds',
+    help: 'Seconds since the last full sweep of a cluster in event mode (set at each count check).',
+    labelNames: ['source', 'cluster'],
+    registers: [registry],
+  });
+
   const webAuthFailures = new Counter({
     name: 'ecs_sd_web_auth_failures_total',
     help: 'Requests refused with 401 by basic auth, by reason (missing, invalid).',
@@ -281,6 +320,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     eventsReceiveErrors,
     eventsLag,
     eventsPublishDelay,
+    eventCountChecks,
+    eventCountMismatches,
+    eventSweeps,
+    eventServiceSweeps,
+    eventFullSweepAge,
     webAuthFailures,
     webAuthChecks,
     webRateLimited,

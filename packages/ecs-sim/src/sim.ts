@@ -42,6 +42,11 @@ export interface SimOptions {
   eventsQueue?: string | undefined;
   /** Fault rules active from the start. */
   faults?: FaultSpec[];
+  /**
+   * DescribeClusters and DescribeServices counts as they were this long ago (ECS's counts follow
+   * changes with a lag it does not publish). @default 0 (live)
+   */
+  countLagMs?: number;
   /** EventBridge → SQS delivery chaos (duplicates, delays, drops); missing keys are 0. @default every rate 0 */
   eventDelivery?: Partial<EventDeliveryOptions> | undefined;
 }
@@ -90,6 +95,8 @@ export interface Sim {
   /** Runs every pending lifecycle step now (tasks reach RUNNING or STOPPED). */
   settle(): void;
   setLatency(ms: number): void;
+  /** DescribeClusters and DescribeServices serve counts as they were `ms` ago from now on (0: live). */
+  setCountLag(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -204,6 +211,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
     setLatency(ms) {
       latency = ms;
     },
+    setCountLag: (ms) => world.setCountLag(ms),
     async close() {
       shutdown.abort();
       delivery.close();
@@ -218,6 +226,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
     faults,
     throttler,
     setLatency: sim.setLatency,
+    setCountLag: sim.setCountLag,
     advance: sim.advance,
     settle: sim.settle,
     pendingSteps: () => world.scheduler.pending,
@@ -266,5 +275,6 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
   world.listeners.add(eventPublisher(world, () => endpoint, delivery));
   for (const a of world.accounts.values()) if (a.eventsQueue) createQueue(world, a, a.eventsQueue, endpoint);
   if (options.eventsQueue) sim.setEventsQueue(options.eventsQueue);
+  if (options.countLagMs !== undefined) sim.setCountLag(options.countLagMs);
   return sim;
 }

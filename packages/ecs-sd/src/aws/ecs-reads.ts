@@ -1,10 +1,11 @@
 /**
  * The ECS calls of a poll, each batched or paged at its API's limit and wrapped as AwsReadError:
  * ListClusters, ListTasks, DescribeTasks, DescribeContainerInstances, ListServices and
- * DescribeServices. I/O only, no cache: the fetcher decides what to ask for.
+ * DescribeServices, and the DescribeClusters counts of event mode's check. I/O only, no cache: the fetcher decides what to ask for.
  */
 import {
   type ContainerInstance,
+  DescribeClustersCommand,
   DescribeContainerInstancesCommand,
   DescribeServicesCommand,
   DescribeTasksCommand,
@@ -17,6 +18,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import type { Logger } from 'pino';
 import {
+  DESCRIBE_CLUSTERS_MAX,
   DESCRIBE_CONTAINER_INSTANCES_MAX,
   DESCRIBE_SERVICES_MAX,
   DESCRIBE_TASKS_MAX,
@@ -42,18 +44,83 @@ export async function listClusterArns(ecs: ECSClient, what: What, signal?: Abort
   return arns;
 }
 
-/** The ARNs of a cluster's tasks whose desiredStatus is RUNNING, 100 per page. */
+/** A cluster's task and container instance counts as DescribeClusters reports them. */
+export interface ClusterCounts {
+  running: number;
+  pending: number;
+  containerInstances: number;
+}
+
+/**
+ * The counts of these clusters (DescribeClusters, 100 per call, no tags), by clusterArn; a cluster
+ * reported MISSING or INACTIVE is absent.
+ */
+export async function describeClusterCounts(
+  ecs: ECSClient,
+  clusterArns: readonly string[],
+  what: What,
+  signal?: AbortSignal,
+): Promise<Map<string, ClusterCounts>> {
+  const out = new Map<string, ClusterCounts>();
+  for (const batch of chunk(clusterArns, DESCRIBE_CLUSTERS_MAX)) {
+    const output = await awsCall('DescribeClusters', what('describe clusters (counts)'), () =>
+      ecs.send(new DescribeClustersCommand({ clusters: [...batch] }), sendOptions(signal)),
+    );
+    for (const cluster of output.clusters ?? []) {
+      if (cluster.clusterArn === undefined || cluster.status === 'INACTIVE') continue;
+      out.set(cluster.clusterArn, {
+        running: cluster.runningTasksCount ?? 0,
+        pending: cluster.pendingTasksCount ?? 0,
+        containerInstances: cluster.registeredContainerInstancesCount ?? 0,
+      });
+    }
+  }
+  return out;
+}
+
+/** The running and pending counts of these services of a cluster (DescribeServices, 10 per call, no tags), by serviceName. */
+export async function describeServiceCounts(
+  ecs: ECSClient,
+  clusterArn: string,
+  serviceNames: readonly string[],
+  what: What,
+  signal?: AbortSignal,
+): Promise<Map<string, { running: number; pending: number }>> {
+  const out = new Map<string, { running: number; pending: number }>();
+  for (const batch of chunk(serviceNames, DESCRIBE_SERVICES_MAX)) {
+    const output = await awsCall('DescribeServices', what('describe services (counts)'), () =>
+      ecs.send(
+        new DescribeServicesCommand({ cluster: clusterArn, services: [...batch] }),
+        sendOptions(signal),
+      ),
+    );
+    for (const service of output.services ?? [])
+      if (service.serviceName !== undefined)
+        out.set(service.serviceName, {
+          running: service.runningCount ?? 0,
+          pending: service.pendingCount ?? 0,
+        });
+  }
+  return out;
+}
+
+/** The ARNs of a cluster's (or one service's) tasks whose desiredStatus is RUNNING, 100 per page. */
 export async function listTaskArns(
   ecs: ECSClient,
   clusterArn: string,
   what: What,
   signal?: AbortSignal,
+  serviceName?: string,
 ): Promise<string[]> {
   const arns: string[] = [];
   await awsCall('ListTasks', what('list tasks'), async () => {
     for await (const page of paginateListTasks(
       { client: ecs, pageSize: LIST_TASKS_PAGE_SIZE },
-      { cluster: clusterArn, desiredStatus: 'RUNNING' },
+      {
+        cluster: clusterArn,
+        desiredStatus: 'RUNNING',
+        ...(serviceName === undefined ? {} : { serviceName }),
+      },
       sendOptions(signal),
     )) {
       arns.push(...(page.taskArns ?? []));

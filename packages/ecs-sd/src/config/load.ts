@@ -11,7 +11,13 @@ import { poolProblems, replicaShare, replicasProblem } from './pool-problems.ts'
 import { type ConfigFile, ConfigFileSchema } from './schema.ts';
 import { budgetSettings } from './schema-aws.ts';
 import { knownKeysAt } from './schema-walk.ts';
-import type { Config, PoolConfig, Rule, SourceConfig } from './types.ts';
+import {
+  type Config,
+  DEFAULT_FULL_SWEEP_INTERVAL_MS,
+  type PoolConfig,
+  type Rule,
+  type SourceConfig,
+} from './types.ts';
 
 export { type ConfigOverride, formatIssues, formatPath } from './issues.ts';
 
@@ -153,7 +159,11 @@ function compileSource(
     out.events = {
       queueUrl: queue.url,
       ...(queueRegion === undefined ? {} : { region: queueRegion }),
-      reconcileIntervalMs: source.events.reconcile_interval,
+      reconcileIntervalMs:
+        source.events.full_sweep_interval ??
+        source.events.reconcile_interval ??
+        DEFAULT_FULL_SWEEP_INTERVAL_MS,
+      consistencyCheckIntervalMs: source.events.consistency_check_interval,
       waitTimeSeconds: source.events.wait_time / 1000,
       unhealthyAfter: source.events.unhealthy_after,
       publishDelayMs: source.events.publish_delay,

@@ -43,11 +43,20 @@ export const EventsSchema = z.strictObject({
     .describe(
       'SQS queue URL an EventBridge rule for ECS Task/Container Instance State Change feeds; its Region is used for the SQS client',
     ),
-  reconcile_interval: durationWithin({ min: MIN_REFRESH_INTERVAL_MS, max: MAX_REFRESH_INTERVAL_MS })
-    .prefault('10m')
+  // Event mode's count check and its rare full sweep (issue 15, docs/events.md).
+  consistency_check_interval: durationWithin({ min: MIN_REFRESH_INTERVAL_MS, max: MAX_REFRESH_INTERVAL_MS })
+    .prefault('1m')
     .describe(
-      'time between full reconciles by polling while the queue is readable (Prometheus duration), 1s to 24h',
+      "time between checks of the clusters' DescribeClusters task counts against what events hold (Prometheus duration), 1s to 24h",
     ),
+  full_sweep_interval: durationWithin({ min: MIN_REFRESH_INTERVAL_MS, max: MAX_REFRESH_INTERVAL_MS })
+    .optional()
+    .describe(
+      'time between full sweeps of each cluster while the queue is readable, spread over the interval (Prometheus duration), 1s to 24h; default 6h',
+    ),
+  reconcile_interval: durationWithin({ min: MIN_REFRESH_INTERVAL_MS, max: MAX_REFRESH_INTERVAL_MS })
+    .optional()
+    .describe('older name of full_sweep_interval (Prometheus duration), 1s to 24h'),
   // ReceiveMessage accepts WaitTimeSeconds 0 to 20; 0 would be short polling.
   wait_time: durationWithin({ min: 1000, max: SQS_MAX_WAIT_SECONDS * 1000, wholeSeconds: true })
     .prefault(`${SQS_MAX_WAIT_SECONDS}s`)

@@ -30,12 +30,18 @@ export interface SourceConfig {
   events?: EventsConfig;
 }
 
+/** Default `full_sweep_interval`: each cluster swept every 6 hours (the count check finds what events missed sooner). */
+export const DEFAULT_FULL_SWEEP_INTERVAL_MS = 6 * 3_600_000;
+
 /** Event mode of a source (docs/events.md). */
 export interface EventsConfig {
   queueUrl: string;
   /** Region of the queue (from its URL), else the source's. */
   region?: string;
+  /** Time between full sweeps of each cluster (`full_sweep_interval`, older name `reconcile_interval`). */
   reconcileIntervalMs: number;
+  /** Time between checks of the DescribeClusters task counts (`consistency_check_interval`). */
+  consistencyCheckIntervalMs: number;
   /** ReceiveMessage WaitTimeSeconds (1–20). */
   waitTimeSeconds: number;
   /** Consecutive failed receives before falling back to polling. */

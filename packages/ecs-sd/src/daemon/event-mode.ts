@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { createEventsClient, type SourceClientsOptions } from '../aws/clients.ts';
+import type { ClusterCounts } from '../aws/ecs-reads.ts';
 import type { SourceFetcher } from '../aws/fetcher.ts';
 import { deadline, type Timeouts } from '../aws/timeouts.ts';
 import { clusterSelected, type SourceConfig } from '../config/types.ts';
@@ -25,6 +26,8 @@ import type { Metrics } from '../metrics.ts';
 import type { EventModeStatus } from '../server/status/model.ts';
 import { applyClusterEvents, type ClusterChanges } from './apply-events.ts';
 import type { ClusterLocks } from './cluster-locks.ts';
+import { CountChecker } from './count-checker.ts';
+import { type ServiceReads, sweepServiceTasks } from './service-sweep.ts';
 import type { ClusterReads } from './source-refresh.ts';
 import type { DiscoveryState } from './state.ts';
 import { EventStatusRecorder } from './status.ts';
@@ -60,6 +63,10 @@ export interface EventModeHost {
   poll(clusterNames: ReadonlySet<string>): Promise<unknown>;
   /** Writes the outputs. */
   publish(): Promise<unknown>;
+  /** DescribeClusters counts of these clusters by clusterArn (the count check). */
+  describeCounts(clusterArns: readonly string[], signal: AbortSignal): Promise<Map<string, ClusterCounts>>;
+  /** The ECS reads of a targeted service sweep. */
+  serviceReads: ServiceReads;
   /** The queue became readable or unreadable (an unreadable one brings the next poll forward). */
   onHealthChange(health: ConsumerHealth): void;
 }
@@ -110,6 +117,8 @@ export class EventMode {
   readonly #flushes = new Set<Promise<void>>();
   /** Received counts and lags, for the status page. */
   readonly #status: EventStatusRecorder;
+  /** The DescribeClusters count check and the scheduled sweeps. */
+  readonly #checker: CountChecker;
 
   constructor(source: SourceConfig, deps: EventModeDeps, host: EventModeHost) {
     const events = source.events!;
@@ -143,6 +152,26 @@ export class EventMode {
       onHealthChange: (health) => host.onHealthChange(health),
       metrics: this.#status.wrap(eventMetrics(deps.metrics, source.name)),
     });
+    this.#checker = new CountChecker(
+      {
+        source: source.name,
+        store: this.store,
+        clusters: () => host.state.clustersOf(source.name),
+        ready: () => host.state.ready(),
+        healthy: () => this.healthy,
+        describeCounts: (arns, signal) => host.describeCounts(arns, signal),
+        sweep: (clusters) => host.poll(clusters),
+        serviceCounts: (clusterArn, services, signal) =>
+          host.serviceReads.serviceCounts(clusterArn, services, signal),
+        sweepServices: (clusterArn, services) => this.#sweepServices(clusterArn, services),
+        signal: host.signal,
+      },
+      () => ({
+        checkMs: this.source.events!.consistencyCheckIntervalMs,
+        fullSweepMs: this.source.events!.reconcileIntervalMs,
+      }),
+      { log: this.#log, metrics: deps.metrics, now: deps.now },
+    );
   }
 
   /** True while the queue is readable (also before the first receive). */
@@ -159,6 +188,7 @@ export class EventMode {
   start(): void {
     this.#deps.metrics.eventsHealthy.set({ source: this.source.name }, 1);
     this.#consumer.start();
+    this.#checker.start();
   }
 
   /** A poll of this cluster ended: the events held back while it ran are applied now. */
@@ -169,6 +199,7 @@ export class EventMode {
   /** Applies nothing more from now on (an apply in progress finishes; see drain()). */
   cancel(): void {
     this.#coalescer.cancel();
+    this.#checker.stop();
   }
 
   /**
@@ -190,6 +221,7 @@ export class EventMode {
 
   /** Resolves when every apply in progress has ended. */
   async drain(): Promise<void> {
+    await this.#checker.settled();
     await Promise.all([...this.#flushes].map((flush) => flush.catch(() => {})));
   }
 
@@ -253,6 +285,24 @@ export class EventMode {
       poll.add(cluster);
     }
     if (poll.size > 0 && !host.signal.aborted) await host.poll(poll);
+  }
+
+  /** Sweeps these services of a cluster alone; what changed is applied as events are, then published. */
+  async #sweepServices(clusterArn: string, services: readonly string[]): Promise<void> {
+    const host = this.#host;
+    const changed = await sweepServiceTasks(
+      host.serviceReads,
+      this.store,
+      clusterArn,
+      services,
+      this.#deps.now,
+      host.signal,
+    );
+    if (changed.length === 0 || host.signal.aborted) return;
+    await this.#apply(
+      new Map([[clusterArn, { taskArns: new Set(changed), containerInstanceArns: new Set<string>() }]]),
+    );
+    await host.publish();
   }
 
   /** Puts a cluster's changes back to be applied after the poll that reads it now (see `clusterDone`). */

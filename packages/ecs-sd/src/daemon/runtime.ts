@@ -25,6 +25,7 @@ import { planReload } from './reload.ts';
 import { refreshSource } from './source-refresh.ts';
 import {
   buildSource,
+  countedLoopRefresh,
   nextRefreshMs,
   type RuntimeParts,
   refreshContext,
@@ -206,7 +207,10 @@ class DiscoveryRuntime implements Runtime {
     this.#publisher = publisherOf(config, this.#parts, this.#deps);
     deps.metrics.setStateProvider(() => this.state.metricsState([...this.#sources.keys()]));
     this.#loop = new RefreshLoop({
-      refresh: () => this.refresh({ progressive: this.#progressive, detachAfterMs: this.#detachAfterMs() }),
+      refresh: () =>
+        countedLoopRefresh([...this.#sources.values()], this.#parts, !this.state.ready(), () =>
+          this.refresh({ progressive: this.#progressive, detachAfterMs: this.#detachAfterMs() }),
+        ),
       intervalMs: () => nextRefreshMs([...this.#sources.values()], this.#config),
       onError: (error) => this.#log.error({ err: error }, 'refresh failed'),
       ...(deps.timer === undefined ? {} : { timer: deps.timer }),

@@ -6,6 +6,13 @@
 import type { Logger } from 'pino';
 import type { RateBudgets } from '../aws/budget-plugin.ts';
 import type { SourceClientsOptions } from '../aws/clients.ts';
+import {
+  describeClusterCounts,
+  describeServiceCounts,
+  describeTasks,
+  listTaskArns,
+} from '../aws/ecs-reads.ts';
+import { MAX_REFRESH_INTERVAL_MS } from '../config/schema-values.ts';
 import type { Config } from '../config/types.ts';
 import type { Metrics } from '../metrics.ts';
 import type { ClusterLocks } from './cluster-locks.ts';
@@ -78,6 +85,7 @@ export function createEventMode(
   callbacks: EventModeCallbacks,
 ): EventMode {
   const name = source.config.name;
+  const what = (action: string) => `${action} failed for source "${name}"`;
   return new EventMode(
     source.config,
     {
@@ -101,6 +109,15 @@ export function createEventMode(
       signal: source.signal,
       poll: (clusters) => callbacks.poll(name, clusters),
       publish: () => callbacks.publish(),
+      describeCounts: (arns, signal) => describeClusterCounts(source.clients.ecs, arns, what, signal),
+      serviceReads: {
+        serviceCounts: (clusterArn, services, signal) =>
+          describeServiceCounts(source.clients.ecs, clusterArn, services, what, signal),
+        listServiceTasks: (clusterArn, service, signal) =>
+          listTaskArns(source.clients.ecs, clusterArn, what, signal, service),
+        describeTasks: (clusterArn, arns, signal) =>
+          describeTasks(source.clients.ecs, clusterArn, arns, what, parts.rootLog, signal),
+      },
       onHealthChange: (health) => {
         if (health === 'unhealthy') callbacks.onUnhealthy();
       },
@@ -149,9 +166,41 @@ export function buildSource(
   return source;
 }
 
-/** Time to the next full refresh: reconcile_interval while every source reads its events queue, else refresh_interval. */
+/**
+ * Time to the next full refresh: refresh_interval unless every source reads its events queue; then
+ * a day (the count check sweeps what drifted, and each cluster once per full_sweep_interval, spread
+ * over it; this refresh only picks up changes of the cluster selection events cannot show).
+ */
 export function nextRefreshMs(sources: readonly SourceRuntime[], config: Config): number {
   const events = sources.flatMap((source) => (source.events === undefined ? [] : [source.events]));
   if (events.length < sources.length || events.some((mode) => !mode.healthy)) return config.refreshIntervalMs;
-  return Math.min(...events.map((mode) => mode.source.events!.reconcileIntervalMs));
+  return MAX_REFRESH_INTERVAL_MS;
+}
+
+/**
+ * Counts the clusters a full refresh of the loop swept, per source in event mode: `start` for the
+ * first, `queue-unhealthy` while its queue is unreadable, else `scheduled`.
+ */
+export async function countedLoopRefresh<T>(
+  sources: readonly SourceRuntime[],
+  parts: Pick<RuntimeParts, 'state' | 'metrics'>,
+  first: boolean,
+  refresh: () => Promise<T>,
+): Promise<T> {
+  const reasons = sources.flatMap((source) =>
+    source.events === undefined
+      ? []
+      : [
+          {
+            source: source.config.name,
+            reason: first ? 'start' : source.events.healthy ? 'scheduled' : 'queue-unhealthy',
+          },
+        ],
+  );
+  const result = await refresh();
+  for (const { source, reason } of reasons) {
+    const clusters = parts.state.clustersOf(source).length;
+    if (clusters > 0) parts.metrics.eventSweeps.inc({ source, reason }, clusters);
+  }
+  return result;
 }

@@ -11,7 +11,22 @@
  * the discovery state, so a 10,000-task fleet costs the store a few hundred kilobytes.
  */
 import type { ContainerInstance, Task } from '@aws-sdk/client-ecs';
+import { type CountSample, phaseOf } from './count-history.ts';
 import type { ContainerInstanceStateChange, EcsEvent, TaskStateChange } from './parse.ts';
+import {
+  bury,
+  type ClusterState,
+  isTaskGone,
+  newClusterState,
+  observeService,
+  serviceCounts,
+  serviceOf,
+  type Tombstone,
+  type TombstoneLimits,
+  tombstoneOf,
+  type Versioned,
+  versionOf,
+} from './versions.ts';
 
 /** What applying an event did; stable strings, usable as metric label values. */
 export type ApplyChange = 'upsert' | 'remove' | 'stale' | 'ignored-cluster';
@@ -61,39 +76,7 @@ export interface TaskStoreOptions {
   now?: () => number;
 }
 
-interface Entry<T> {
-  version: number;
-  /** Store time of the last write. */
-  at: number;
-  /** The event's copy, until `take` hands it out; absent when the version came from a poll. */
-  value?: T;
-}
-
-interface Tombstone {
-  version: number;
-  at: number;
-}
-
-interface Versioned<T> {
-  live: Map<string, Entry<T>>;
-  tombstones: Map<string, Tombstone>;
-}
-
-interface ClusterState {
-  tasks: Versioned<Task>;
-  containerInstances: Versioned<ContainerInstance>;
-}
-
-/** lastStatus values after RUNNING (ECS task lifecycle). */
-const PAST_RUNNING: ReadonlySet<string> = new Set(['DEACTIVATING', 'STOPPING', 'DEPROVISIONING', 'STOPPED']);
-
-/** True when a task is gone for discovery: STOPPED, or being stopped and past RUNNING. */
-export function isTaskGone(task: Pick<Task, 'lastStatus' | 'desiredStatus'>): boolean {
-  return (
-    task.lastStatus === 'STOPPED' ||
-    (task.desiredStatus === 'STOPPED' && task.lastStatus !== undefined && PAST_RUNNING.has(task.lastStatus))
-  );
-}
+export { isTaskGone, serviceOf } from './versions.ts';
 
 /** True when a container instance has left its cluster (deregistered: status INACTIVE). */
 export function isContainerInstanceGone(ci: Pick<ContainerInstance, 'status'>): boolean {
@@ -117,12 +100,14 @@ export class TaskStore {
   readonly #ttlMs: number;
   readonly #maxTombstones: number;
   readonly #now: () => number;
+  readonly #limits: TombstoneLimits;
 
   constructor(options: TaskStoreOptions = {}) {
     this.#selected = options.selected ?? (() => true);
     this.#ttlMs = options.tombstoneTtlMs ?? 3_600_000;
     this.#maxTombstones = options.maxTombstones ?? 10_000;
     this.#now = options.now ?? Date.now;
+    this.#limits = { ttlMs: this.#ttlMs, maxTombstones: this.#maxTombstones };
   }
 
   /** Applies one event: upsert or remove when its version is newer than anything known, else `stale`. */
@@ -140,7 +125,10 @@ export class TaskStore {
    * the poll's decision already stands.
    */
   observePoll(clusterArn: string, poll: PolledCluster): ObserveResult {
-    const state = this.#cluster(clusterArn).tasks;
+    const cluster = this.#cluster(clusterArn);
+    const state = cluster.tasks;
+    const counts = cluster.counts;
+    cluster.polledAt = poll.polledAt;
     const now = this.#now();
     const result: ObserveResult = { clusterArn, updated: 0, removed: 0, keptNewer: 0, keptStopped: 0 };
     const seen = new Set<string>(poll.listed);
@@ -161,12 +149,20 @@ export class TaskStore {
       }
       if (isTaskGone(task)) {
         state.live.delete(arn);
+        counts.move(live?.phase, undefined, now);
         this.#bury(state, arn, version, now);
         continue;
       }
       state.tombstones.delete(arn);
       if (live === undefined || live.version < version) result.updated++;
-      state.live.set(arn, { version, at: live !== undefined && live.version === version ? live.at : now });
+      const phase = phaseOf(task);
+      counts.move(live?.phase, phase, now);
+      state.live.set(arn, {
+        version,
+        at: live !== undefined && live.version === version ? live.at : now,
+        phase,
+        service: serviceOf(task),
+      });
     }
     for (const [arn, entry] of state.live) {
       if (seen.has(arn)) continue;
@@ -176,6 +172,7 @@ export class TaskStore {
         continue;
       }
       state.live.delete(arn);
+      counts.move(entry.phase, undefined, now);
       this.#bury(state, arn, entry.version, now);
       result.removed++;
     }
@@ -207,6 +204,35 @@ export class TaskStore {
     return [...(this.#clusters.get(clusterArn)?.tasks.live.keys() ?? [])].sort();
   }
 
+  /** A cluster's believed RUNNING and PENDING counts in effect at some time since `from`, oldest first. */
+  countsSince(clusterArn: string, from: number): CountSample[] {
+    return this.#clusters.get(clusterArn)?.counts.since(from) ?? [];
+  }
+
+  /** Each service's believed RUNNING and PENDING counts in a cluster, by service name. */
+  serviceCounts(clusterArn: string): Map<string, { running: number; pending: number }> {
+    const cluster = this.#clusters.get(clusterArn);
+    return cluster === undefined ? new Map() : serviceCounts(cluster);
+  }
+
+  /**
+   * Records a sweep of one service begun (ListTasks) at `listedAt`: its live tasks not listed and
+   * not written since are gone, and the tasks described (listed, not known) wait as event copies.
+   * Returns the task ARNs that changed, to apply as events are.
+   */
+  observeService(
+    clusterArn: string,
+    service: string,
+    sweep: { listed: readonly string[]; described: readonly Task[]; listedAt: number },
+  ): string[] {
+    return observeService(this.#cluster(clusterArn), service, sweep, this.#now(), this.#limits);
+  }
+
+  /** Store time the last poll of a cluster began; undefined before the first. */
+  polledAt(clusterArn: string): number | undefined {
+    return this.#clusters.get(clusterArn)?.polledAt;
+  }
+
   /** clusterArns with state, sorted. */
   clusterArns(): string[] {
     return [...this.#clusters.keys()].sort();
@@ -220,17 +246,28 @@ export class TaskStore {
   #cluster(clusterArn: string): ClusterState {
     let state = this.#clusters.get(clusterArn);
     if (!state) {
-      state = {
-        tasks: { live: new Map(), tombstones: new Map() },
-        containerInstances: { live: new Map(), tombstones: new Map() },
-      };
+      state = newClusterState();
       this.#clusters.set(clusterArn, state);
     }
     return state;
   }
 
   #applyTask(cluster: ClusterState, event: TaskStateChange): ApplyResult {
-    return this.#applyVersioned(cluster.tasks, event, event.taskArn, event.task, isTaskGone(event.task));
+    const before = cluster.tasks.live.get(event.taskArn)?.phase;
+    const result = this.#applyVersioned(
+      cluster.tasks,
+      event,
+      event.taskArn,
+      event.task,
+      isTaskGone(event.task),
+    );
+    const after = cluster.tasks.live.get(event.taskArn);
+    if (after !== undefined && result.change === 'upsert') {
+      after.phase = phaseOf(event.task);
+      after.service = serviceOf(event.task);
+    }
+    cluster.counts.move(before, after?.phase, this.#now());
+    return result;
   }
 
   #applyInstance(cluster: ClusterState, event: ContainerInstanceStateChange): ApplyResult {
@@ -269,6 +306,14 @@ export class TaskStore {
     return { ...base, ...known, change: 'upsert' };
   }
 
+  #tombstone(state: Versioned<unknown>, arn: string): Tombstone | undefined {
+    return tombstoneOf(state, arn, this.#now(), this.#ttlMs);
+  }
+
+  #bury(state: Versioned<unknown>, arn: string, version: number, now: number): void {
+    bury(state, arn, version, now, this.#limits);
+  }
+
   #take<T>(state: Versioned<T> | undefined, arns: Iterable<string>): Pending<T> {
     const pending: Pending<T> = { upserts: [], removals: [] };
     if (state === undefined) return pending;
@@ -283,35 +328,8 @@ export class TaskStore {
     }
     return pending;
   }
-
-  #tombstone(state: Versioned<unknown>, arn: string): Tombstone | undefined {
-    const tomb = state.tombstones.get(arn);
-    if (tomb === undefined) return undefined;
-    if (this.#now() - tomb.at >= this.#ttlMs) {
-      state.tombstones.delete(arn);
-      return undefined;
-    }
-    return tomb;
-  }
-
-  #bury(state: Versioned<unknown>, arn: string, version: number, now: number): void {
-    const previous = state.tombstones.get(arn);
-    state.tombstones.delete(arn);
-    state.tombstones.set(arn, { version: Math.max(version, previous?.version ?? version), at: now });
-    // Map keeps insertion order: the first entries are the oldest.
-    for (const [key, tomb] of state.tombstones) {
-      if (state.tombstones.size <= this.#maxTombstones && now - tomb.at < this.#ttlMs) break;
-      state.tombstones.delete(key);
-    }
-  }
 }
 
 function arnOf(event: EcsEvent): string {
   return event.kind === 'task' ? event.taskArn : event.containerInstanceArn;
-}
-
-/** A polled item's version; DescribeTasks always gives one, 0 when absent. */
-function versionOf(value: unknown): number {
-  const version = (value as { version?: unknown }).version;
-  return typeof version === 'number' && Number.isFinite(version) ? version : 0;
 }

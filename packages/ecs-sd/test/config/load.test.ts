@@ -201,7 +201,7 @@ describe('loadConfig', () => {
 });
 
 describe('sources[].events', () => {
-  test('the queue Region is the SQS client Region and reconcile_interval defaults to 10m', () => {
+  test('the queue Region is the SQS client Region; counts are checked every minute and each cluster swept every 6h', () => {
     const config = loadConfig({
       fileText: [
         'sources:',
@@ -212,7 +212,8 @@ describe('sources[].events', () => {
     assert.deepEqual(config.sources[0]?.events, {
       queueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/ecs-events',
       region: 'eu-west-1',
-      reconcileIntervalMs: 600_000,
+      reconcileIntervalMs: 6 * 3_600_000,
+      consistencyCheckIntervalMs: 60_000,
       waitTimeSeconds: 20,
       unhealthyAfter: 3,
       publishDelayMs: 100,
@@ -232,11 +233,35 @@ describe('sources[].events', () => {
       queueUrl: 'http://127.0.0.1:4566/123456789012/q',
       region: 'us-east-2',
       reconcileIntervalMs: 300_000,
+      consistencyCheckIntervalMs: 60_000,
       waitTimeSeconds: 20,
       unhealthyAfter: 3,
       publishDelayMs: 100,
       describeNewTasks: false,
     });
+  });
+
+  test('full_sweep_interval (reconcile_interval is its older name) and consistency_check_interval', () => {
+    const events = (keys: string) =>
+      loadConfig({
+        fileText: [
+          'sources:',
+          `  - events: { queue_url: "http://127.0.0.1:4566/123456789012/q", ${keys} }`,
+        ].join('\n'),
+      }).sources[0]?.events;
+    assert.equal(events('full_sweep_interval: 2h')?.reconcileIntervalMs, 7_200_000);
+    assert.equal(events('full_sweep_interval: 2h, reconcile_interval: 5m')?.reconcileIntervalMs, 7_200_000);
+    assert.equal(events('consistency_check_interval: 30s')?.consistencyCheckIntervalMs, 30_000);
+    const lines = problems({
+      fileText: [
+        'sources:',
+        '  - events: { queue_url: "http://127.0.0.1:4566/123456789012/q", consistency_check_interval: 500ms, full_sweep_interval: 25h }',
+      ].join('\n'),
+    });
+    assert.deepEqual(lines.sort(), [
+      'sources[0].events.consistency_check_interval: "500ms" is too short, expected at least 1s',
+      'sources[0].events.full_sweep_interval: "25h" is too long, expected at most 24h',
+    ]);
   });
 
   test('rejects a bad queue URL, a too short reconcile_interval and unknown keys', () => {
@@ -253,7 +278,7 @@ describe('sources[].events', () => {
     assert.deepEqual(lines.sort(), [
       'sources[0].events.queue_url: "https://sqs.us-east-1.amazonaws.com/12/q" has account id "12", expected 12 digits',
       'sources[1].events.reconcile_interval: "0s" is too short, expected at least 1s',
-      'sources[2].events.queue: unknown key, expected one of queue_url, reconcile_interval, wait_time, unhealthy_after, publish_delay, describe_new_tasks',
+      'sources[2].events.queue: unknown key, expected one of queue_url, consistency_check_interval, full_sweep_interval, reconcile_interval, wait_time, unhealthy_after, publish_delay, describe_new_tasks',
       'sources[2].events.queue_url: missing, expected a string',
     ]);
   });

@@ -179,6 +179,7 @@ describe('EventStatusRecorder', () => {
     const events = {
       queueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/q',
       reconcileIntervalMs: 600_000,
+      consistencyCheckIntervalMs: 60_000,
     } as const;
     const healthy = recorder.snapshot(
       { health: 'healthy', consecutiveFailures: 0, lastError: new Error('old') },

@@ -295,3 +295,72 @@ function permutations(items: number[]): number[][] {
     permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]),
   );
 }
+
+describe('TaskStore counts (the count check)', () => {
+  const counts = (store: TaskStore) => {
+    const last = store.countsSince(CLUSTER, Number.POSITIVE_INFINITY).at(-1);
+    return [last?.running ?? 0, last?.pending ?? 0];
+  };
+
+  test('events and polls keep the RUNNING and PENDING counts; stale events change nothing', () => {
+    const { store, clock } = storeAt();
+    store.apply(taskEvent(1, 'PROVISIONING', { desiredStatus: 'RUNNING' }));
+    assert.deepEqual(counts(store), [0, 1]);
+    clock.now += 10;
+    store.apply(taskEvent(3, 'RUNNING'));
+    store.apply(taskEvent(2, 'PENDING'));
+    assert.deepEqual(counts(store), [1, 0], 'the stale PENDING event does not count');
+    clock.now += 10;
+    store.observePoll(CLUSTER, poll([polled(TASK_B, 1, 'RUNNING'), polled(TASK_C, 1, 'PENDING')], clock.now));
+    assert.deepEqual(counts(store), [1, 1], 'the poll forgot TASK (not listed) and counted B and C');
+    clock.now += 10;
+    store.apply(taskEvent(2, 'STOPPED', { taskArn: TASK_B, desiredStatus: 'STOPPED' }));
+    assert.deepEqual(counts(store), [0, 1]);
+    clock.now += 10;
+    store.apply(taskEvent(2, 'DEACTIVATING', { taskArn: TASK_C, desiredStatus: 'STOPPED' }));
+    assert.deepEqual(counts(store), [0, 0], 'a task being stopped past RUNNING counts in neither');
+    assert.equal(store.polledAt(CLUSTER), 1_000_020);
+    assert.equal(store.polledAt(OTHER_CLUSTER), undefined);
+  });
+});
+
+describe('TaskStore service sweep', () => {
+  test('a service sweep drops the service tasks it did not list and adds the ones it described', () => {
+    const { store, clock } = storeAt();
+    const web = { group: 'service:web' };
+    store.observePoll(
+      CLUSTER,
+      poll(
+        [polled(TASK, 1, 'RUNNING', web), polled(TASK_B, 1, 'RUNNING', { group: 'family:api' })],
+        clock.now,
+      ),
+    );
+    assert.deepEqual([...store.serviceCounts(CLUSTER)], [['web', { running: 1, pending: 0 }]]);
+    clock.now += 10;
+    const changed = store.observeService(CLUSTER, 'web', {
+      listed: [TASK_C],
+      described: [polled(TASK_C, 2, 'RUNNING', web)],
+      listedAt: clock.now,
+    });
+    assert.deepEqual(changed.sort(), [TASK, TASK_C].sort());
+    assert.deepEqual(
+      store.liveTaskArns(CLUSTER),
+      [TASK_B, TASK_C].sort(),
+      'the standalone task is untouched',
+    );
+    assert.deepEqual(take(store), { upserts: [[TASK_C, 'RUNNING', 2]], removals: [TASK] });
+    assert.deepEqual([...store.serviceCounts(CLUSTER)], [['web', { running: 1, pending: 0 }]]);
+  });
+
+  test('a task an event wrote after the list began stays', () => {
+    const { store, clock } = storeAt();
+    const listedAt = clock.now;
+    clock.now += 5;
+    store.apply({
+      ...taskEvent(1, 'RUNNING'),
+      task: { ...taskEvent(1, 'RUNNING').task, group: 'service:web' },
+    });
+    assert.deepEqual(store.observeService(CLUSTER, 'web', { listed: [], described: [], listedAt }), []);
+    assert.deepEqual(store.liveTaskArns(CLUSTER), [TASK]);
+  });
+});

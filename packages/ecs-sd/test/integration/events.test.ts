@@ -355,7 +355,7 @@ describe('event mode against ecs-sim', () => {
 
   test('under delivery chaos (duplicates, delays that reorder, drops) the outputs equal ecs-sim after the next reconcile', async () => {
     const file = join(dir, 'chaos.json');
-    const { metrics } = await startDaemon(file, '60s', '3s');
+    const { metrics } = await startDaemon(file, '60s', '3s', { consistency_check_interval: '1s' });
     sim.setEventDelivery({ duplicateRate: 0.3, delayRate: 0.5, maxDelayMs: 400, dropRate: 0.1 });
     const services = sim
       .groundTruth()
@@ -402,7 +402,7 @@ describe('event mode against ecs-sim', () => {
 
   test('events lost (never delivered) are healed by the reconcile poll', async () => {
     const file = join(dir, 'lost.json');
-    const { metrics } = await startDaemon(file, '60s', '2s');
+    const { metrics } = await startDaemon(file, '60s', '2s', { consistency_check_interval: '1s' });
     sim.setEventsQueue('ecs-raw');
     const [started] = sim.runTask({ cluster: 'prod', taskDefinition: 'api', launchType: 'EC2' });
     assert.ok(started?.arn);

@@ -17,6 +17,8 @@ export interface AdminControl {
   readonly faults: Pick<Faults, 'list' | 'add' | 'remove' | 'clear'>;
   readonly throttler: Pick<Throttler, 'settings' | 'configure'>;
   setLatency(ms: number): void;
+  /** DescribeClusters and DescribeServices serve counts as they were `ms` ago (0: live). */
+  setCountLag(ms: number): void;
   /** Moves the lifecycle clock forward and runs due steps. */
   advance(ms: number): void;
   /** Runs every pending lifecycle step now. */
@@ -115,6 +117,12 @@ const ROUTES: Record<string, Route> = {
     const ms = milliseconds(input);
     if (typeof ms !== 'number') return ms;
     ctl.setLatency(ms);
+    return ok({ ms });
+  },
+  'POST /_sim/count-lag': (ctl, input) => {
+    const ms = milliseconds(input);
+    if (typeof ms !== 'number') return ms;
+    ctl.setCountLag(ms);
     return ok({ ms });
   },
   'POST /_sim/advance': (ctl, input) => {

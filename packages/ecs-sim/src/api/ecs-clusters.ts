@@ -82,7 +82,7 @@ export function describeClusters(ctx: RequestContext, body: Body): unknown {
     }
     ctx.faults.checkCluster(name);
     const c = ctx.account.clusters.get(name) ?? ctx.account.deletedClusters.get(name);
-    if (c) clusters.push(renderCluster(c, tags));
+    if (c) clusters.push(renderCluster(c, tags, ctx.world.counts));
     else failures.push({ arn: ctx.world.ecsArn(ctx.account, `cluster/${name}`), reason: 'MISSING' });
   }
   return { clusters, failures };

@@ -104,7 +104,7 @@ export function describeServices(ctx: RequestContext, body: Body): unknown {
   const failures: unknown[] = [];
   for (const ref of refs) {
     const s = findService(cluster, ref);
-    if (s) services.push(renderService(s, tags));
+    if (s) services.push(renderService(s, tags, ctx.world.counts));
     else failures.push({ arn: missingArn(ctx, cluster, 'service', ref), reason: 'MISSING' });
   }
   return { services, failures };

@@ -1,4 +1,4 @@
-import { clusterCounts, taskCounts } from '../state/counts.ts';
+import { clusterCounts, type LaggedCounts, taskCounts } from '../state/counts.ts';
 import type {
   Cluster,
   ContainerInstance,
@@ -196,9 +196,14 @@ export function renderContainerInstance(
   };
 }
 
-/** A service as DescribeServices returns it, with one PRIMARY deployment. */
-export function renderService(svc: Service, includeTags: boolean): Record<string, unknown> {
-  const { running, pending } = taskCounts(svc.tasks);
+/** A service as DescribeServices returns it, with one PRIMARY deployment (counts as of `counts`' lag). */
+export function renderService(
+  svc: Service,
+  includeTags: boolean,
+  counts?: LaggedCounts,
+): Record<string, unknown> {
+  const current = () => taskCounts(svc.tasks);
+  const { running, pending } = counts === undefined ? current() : counts.read(svc, current);
   const out: Record<string, unknown> = {
     serviceArn: svc.arn,
     serviceName: svc.name,
@@ -250,13 +255,18 @@ export function renderService(svc: Service, includeTags: boolean): Record<string
   return out;
 }
 
-/** A cluster as DescribeClusters returns it (counts computed from the live model). */
-export function renderCluster(c: Cluster, includeTags: boolean): Record<string, unknown> {
+/** A cluster as DescribeClusters returns it (counts from the live model, as of `counts`' lag). */
+export function renderCluster(
+  c: Cluster,
+  includeTags: boolean,
+  counts?: LaggedCounts,
+): Record<string, unknown> {
+  const current = () => clusterCounts(c);
   return {
     clusterArn: c.arn,
     clusterName: c.name,
     status: c.status,
-    ...clusterCounts(c),
+    ...(counts === undefined ? current() : counts.read(c, current)),
     statistics: [],
     tags: includeTags ? c.tags : [],
     settings: [{ name: 'containerInsights', value: 'disabled' }],

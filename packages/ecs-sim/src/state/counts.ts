@@ -1,4 +1,5 @@
 import type { Cluster, Task } from './model.ts';
+import type { Change } from './world-core.ts';
 
 /** Running and pending task counts as ECS reports them. */
 export interface TaskCounts {
@@ -45,4 +46,69 @@ export function clusterCounts(c: Cluster): ClusterCounts {
     pendingTasksCount: active ? pending : 0,
     activeServicesCount: active ? c.services.size : 0,
   };
+}
+
+/**
+ * Counts as ECS's read API serves them: they follow the model with a lag. The ECS API reference
+ * defines runningTasksCount as the tasks "in the RUNNING state" and pendingTasksCount as those "in
+ * the PENDING state", registeredContainerInstancesCount as ACTIVE and DRAINING instances, and
+ * publishes no freshness; ecs-sim serves, for a cluster or a service, the counts it had `lagMs` ago
+ * (the last change at or before then). With `lagMs` 0 the counts are the live model's.
+ */
+export class LaggedCounts {
+  lagMs: number;
+  readonly #now: () => number;
+  readonly #history = new WeakMap<object, { at: number; value: unknown }[]>();
+
+  constructor(lagMs: number, now: () => number = Date.now) {
+    this.lagMs = lagMs;
+    this.#now = now;
+  }
+
+  /** Sets the lag, recording the counts of `clusters` and their services now as the base of later reads. */
+  setLag(ms: number, clusters: Iterable<Cluster>): void {
+    this.lagMs = ms;
+    for (const cluster of clusters) {
+      this.record(cluster, clusterCounts(cluster));
+      for (const service of cluster.services.values()) this.record(service, taskCounts(service.tasks));
+    }
+  }
+
+  /** Records the counts a change of a task or container instance moved (its cluster's, its service's). */
+  observe(change: Change): void {
+    if (this.lagMs <= 0) return;
+    const cluster = change.kind === 'task' ? change.task.cluster : change.ci.cluster;
+    this.record(cluster, clusterCounts(cluster));
+    const service = change.kind === 'task' ? change.task.service : undefined;
+    if (service !== undefined) this.record(service, taskCounts(service.tasks));
+  }
+
+  /** Records what `owner`'s counts are now (after a change of it, or as a base when the lag is set). */
+  record(owner: object, value: unknown): void {
+    if (this.lagMs <= 0) return;
+    const now = this.#now();
+    let history = this.#history.get(owner);
+    if (history === undefined) {
+      history = [];
+      this.#history.set(owner, history);
+    }
+    history.push({ at: now, value });
+    // Keep one entry at or before the cutoff: it is the value a read now would see.
+    const cutoff = now - this.lagMs;
+    let keepFrom = 0;
+    for (let i = 0; i < history.length; i++) if (history[i]!.at <= cutoff) keepFrom = i;
+    if (keepFrom > 0) history.splice(0, keepFrom);
+  }
+
+  /** `owner`'s counts as of `lagMs` ago; `current()` when nothing changed within the lag. */
+  read<T>(owner: object, current: () => T): T {
+    const history = this.#history.get(owner);
+    if (this.lagMs <= 0 || history === undefined || history.length === 0) return current();
+    const cutoff = this.#now() - this.lagMs;
+    const last = history[history.length - 1]!;
+    if (last.at <= cutoff) return current();
+    let seen = history[0]!;
+    for (const entry of history) if (entry.at <= cutoff) seen = entry;
+    return seen.value as T;
+  }
 }

@@ -6,6 +6,7 @@ import {
   deleteCluster,
   registerContainerInstance,
 } from './clusters.ts';
+import { LaggedCounts } from './counts.ts';
 import type {
   Account,
   ArnFormat,
@@ -65,6 +66,8 @@ export class World {
   readonly lifecycle: LifecycleOptions;
   readonly accounts = new Map<string, Account>();
   readonly listeners = new Set<ChangeListener>();
+  /** The counts DescribeClusters and DescribeServices serve, as of a configurable lag (`setCountLag`). */
+  readonly counts = new LaggedCounts(0);
   readonly #clock = new Clock();
   readonly #core: WorldCore;
   readonly #network: Network;
@@ -86,6 +89,7 @@ export class World {
       now: () => this.#clock.now(),
       ecsArn: (account, resource) => this.ecsArn(account, resource),
       emit: (change) => {
+        this.counts.observe(change);
         for (const l of this.listeners) l(change);
       },
     };
@@ -226,6 +230,14 @@ export class World {
     this.#placement.instancesChanged();
     for (const t of [...ci.tasks]) this.stopTask(t, reason, 'TaskFailedToStart');
     ci.cluster.containerInstances.delete(ci.id);
+  }
+
+  /** DescribeClusters and DescribeServices serve counts as they were `ms` ago from now on (0: live). */
+  setCountLag(ms: number): void {
+    this.counts.setLag(
+      ms,
+      [...this.accounts.values()].flatMap((account) => [...account.clusters.values()]),
+    );
   }
 
   // ---- tasks (placement.ts, task-factory.ts, task-lifecycle.ts, task-order.ts) ----
