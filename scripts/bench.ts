@@ -16,6 +16,7 @@ const BENCHES: Record<string, string> = {
   events: 'packages/ecs-sd/bench/events.bench.ts',
   web: 'packages/ecs-sd/bench/web.bench.ts',
   status: 'packages/ecs-sd/bench/status.bench.ts',
+  footprint: 'packages/ecs-sd/bench/footprint.bench.ts',
 };
 
 const wanted = process.argv.slice(2);
