@@ -12,7 +12,8 @@
  * refresh plus the idle rate measured between refreshes over the rest of the minute.
  *
  * Run: node packages/ecs-sd/bench/footprint.bench.ts [runs=N] [no100k]
- * (builds dist/ first when it is missing; ECS_SD_BENCH_CLI=path/to/cli.js measures another build).
+ * (builds dist/ first when it is missing; ECS_SD_BENCH_CLI=path/to/cli.js measures another build,
+ * ECS_SD_BENCH_NODE_FLAGS='--flag ...' other node flags than the image's).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -107,8 +108,15 @@ interface Daemon {
   stop(): Promise<void>;
 }
 
+/** The image's node flags, or ECS_SD_BENCH_NODE_FLAGS (space-separated) to try others. */
+function nodeFlags(): string[] {
+  const override = process.env['ECS_SD_BENCH_NODE_FLAGS'];
+  if (override !== undefined) return override.split(' ').filter((flag) => flag !== '');
+  return imageNodeFlags(readFileSync(DOCKERFILE, 'utf8'));
+}
+
 function startDaemon(endpoint: string, directory: string, port: number): Daemon {
-  const flags = imageNodeFlags(readFileSync(DOCKERFILE, 'utf8'));
+  const flags = nodeFlags();
   const child = spawn(
     process.execPath,
     [
@@ -336,7 +344,7 @@ async function main(): Promise<void> {
       runs.map((run) => run[key]),
       digits,
     );
-  const flags = imageNodeFlags(readFileSync(DOCKERFILE, 'utf8'));
+  const flags = nodeFlags();
   console.log(
     `\n${CLI} (node ${process.version}${flags.length > 0 ? ` ${flags.join(' ')}` : ''}), 10,000 tasks in 10 clusters, throttling on, 30 ms latency; ${RUNS} runs, median (range); refresh every ${REFRESH_INTERVAL_S} s, per-60 s figures = a refresh + the idle rate over the rest of the minute\n`,
   );
