@@ -339,14 +339,25 @@ async function main(): Promise<void> {
     const log = (text: string) => process.stderr.write(`[run ${index + 1}] ${text}\n`);
     runs.push(await runOnce(fleet, log));
   }
+  const flags = nodeFlags();
+  if (RUNS > 0) printTable(runs, flags);
+  if (WITH_100K) {
+    const big = await run100k((text) => process.stderr.write(`[100k] ${text}\n`));
+    console.log(
+      `\n100,000 tasks in 50 clusters, one run: peak RSS ${big.peakRss.toFixed(0)} MiB (the issue's target: under 600), cold start ${big.coldCpu.toFixed(1)} CPU-s over ${big.coldWall.toFixed(0)} s`,
+    );
+  }
+}
+
+/** The 10k table: medians and ranges of the runs beside the Python tool's figures. */
+function printTable(runs: readonly RunFigures[], flags: readonly string[]): void {
   const of = (key: keyof RunFigures, digits: number) =>
     spread(
       runs.map((run) => run[key]),
       digits,
     );
-  const flags = nodeFlags();
   console.log(
-    `\n${CLI} (node ${process.version}${flags.length > 0 ? ` ${flags.join(' ')}` : ''}), 10,000 tasks in 10 clusters, throttling on, 30 ms latency; ${RUNS} runs, median (range); refresh every ${REFRESH_INTERVAL_S} s, per-60 s figures = a refresh + the idle rate over the rest of the minute\n`,
+    `\n${CLI} (node ${process.version}${flags.length > 0 ? ` ${flags.join(' ')}` : ''}), 10,000 tasks in 10 clusters, throttling on, 30 ms latency; ${runs.length} runs, median (range); refresh every ${REFRESH_INTERVAL_S} s, per-60 s figures = a refresh + the idle rate over the rest of the minute\n`,
   );
   console.log(row(['figure', 'ecs-sd', 'prometheus-ecs-sd (issue 17)']));
   console.log(row(['---', '---:', '---:']));
@@ -362,12 +373,6 @@ async function main(): Promise<void> {
   console.log(row(['file_sd size (MB)', of('fileSdMB', 1), PYTHON['fileSd']!]));
   console.log(row(['cold start wall time (s)', of('coldWall', 1), '']));
   console.log(row(['RSS after start, 20 tasks (MiB)', of('startRss', 0), '']));
-  if (WITH_100K) {
-    const big = await run100k((text) => process.stderr.write(`[100k] ${text}\n`));
-    console.log(
-      `\n100,000 tasks in 50 clusters, one run: peak RSS ${big.peakRss.toFixed(0)} MiB (the issue's target: under 600), cold start ${big.coldCpu.toFixed(1)} CPU-s over ${big.coldWall.toFixed(0)} s`,
-    );
-  }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
