@@ -3,34 +3,18 @@
  * assumed role via STS with ExternalId), the source's Region and endpoint, and request counting.
  */
 
-import { createRequire } from 'node:module';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { MetadataBearer, NodeHttpHandlerOptions, Pluggable, Logger as SdkLogger } from '@smithy/types';
 import type { Logger } from 'pino';
 import type { SourceConfig } from '../config/types.ts';
+import { ec2Sdk, sqsSdk, ssmSdk } from '../lib/sdk.ts';
 import type { Metrics } from '../metrics.ts';
 import { countingPlugin } from './middleware.ts';
 import { AWS_CONNECTION_TIMEOUT_MS, AWS_REQUEST_TIMEOUT_MS } from './timeouts.ts';
-
-const requireCjs = createRequire(import.meta.url);
-
-/**
- * The EC2 SDK module, loaded on first use. `require` rather than `import()`: the SDK's packages are
- * CommonJS, and an import has Node scan the 2 MB module for its named exports too, which costs
- * 7 MiB of resident memory and 50 ms of CPU more for client-ec2.
- */
-export function ec2Sdk(): typeof import('@aws-sdk/client-ec2') {
-  return requireCjs('@aws-sdk/client-ec2');
-}
-
-/** The SSM SDK module, loaded on first use (as `ec2Sdk`). */
-export function ssmSdk(): typeof import('@aws-sdk/client-ssm') {
-  return requireCjs('@aws-sdk/client-ssm');
-}
 
 /** The clients a source reads with. */
 export interface SourceClients {
@@ -176,7 +160,7 @@ export function createEventsClient(
   const region = source.events?.region ?? source.region;
   const waitMs = (source.events?.waitTimeSeconds ?? SQS_MAX_WAIT_MS / 1000) * 1000;
   const timeoutMs = waitMs + (options.requestTimeoutMs ?? AWS_REQUEST_TIMEOUT_MS);
-  const sqs = new SQSClient({
+  const sqs = new (sqsSdk().SQSClient)({
     ...clientConfig(source, region, requestHandler(timeoutMs, options.log), [plugin]),
     maxAttempts: 1,
   });

@@ -9,8 +9,9 @@ import type { HostInfo } from '../discovery/types.ts';
 import { AwsReadError } from '../errors.ts';
 import { DESCRIBE_INSTANCE_INFORMATION_PAGE_SIZE, DESCRIBE_INSTANCES_IDS_MAX } from '../lib/aws-limits.ts';
 import { chunk } from '../lib/batch.ts';
+import { ec2Sdk, ssmSdk } from '../lib/sdk.ts';
 import { awsCall, errorName, sendOptions, type What } from './calls.ts';
-import { ec2Sdk, type SourceClients, ssmSdk } from './clients.ts';
+import type { SourceClients } from './clients.ts';
 
 /** The host of an EC2 instance, as the snapshot carries it. */
 export function hostFromEc2(instance: Instance): HostInfo {
