@@ -185,6 +185,7 @@ export function compileConfig(file: ConfigFile, defaultRegion?: string): Config 
       dockerLabelAllowlist: file.discovery.docker_label_allowlist,
       defaultInterval: file.discovery.default_interval,
       defaultPath: file.discovery.default_path,
+      ...(file.output.meta_labels === 'all' ? {} : { metaLabels: file.output.meta_labels }),
     },
     labels: { serviceDetails: file.labels.service_details },
     output: {

@@ -126,6 +126,12 @@ export const OutputSchema = z.strictObject({
     .describe('directory for one file per interval (15s-tasks.json, 30s-, 1m-, 5m-), like prometheus-ecs-sd'),
   file: z.string().min(1).optional().describe('single file with every target'),
   format: z.enum(['json', 'yaml']).default('json').describe('file_sd format'),
+  meta_labels: z
+    .enum(['all', 'minimal', 'none'])
+    .default('all')
+    .describe(
+      '__meta_ecs_* labels of every target (file_sd and http_sd): all; minimal (account, region, zone, cluster, service, task and container identity, launch type, convention, allowlisted docker labels); none',
+    ),
 });
 
 /** The web server: http_sd, /metrics, health, the why-API. */

@@ -102,7 +102,15 @@ export interface DiscoveryOptions {
   dockerLabelAllowlist: Pattern | null;
   defaultInterval: Interval;
   defaultPath: string;
+  /** Which `__meta_ecs_*` labels targets carry (`output.meta_labels`); undefined: all. */
+  metaLabels?: MetaLabelSet;
 }
+
+/**
+ * Which `__meta_ecs_*` labels targets carry: `all`; `minimal`, the ones that name where a target
+ * runs (MINIMAL_META_LABELS in discovery/meta-labels.ts) and allowlisted docker labels; or `none`.
+ */
+export type MetaLabelSet = 'all' | 'minimal' | 'none';
 
 /** True when a feature needs services read (ListServices + DescribeServices): they cost API calls. */
 export function needsServices(config: Pick<Config, 'discovery' | 'labels'>): boolean {

@@ -1,7 +1,9 @@
 /**
  * The file_sd outputs, written from the discovery state: never a cluster's partial targets. Writes
  * are chained, so an older content never lands after a newer one; a state whose version did not
- * change is not rendered again. Before the state is ready nothing is written, except on a first
+ * change is not rendered again. Publishes asked for while a write is in progress wait as one: the
+ * write that follows reads the state as it is then, so a cold start that reads ten clusters while a
+ * big file is being written writes it a few times, not ten. Before the state is ready nothing is written, except on a first
  * start (`progressive`: no output file exists yet) the clusters read so far. Each file is rendered
  * and written on its own: one that fails is counted, logged and recorded for readiness, keeps its
  * previous content, and is tried again at the next publish.
@@ -32,6 +34,14 @@ import type { DiscoveryState } from './state.ts';
 export const PUBLISH_AFTER_UPDATE_MS = 1000;
 
 /**
+ * On a first start, a cluster read is published at once when the targets at least doubled since the
+ * last progressive write, else at most this long after: the whole file is rewritten each time, so
+ * a cold start of ten clusters writes it a few times (1, 2, 4, 8 clusters, then complete), not ten,
+ * and no cluster read waits longer than this for its targets to be written.
+ */
+export const PROGRESSIVE_AFTER_MS = 5000;
+
+/**
  * Why outputs are written: `ready` (the state is ready; otherwise nothing is written), `complete`
  * (the first complete refresh, about to mark it ready), `progressive` (a cold start's clusters so far).
  */
@@ -58,6 +68,8 @@ export class Publisher {
   readonly #layouts: FileSdOptions[];
   /** The last write; writes are chained so an older content never lands after a newer one. */
   #last: Promise<string[]> = Promise.resolve([]);
+  /** The publish queued behind the write in progress, not started yet: a later one of the same kind joins it. */
+  #queued: { when: PublishWhen; write: Promise<string[]> } | undefined;
   /** State version and files of the last complete write: an unchanged state is not rendered again. */
   #written: { version: number; files: string[] } | undefined;
   /** What the file_sd writes did to each file: files whose targets did not change are not rendered again. */
@@ -66,6 +78,8 @@ export class Publisher {
   #cleaned = false;
   /** Publishes clusters read while a refresh still waits for others (PUBLISH_AFTER_UPDATE_MS). */
   #soon: unknown;
+  /** A cold start's publish waiting for PROGRESSIVE_AFTER_MS, and the targets of its last progressive write. */
+  #progressive: { timer: unknown; written: number } = { timer: undefined, written: 0 };
   readonly #timer: Timer;
   #closed = false;
 
@@ -90,11 +104,25 @@ export class Publisher {
     ].some((path) => existsSync(path));
   }
 
-  /** Writes the outputs after any write in progress (so writes land in order); never rejects. */
+  /**
+   * Writes the outputs after any write in progress (so writes land in order); never rejects. A
+   * publish of the same kind already waiting for that write is not queued twice: both callers get
+   * the one write, which reads the state when it starts.
+   */
   publish(when: PublishWhen = 'ready'): Promise<string[]> {
-    const next = this.#last.catch(() => []).then(() => this.#write(when));
-    this.#last = next;
-    return next;
+    if (this.#queued?.when === when) return this.#queued.write;
+    const queued = {
+      when,
+      write: this.#last
+        .catch(() => [])
+        .then(() => {
+          if (this.#queued === queued) this.#queued = undefined;
+          return this.#write(when);
+        }),
+    };
+    this.#queued = queued;
+    this.#last = queued.write;
+    return queued.write;
   }
 
   /** Publishes within PUBLISH_AFTER_UPDATE_MS, unless a publish comes first (`cancelSoon`). */
@@ -106,10 +134,38 @@ export class Publisher {
     }, PUBLISH_AFTER_UPDATE_MS);
   }
 
-  /** Drops a publish `publishSoon` scheduled (the caller publishes now). */
+  /**
+   * A cold start read a cluster: publishes its targets now when they at least doubled since the
+   * last progressive write (the first cluster always), else within PROGRESSIVE_AFTER_MS.
+   */
+  publishProgressive(): void {
+    if (this.#closed) return;
+    const targets = this.#deps.state.clusters().reduce((sum, entry) => sum + entry.targets.length, 0);
+    const progressive = this.#progressive;
+    if (progressive.written === 0 || targets >= 2 * progressive.written) {
+      if (progressive.timer !== undefined) this.#timer.clear(progressive.timer);
+      progressive.timer = undefined;
+      progressive.written = Math.max(targets, 1);
+      void this.publish('progressive').catch(() => {});
+      return;
+    }
+    progressive.timer ??= this.#timer.set(() => {
+      progressive.timer = undefined;
+      if (this.#closed) return;
+      progressive.written = Math.max(
+        this.#deps.state.clusters().reduce((sum, entry) => sum + entry.targets.length, 0),
+        1,
+      );
+      void this.publish('progressive').catch(() => {});
+    }, PROGRESSIVE_AFTER_MS);
+  }
+
+  /** Drops a publish `publishSoon` or `publishProgressive` scheduled (the caller publishes now). */
   cancelSoon(): void {
     if (this.#soon !== undefined) this.#timer.clear(this.#soon);
     this.#soon = undefined;
+    if (this.#progressive.timer !== undefined) this.#timer.clear(this.#progressive.timer);
+    this.#progressive.timer = undefined;
   }
 
   /** Schedules nothing more and resolves once the write in progress has ended. */

@@ -275,13 +275,14 @@ class DiscoveryRuntime implements Runtime {
   }
 
   /**
-   * A cluster's targets were replaced: a cold start publishes at once (`progressive`), a ready
+   * A cluster's targets were replaced: a cold start publishes at once or soon (`progressive`, see
+   * Publisher.publishProgressive), a ready
    * runtime within PUBLISH_AFTER_UPDATE_MS unless the refresh ends first and publishes itself.
    */
   #clusterUpdated(progressive: boolean): void {
     if (this.#shutdown.signal.aborted) return;
     if (this.state.ready()) this.#publisher.publishSoon();
-    else if (progressive) void this.#publisher.publish('progressive').catch(() => {});
+    else if (progressive) this.#publisher.publishProgressive();
   }
 
   /** How long the loop waits for one cluster's read: a refresh interval, so the others are refreshed at most two intervals apart. */

@@ -3,6 +3,7 @@
  * (`discovery/aws/ecs.go`) for every field the snapshot has, plus container-level ones it lacks.
  */
 import type { Container, ContainerDefinition, Service, Tag, Task } from '@aws-sdk/client-ecs';
+import type { MetaLabelSet } from '../config/types.ts';
 import type { Pattern } from '../lib/pattern.ts';
 import type { EniInfo, Placement } from './address.ts';
 import { sanitizeLabelName } from './labels.ts';
@@ -117,4 +118,41 @@ export function containerMetaLabels(
     }
   }
   return labels;
+}
+
+/**
+ * The meta labels `output.meta_labels: minimal` keeps (names without the prefix), besides the
+ * allowlisted docker labels the user asked for by name: where a target runs and what it is, the
+ * labels relabeling rules and the status page use most. Tags and the rest are left out.
+ */
+export const MINIMAL_META_LABELS: ReadonlySet<string> = new Set([
+  'account_id',
+  'region',
+  'availability_zone',
+  'cluster',
+  'service',
+  'task_id',
+  'task_definition_family',
+  'task_definition_revision',
+  'launch_type',
+  'container_name',
+  'container_port',
+  'convention',
+  'rule',
+  'endpoint',
+]);
+
+/** The meta labels of a set (`all`: these labels themselves). */
+export function selectMetaLabels(
+  labels: Readonly<Record<string, string>>,
+  set: MetaLabelSet | undefined,
+): Readonly<Record<string, string>> {
+  if (set === undefined || set === 'all') return labels;
+  if (set === 'none') return {};
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(labels)) {
+    const short = name.slice(META.length);
+    if (MINIMAL_META_LABELS.has(short) || short.startsWith('container_label_')) kept[name] = value;
+  }
+  return kept;
 }

@@ -16,7 +16,7 @@ import {
   LIMITS,
   withinLimits,
 } from './limits.ts';
-import { containerMetaLabels, META, type TaskFacts } from './meta-labels.ts';
+import { containerMetaLabels, META, selectMetaLabels, type TaskFacts } from './meta-labels.ts';
 import { scrapeProblem } from './prometheus-checks.ts';
 import type { DiscoveryOptions, Skip, Target } from './types.ts';
 import { quote } from './values.ts';
@@ -108,13 +108,18 @@ export function buildTarget(
       ...(d.endpointName !== undefined ? { endpointName: d.endpointName } : {}),
     },
   );
-  const all: Record<string, string> = { ...taskLabels, ...meta, ...scrape, ...visible };
+  const all: Record<string, string> = {
+    ...selectMetaLabels(taskLabels, options.metaLabels),
+    ...selectMetaLabels(meta, options.metaLabels),
+    ...scrape,
+    ...visible,
+  };
   const names = Object.keys(all).sort();
   const interval = intervalOf(d, options);
-  const labels: Record<string, string> = {};
+  let labels: Record<string, string>;
   let dropped: DroppedLabel[] = [];
   if (withinLimits(all, names)) {
-    for (const name of names) labels[name] = all[name]!;
+    labels = compactLabels(names.map((name) => [name, all[name]!]));
   } else {
     const bounded = bound(d, all, scrape, visible);
     if ('tooLong' in bounded) {
@@ -125,7 +130,11 @@ export function buildTarget(
         },
       };
     }
-    for (const name of names) if (Object.hasOwn(bounded.labels, name)) labels[name] = bounded.labels[name]!;
+    labels = compactLabels(
+      names
+        .filter((name) => Object.hasOwn(bounded.labels, name))
+        .map((name) => [name, bounded.labels[name]!]),
+    );
     dropped = bounded.dropped;
   }
   const problem = scrapeProblem(address, labels, interval, d.interval?.name, d.timeout?.name);
@@ -142,6 +151,15 @@ export function buildTarget(
     },
     dropped,
   };
+}
+
+/**
+ * The labels object a target keeps for its life, in this order. Built in one go (Object.fromEntries)
+ * so V8 keeps it in fast mode: an object grown by ~40 `labels[name] = value` stores becomes a hash
+ * table, about 1.2 KiB more per target.
+ */
+function compactLabels(entries: [string, string][]): Record<string, string> {
+  return Object.fromEntries(entries);
 }
 
 /** A target's labels cut to the limits (boundLabels), by importance. */

@@ -7,7 +7,10 @@
  *
  * Each file is rendered and written on its own: one that cannot be (too large, a full disk, a path
  * that is not a directory) is a failure value naming that file and keeps its previous content,
- * while the other files are still written.
+ * while the other files are still written. A file is written in chunks of its groups' texts, never
+ * built as one string; whether it changed is known from the texts of its last write (kept in the
+ * memo), so a changed file is not read back first, and only the first write of a process compares
+ * with the file on disk.
  */
 import { randomBytes } from 'node:crypto';
 import { type Dirent, existsSync } from 'node:fs';
@@ -16,7 +19,13 @@ import { basename, dirname, join } from 'node:path';
 import type { Target } from '../discovery/types.ts';
 import { EcsSdError } from '../errors.ts';
 import { type FileSdFormat, fileSdPathProblem, INTERVALS, intervalFileName } from '../lib/intervals.ts';
-import { MAX_OUTPUT_LENGTH, tryRenderTargetGroups } from './target-groups.ts';
+import {
+  listChunks,
+  MAX_OUTPUT_LENGTH,
+  type RenderOrder,
+  tryRenderGroupParts,
+  tryRenderTargetGroups,
+} from './target-groups.ts';
 
 export { type FileSdFormat, fileSdPathProblem, intervalFileName } from '../lib/intervals.ts';
 
@@ -40,12 +49,43 @@ export interface FileSdOptions {
  * objects in the same order as last time is not rendered again: still unchanged when it was
  * written (and exists), still failing when it could not be rendered (the same targets give the same
  * bytes), so an oversized file costs one comparison per call, not a rendering. Write failures are
- * always tried again (a disk fills and empties).
+ * always tried again (a disk fills and empties). `parts`: the groups' texts the file holds, after a
+ * write or an unchanged check, to tell whether a new rendering changes it without reading it.
  */
 export type FileSdMemo = Map<
   string,
-  { targets: readonly Target[]; replaced: number; failure?: FileSdFailure | undefined }
+  {
+    targets: readonly Target[];
+    replaced: number;
+    failure?: FileSdFailure | undefined;
+    parts?: readonly string[] | undefined;
+    order?: RenderOrder | undefined;
+  }
 >;
+
+function sameParts(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** True when the file holds exactly the chunks' bytes (compared chunk by chunk; a missing file does not). */
+async function holds(path: string, chunks: Iterable<string>): Promise<boolean> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+  let offset = 0;
+  for (const chunk of chunks) {
+    const encoded = Buffer.from(chunk, 'utf8');
+    if (!bytes.subarray(offset, offset + encoded.length).equals(encoded)) return false;
+    offset += encoded.length;
+  }
+  return offset === bytes.length;
+}
 
 function sameTargets(a: readonly Target[], b: readonly Target[]): boolean {
   if (a.length !== b.length) return false;
@@ -168,15 +208,6 @@ export function writeFailureReason(err: unknown): FileSdFailureReason {
   }
 }
 
-async function readIfExists(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
 /** Flushes a directory entry (the rename) to disk; platforms that cannot fsync a directory are tolerated. */
 async function fsyncDirectory(directory: string): Promise<void> {
   let handle: Awaited<ReturnType<typeof open>> | undefined;
@@ -192,11 +223,12 @@ async function fsyncDirectory(directory: string): Promise<void> {
 }
 
 /**
- * Replaces `path` with `content` atomically: a temporary file in the same directory (so rename
- * stays on one file system), named so that no file_sd glob like `*.json` matches it, fsynced,
- * renamed, then the directory fsynced. The temporary file is removed if anything fails.
+ * Replaces `path` with `content` (a string, or chunks written one after another) atomically: a
+ * temporary file in the same directory (so rename stays on one file system), named so that no
+ * file_sd glob like `*.json` matches it, fsynced, renamed, then the directory fsynced. The
+ * temporary file is removed if anything fails.
  */
-export async function writeFileAtomic(path: string, content: string): Promise<void> {
+export async function writeFileAtomic(path: string, content: string | Iterable<string>): Promise<void> {
   const directory = dirname(path);
   const temporary = join(directory, temporaryName(path));
   try {
@@ -310,8 +342,9 @@ export async function writeFileSd(targets: readonly Target[], options: FileSdOpt
         continue;
       }
     }
+    const previous = last?.failure === undefined ? last?.parts : undefined;
     options.memo?.delete(path);
-    const rendered = tryRenderTargetGroups(held, style, maxLength);
+    const rendered = tryRenderGroupParts(held, style, maxLength, last?.order);
     if (!rendered.ok) {
       const failure: FileSdFailure = {
         path,
@@ -329,13 +362,18 @@ export async function writeFileSd(targets: readonly Target[], options: FileSdOpt
       continue;
     }
     result.replaced.set(path, rendered.replaced);
+    const { parts, order } = rendered;
     try {
-      if ((await readIfExists(path)) === rendered.content) {
+      const unchanged =
+        previous === undefined
+          ? await holds(path, listChunks(parts, style))
+          : sameParts(previous, parts) && existsSync(path);
+      if (unchanged) {
         result.unchanged.push(path);
-        options.memo?.set(path, { targets: held, replaced: rendered.replaced });
+        options.memo?.set(path, { targets: held, replaced: rendered.replaced, parts, order });
         continue;
       }
-      await writeFileAtomic(path, rendered.content);
+      await writeFileAtomic(path, listChunks(parts, style));
     } catch (err) {
       result.failed.push({
         path,
@@ -348,7 +386,7 @@ export async function writeFileSd(targets: readonly Target[], options: FileSdOpt
     }
     result.written.push(path);
     options.onWrite?.(path);
-    options.memo?.set(path, { targets: held, replaced: rendered.replaced });
+    options.memo?.set(path, { targets: held, replaced: rendered.replaced, parts, order });
   }
   return result;
 }

@@ -297,3 +297,12 @@ describe('sources[].events', () => {
     ]);
   });
 });
+
+test('output.meta_labels: all by default (nothing passed to discovery), minimal or none, anything else one problem line', () => {
+  assert.equal(loadConfig().discovery.metaLabels, undefined);
+  assert.equal(loadConfig({ fileText: 'output: { meta_labels: minimal }' }).discovery.metaLabels, 'minimal');
+  assert.equal(loadConfig({ fileText: 'output: { meta_labels: none }' }).discovery.metaLabels, 'none');
+  assert.deepEqual(problems({ fileText: 'output: { meta_labels: some }' }), [
+    'output.meta_labels: got "some", expected one of "all", "minimal", "none"',
+  ]);
+});

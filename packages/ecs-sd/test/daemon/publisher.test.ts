@@ -91,6 +91,60 @@ describe('Publisher', () => {
     assert.deepEqual(await addresses(file), ['10.0.0.2:9100'], 'the newer state is what stays');
   });
 
+  test('publishes asked for while one waits join it, so a cold start writes a few times, not once per cluster', async () => {
+    const { file, state, published, writes } = publisher('joined');
+    withTargets(state, ['10.0.0.1'], 'a');
+    const first = published.publish('progressive');
+    withTargets(state, ['10.0.0.2'], 'b');
+    const second = published.publish('progressive');
+    withTargets(state, ['10.0.0.3'], 'c');
+    const third = published.publish('progressive');
+    assert.equal(second, first, 'one queued write for every progressive publish asked before it starts');
+    assert.equal(third, first);
+    const complete = published.publish('complete');
+    assert.notEqual(complete, first, 'another kind is queued on its own');
+    assert.deepEqual(await first, [file]);
+    assert.deepEqual(await complete, [], 'the state did not change since');
+    assert.deepEqual(await addresses(file), ['10.0.0.1:9100', '10.0.0.2:9100', '10.0.0.3:9100']);
+    assert.equal(await writes(), 1);
+    assert.notEqual(published.publish('progressive'), first, 'a publish after the write is a new one');
+  });
+
+  test('a cold start writes a cluster at once when the targets doubled since the last write, else within 5 s', async () => {
+    const { file, state, published, writes, timer } = publisher('progressive');
+    const read = async (cluster: string, ips: string[]) => {
+      withTargets(state, ips, cluster);
+      published.publishProgressive();
+      // Chained after the progressive publish it queued, if any; writes nothing itself (not ready).
+      assert.deepEqual(await published.publish('ready'), []);
+    };
+    await read('a', ['10.0.0.1', '10.0.0.2']);
+    assert.equal(await writes(), 1, 'the first cluster at once');
+    await read('b', ['10.0.1.1', '10.0.1.2']);
+    assert.equal(await writes(), 2, 'doubled: at once');
+    await read('c', ['10.0.2.1', '10.0.2.2']);
+    assert.equal(await writes(), 2, '6 of 4 targets: not yet');
+    assert.deepEqual(timer.pending(), [5000]);
+    await read('d', ['10.0.3.1', '10.0.3.2']);
+    assert.equal(await writes(), 3, 'doubled again: at once, with the cluster that waited');
+    assert.deepEqual(timer.pending(), [], 'the waiting publish is dropped');
+    assert.equal((await addresses(file)).length, 8);
+    withTargets(state, ['10.0.4.1'], 'e');
+    published.publishProgressive();
+    published.publishProgressive();
+    assert.deepEqual(timer.pending(), [5000], 'one waiting publish for many clusters');
+    await timer.advance(4999);
+    assert.equal(await writes(), 3);
+    await timer.advance(1);
+    await published.publish('ready');
+    assert.equal(await writes(), 4, 'written when the 5 s passed');
+    assert.equal((await addresses(file)).length, 9);
+    withTargets(state, ['10.0.5.1'], 'f');
+    published.publishProgressive();
+    published.cancelSoon();
+    assert.deepEqual(timer.pending(), [], 'the complete publish that follows drops it');
+  });
+
   test('a file that cannot be written keeps its content, is recorded for readiness, and is written once it can', async () => {
     const blocked = join(dir, 'blocked');
     await mkdir(blocked);

@@ -90,6 +90,13 @@ describe('planReload', () => {
       expect: { keep: ['a', 'b'], outputs: true, redecide: false },
     },
     {
+      name: 'fewer meta labels (decisions made again, then written)',
+      change: (f) => {
+        f['output'] = { ...f.output, meta_labels: 'minimal' } as typeof f.output;
+      },
+      expect: { keep: ['a', 'b'], redecide: true, outputs: false },
+    },
+    {
       name: 'the refresh interval',
       change: (f) => {
         f['refresh_interval'] = '30s';

@@ -125,4 +125,37 @@ describe('__meta_ecs_* labels', () => {
       },
     );
   });
+
+  it('output.meta_labels minimal keeps where a target runs and what it is, none keeps no meta label, and the rest is unchanged', () => {
+    const allowlist = /^com\.example\./;
+    const [all] = targetsOf(spec, { dockerLabelAllowlist: allowlist });
+    const [minimal] = targetsOf(spec, { dockerLabelAllowlist: allowlist, metaLabels: 'minimal' });
+    const [none] = targetsOf(spec, { dockerLabelAllowlist: allowlist, metaLabels: 'none' });
+    const rest = (labels: Readonly<Record<string, string>>) =>
+      Object.fromEntries(Object.entries(labels).filter(([k]) => !k.startsWith('__meta_ecs_')));
+    assert.deepEqual(rest(minimal!.labels), rest(all!.labels));
+    assert.deepEqual(rest(none!.labels), rest(all!.labels));
+    assert.deepEqual(meta(none!.labels), {});
+    assert.deepEqual(Object.keys(meta(minimal!.labels)).sort(), [
+      '__meta_ecs_account_id',
+      '__meta_ecs_availability_zone',
+      '__meta_ecs_cluster',
+      '__meta_ecs_container_label_com_example_team',
+      '__meta_ecs_container_label_com_example_tier',
+      '__meta_ecs_container_name',
+      '__meta_ecs_container_port',
+      '__meta_ecs_convention',
+      '__meta_ecs_endpoint',
+      '__meta_ecs_launch_type',
+      '__meta_ecs_region',
+      '__meta_ecs_service',
+      '__meta_ecs_task_definition_family',
+      '__meta_ecs_task_definition_revision',
+      '__meta_ecs_task_id',
+    ]);
+    for (const [name, value] of Object.entries(meta(minimal!.labels)))
+      assert.equal(value, all!.labels[name], name);
+    assert.ok(Object.keys(meta(all!.labels)).length > 25, 'all is the default: every meta label');
+    assert.deepEqual(Object.keys(minimal!.labels), Object.keys(minimal!.labels).sort(), 'names still sorted');
+  });
 });

@@ -9,8 +9,10 @@ import {
   type FileSdMemo,
   fileSdPathProblem,
   removeTemporaries,
+  renderFileSd,
   writeFileSd,
 } from '../../src/output/file-sd.ts';
+import { CHUNK_LENGTH } from '../../src/output/target-groups.ts';
 import { leaveTemporaryOfKilledWriter, target } from './fixtures.ts';
 
 let root: string;
@@ -312,6 +314,46 @@ test('with a memo, a file that cannot be rendered is not rendered again while it
   const fixed = await writeFileSd(fleet, { directory, format: 'json', memo });
   assert.deepEqual(fixed.written, [join(directory, '15s-tasks.json')], 'other targets are rendered');
   assert.deepEqual(fixed.failed, []);
+});
+
+test('with a memo, new targets that render the same bytes rewrite nothing, and the memo, not the file, tells what changed', async () => {
+  const directory = freshDir();
+  const memo: FileSdMemo = new Map();
+  const writes: string[] = [];
+  const onWrite = (file: string) => writes.push(file);
+  await writeFileSd(fleet, { directory, format: 'json', memo, onWrite });
+  const file = join(directory, '1m-tasks.json');
+  const content = await readFile(file, 'utf8');
+  writes.length = 0;
+  const copies = fleet.map((t) => ({ ...t, labels: { ...t.labels } }));
+  const same = await writeFileSd(copies, { directory, format: 'json', memo, onWrite });
+  assert.deepEqual(writes, [], 'equal bytes from other target objects: nothing written');
+  assert.equal(same.unchanged.length, 4);
+  await writeFile(file, 'edited by hand');
+  await writeFileSd(
+    fleet.map((t) => ({ ...t })),
+    { directory, format: 'json', memo, onWrite },
+  );
+  assert.deepEqual(writes, [], 'the texts of the last write are compared, the file is not read');
+  assert.equal(await readFile(file, 'utf8'), 'edited by hand');
+  await writeFileSd(fleet, { directory, format: 'json', onWrite });
+  assert.deepEqual(writes, [file], 'without a memo the file on disk is compared');
+  assert.equal(await readFile(file, 'utf8'), content);
+});
+
+test('a file larger than a chunk is written in chunks, byte for byte its rendering, and found unchanged', async () => {
+  const directory = freshDir();
+  const big = Array.from({ length: 700 }, (_, i) => {
+    const t = target({ taskId: `big${i}`, ip: `10.1.${i >> 8}.${i & 255}` });
+    return { ...t, labels: { ...t.labels, note: `${i}`.padEnd(2000, 'x') } };
+  });
+  const result = await writeFileSd(big, { directory, format: 'json' });
+  const file = join(directory, '1m-tasks.json');
+  assert.ok((await stat(file)).size > CHUNK_LENGTH);
+  assert.equal(await readFile(file, 'utf8'), renderFileSd(big, 'json'));
+  assert.ok(result.written.includes(file));
+  const again = await writeFileSd(big, { directory, format: 'json' });
+  assert.ok(again.unchanged.includes(file));
 });
 
 test('lone surrogates are written as U+FFFD in JSON and YAML, and counted per file', async () => {

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { renderTargetGroups, toTargetGroups, tryRenderTargetGroups } from '../../src/output/target-groups.ts';
+import {
+  compareLabelSets,
+  listChunks,
+  renderTargetGroups,
+  toTargetGroups,
+  tryRenderGroupParts,
+  tryRenderTargetGroups,
+} from '../../src/output/target-groups.ts';
 import { target } from './fixtures.ts';
 
 test('one group per distinct label set, with sorted label names', () => {
@@ -109,4 +116,96 @@ test('an oversized list stops serializing at the bound, and trying it again seri
   }
   const fits = tryRenderTargetGroups(targets.slice(0, 5), 'compact', 10_000);
   assert.equal(fits.ok && fits.content, renderTargetGroups(targets.slice(0, 5), 'compact'));
+});
+
+test('label sets are ordered exactly as their compact JSON texts, and equal only when they are', () => {
+  // Characters JSON escapes, the structural ones, a quote's neighbours, non-ASCII and a surrogate pair.
+  const alphabet = [
+    'a',
+    'b',
+    '_',
+    '"',
+    '\\',
+    '\n',
+    '\u0001',
+    ' ',
+    '!',
+    '#',
+    ',',
+    ':',
+    '}',
+    '\u00e9',
+    '\u{1f600}',
+  ];
+  let seed = 17;
+  const next = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed >>> 8) % n;
+  };
+  const text = (): string => Array.from({ length: next(4) }, () => alphabet[next(alphabet.length)]).join('');
+  const labelSet = (): Record<string, string> => {
+    const names = [
+      ...new Set(Array.from({ length: next(4) }, () => ['a', 'ab', 'a_', 'b', text()][next(5)]!)),
+    ];
+    return Object.fromEntries(names.sort().map((name) => [name, text()]));
+  };
+  const sets = Array.from({ length: 300 }, labelSet);
+  for (let i = 0; i < sets.length; i++) {
+    for (const other of [sets[(i * 7 + 3) % sets.length]!, sets[(i + 1) % sets.length]!, { ...sets[i]! }]) {
+      const a = JSON.stringify(sets[i]);
+      const b = JSON.stringify(other);
+      const expected = a < b ? -1 : a > b ? 1 : 0;
+      assert.equal(Math.sign(compareLabelSets(sets[i]!, other)), expected, `${a} vs ${b}`);
+    }
+  }
+});
+
+test('the chunks of a rendering, of any size, join to exactly its text', () => {
+  const targets = Array.from({ length: 7 }, (_, i) => target({ taskId: `c${i}`, ip: `10.0.0.${i}` }));
+  for (const style of ['file', 'compact', 'yaml'] as const) {
+    for (const list of [targets, targets.slice(0, 1), []]) {
+      const rendered = tryRenderGroupParts(list, style);
+      assert.ok(rendered.ok);
+      for (const size of [1, 200, Number.POSITIVE_INFINITY]) {
+        const chunks: string[] = [...listChunks(rendered.parts, style, size)];
+        assert.equal(
+          chunks.join(''),
+          renderTargetGroups(list, style),
+          `${style}, ${list.length} targets, chunks of ${size}`,
+        );
+        if (size === 1 && list.length > 1) assert.ok(chunks.length >= list.length);
+      }
+    }
+  }
+});
+
+test("a rendering given the last one's order sorts only the new targets and gives the same bytes as one from scratch", () => {
+  const make = (i: number) =>
+    target({ taskId: `o${i}`, ip: `10.0.${i % 5}.${i}`, family: ['web', 'api', 'db'][i % 3]! });
+  const shared = (ip: string) => ({ ...target({ taskId: 'same', ip }), labels: { job: 'web' } });
+  let targets = [...Array.from({ length: 40 }, (_, i) => make(i)), shared('10.9.0.1:1')];
+  for (const style of ['file', 'compact', 'yaml'] as const) {
+    let last = tryRenderGroupParts(targets, style);
+    assert.ok(last.ok);
+    for (let round = 1; round <= 4; round++) {
+      // Some removed, some added (one sharing a label set with a kept target), the rest kept.
+      targets = [
+        ...targets.filter((_, i) => i % (round + 2) !== 0),
+        ...Array.from({ length: 6 }, (_, i) => make(100 * round + i)),
+        shared(`10.9.${round}.1:1`),
+      ].reverse();
+      const incremental = tryRenderGroupParts(targets, style, undefined, last.order);
+      const scratch = tryRenderGroupParts(targets, style);
+      assert.ok(incremental.ok && scratch.ok);
+      assert.equal(incremental.parts.join('|'), scratch.parts.join('|'), `${style}, round ${round}`);
+      last = incremental;
+    }
+    const doubled = [...targets, targets[0]!];
+    const again = tryRenderGroupParts(doubled, style, undefined, last.order);
+    assert.ok(again.ok);
+    assert.equal(
+      again.parts.join('|'),
+      (tryRenderGroupParts(doubled, style) as { parts: readonly string[] }).parts.join('|'),
+    );
+  }
 });
