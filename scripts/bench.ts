@@ -17,6 +17,8 @@ const BENCHES: Record<string, string> = {
   web: 'packages/ecs-sd/bench/web.bench.ts',
   status: 'packages/ecs-sd/bench/status.bench.ts',
   pools: 'packages/ecs-sd/bench/pools.bench.ts',
+  footprint: 'packages/ecs-sd/bench/footprint.bench.ts',
+  'target-heap': 'packages/ecs-sd/bench/target-heap.bench.ts',
 };
 
 const wanted = process.argv.slice(2);

@@ -15,6 +15,13 @@ export type AwsOutcome = 'success' | 'error' | 'throttled' | 'timeout' | 'aborte
 /** Cache names of `ecs_sd_cache_requests_total{cache}`. */
 export type CacheName = 'cluster' | 'task' | 'task_definition' | 'container_instance' | 'host' | 'basic_auth';
 
+/**
+ * Resolution (ms) of the default metrics' event-loop-delay monitor (`nodejs_eventloop_lag_*`):
+ * prom-client's 10 ms default wakes an idle daemon 100 times a second, most of its idle CPU; once a
+ * second still samples every scrape many times.
+ */
+export const EVENT_LOOP_MONITORING_PRECISION_MS = 1_000;
+
 /** Every metric of the daemon, registered in `registry`. */
 export interface Metrics {
   registry: Registry;
@@ -93,7 +100,11 @@ export interface MetricsOptions {
 /** Creates the registry and every metric; each daemon (and each test) gets its own. */
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  if (options.defaultMetrics ?? true)
+    collectDefaultMetrics({
+      register: registry,
+      eventLoopMonitoringPrecision: EVENT_LOOP_MONITORING_PRECISION_MS,
+    });
   let provider: (() => MetricsState) | undefined;
 
   const refreshDuration = new Histogram({

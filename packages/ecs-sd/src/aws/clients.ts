@@ -2,14 +2,16 @@
  * The SDK v3 clients of one source: ECS, EC2 and SSM with the default credential chain (or an
  * assumed role via STS with ExternalId), the source's Region and endpoint, and request counting.
  */
+
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { MetadataBearer, NodeHttpHandlerOptions, Pluggable, Logger as SdkLogger } from '@smithy/types';
 import type { Logger } from 'pino';
 import type { SourceConfig } from '../config/types.ts';
+import { ec2Sdk, sqsSdk, ssmSdk } from '../lib/sdk.ts';
 import type { Metrics } from '../metrics.ts';
 import { countingPlugin } from './middleware.ts';
 import { AWS_CONNECTION_TIMEOUT_MS, AWS_REQUEST_TIMEOUT_MS } from './timeouts.ts';
@@ -19,7 +21,7 @@ export interface SourceClients {
   ecs: ECSClient;
   /**
    * The EC2 client, created (and its SDK module loaded) on first use: that module alone costs about
-   * 90 MiB of resident memory, and a Fargate-only fleet never needs it.
+   * 50 MiB of resident memory, and a Fargate-only fleet never needs it.
    */
   ec2(): Promise<EC2Client>;
   /** The SSM client, created on first use: only ECS Anywhere hosts (`mi-…`) need it. */
@@ -75,8 +77,8 @@ export function createSourceClients(
   };
   return {
     ecs,
-    ec2: lazy(async () => new (await import('@aws-sdk/client-ec2')).EC2Client(config)),
-    ssm: lazy(async () => new (await import('@aws-sdk/client-ssm')).SSMClient(config)),
+    ec2: lazy(async () => new (ec2Sdk().EC2Client)(config)),
+    ssm: lazy(async () => new (ssmSdk().SSMClient)(config)),
     region: () => ecs.config.region(),
     destroy() {
       destroyed = true;
@@ -158,7 +160,7 @@ export function createEventsClient(
   const region = source.events?.region ?? source.region;
   const waitMs = (source.events?.waitTimeSeconds ?? SQS_MAX_WAIT_MS / 1000) * 1000;
   const timeoutMs = waitMs + (options.requestTimeoutMs ?? AWS_REQUEST_TIMEOUT_MS);
-  const sqs = new SQSClient({
+  const sqs = new (sqsSdk().SQSClient)({
     ...clientConfig(source, region, requestHandler(timeoutMs, options.log), [plugin]),
     maxAttempts: 1,
   });

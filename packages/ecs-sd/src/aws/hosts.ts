@@ -9,6 +9,7 @@ import type { HostInfo } from '../discovery/types.ts';
 import { AwsReadError } from '../errors.ts';
 import { DESCRIBE_INSTANCE_INFORMATION_PAGE_SIZE, DESCRIBE_INSTANCES_IDS_MAX } from '../lib/aws-limits.ts';
 import { chunk } from '../lib/batch.ts';
+import { ec2Sdk, ssmSdk } from '../lib/sdk.ts';
 import { awsCall, errorName, sendOptions, type What } from './calls.ts';
 import type { SourceClients } from './clients.ts';
 
@@ -56,7 +57,7 @@ async function describeInstances(
   log: Logger,
   signal: AbortSignal | undefined,
 ): Promise<HostInfo[]> {
-  const { DescribeInstancesCommand } = await import('@aws-sdk/client-ec2');
+  const { DescribeInstancesCommand } = ec2Sdk();
   const ec2 = await clients.ec2();
   const read = async (batch: readonly string[]) => {
     const hosts: HostInfo[] = [];
@@ -106,7 +107,7 @@ async function describeInstanceInformation(
 ): Promise<HostInfo[]> {
   const found: HostInfo[] = [];
   await awsCall('DescribeInstanceInformation', what('describe instance information'), async () => {
-    const { paginateDescribeInstanceInformation } = await import('@aws-sdk/client-ssm');
+    const { paginateDescribeInstanceInformation } = ssmSdk();
     const ssm = await clients.ssm();
     for await (const page of paginateDescribeInstanceInformation(
       { client: ssm, pageSize: DESCRIBE_INSTANCE_INFORMATION_PAGE_SIZE },

@@ -11,7 +11,8 @@
  * left for redelivery until its `maxReceives`-th receive (SQS's `ApproximateReceiveCount`), then
  * deleted as `handler-failed`, so a message that fails every time cannot circulate for ever.
  */
-import { type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { Message } from '@aws-sdk/client-sqs';
+import { sqsSdk } from '../lib/sdk.ts';
 import {
   backoffDelay,
   type ConsumerHealth,
@@ -118,7 +119,7 @@ export class EventConsumer {
     let messages: Message[];
     try {
       const out = await this.#o.client.send(
-        new ReceiveMessageCommand({
+        new (sqsSdk().ReceiveMessageCommand)({
           QueueUrl: this.#o.queueUrl,
           MaxNumberOfMessages: this.#o.maxMessages,
           WaitTimeSeconds: this.#o.waitTimeSeconds,

@@ -4,8 +4,9 @@
  * the message has not reached `maxReceives` receives). Then the deletion of a round's handled
  * messages, 10 per DeleteMessageBatch. Nothing here throws: callbacks and logs go through `Reporter`.
  */
-import { DeleteMessageBatchCommand, type Message } from '@aws-sdk/client-sqs';
+import type { Message } from '@aws-sdk/client-sqs';
 import { DELETE_BATCH_MAX } from '../lib/aws-limits.ts';
+import { sqsSdk } from '../lib/sdk.ts';
 import type { EventMetrics, HandleOutcome, Settings } from './consumer-options.ts';
 import { type ParseResult, parseMessage, previewBody } from './parse.ts';
 
@@ -121,7 +122,7 @@ export async function deleteMessages(
     try {
       // Not aborted by stop(): a handled message that is not deleted comes back as a duplicate.
       const out = await settings.client.send(
-        new DeleteMessageBatchCommand({
+        new (sqsSdk().DeleteMessageBatchCommand)({
           QueueUrl: settings.queueUrl,
           Entries: batch.map((msg, j) => ({ Id: String(j), ReceiptHandle: msg.ReceiptHandle })),
         }),
