@@ -160,10 +160,18 @@ export class Publisher {
     }, PROGRESSIVE_AFTER_MS);
   }
 
-  /** Drops a publish `publishSoon` or `publishProgressive` scheduled (the caller publishes now). */
+  /** Drops a publish `publishSoon` scheduled (the caller publishes now). */
   cancelSoon(): void {
     if (this.#soon !== undefined) this.#timer.clear(this.#soon);
     this.#soon = undefined;
+  }
+
+  /**
+   * Drops a publish `publishProgressive` scheduled: only the first complete refresh's publish
+   * replaces it. Until then a refresh's own publish writes nothing, so a source that never
+   * answers must not keep the others' clusters from being written.
+   */
+  cancelProgressive(): void {
     if (this.#progressive.timer !== undefined) this.#timer.clear(this.#progressive.timer);
     this.#progressive.timer = undefined;
   }
@@ -172,6 +180,7 @@ export class Publisher {
   async stop(): Promise<void> {
     this.#closed = true;
     this.cancelSoon();
+    this.cancelProgressive();
     await this.#last.catch(() => {});
   }
 

@@ -258,6 +258,7 @@ class DiscoveryRuntime implements Runtime {
       !stopped && failures.length === 0 && results.every((result) => result.pending.length === 0);
     this.#publisher.cancelSoon();
     const first = complete && !this.state.ready() && only === undefined;
+    if (first) this.#publisher.cancelProgressive();
     // Ready only once file_sd holds every cluster too: a probe (or a test) that sees ready finds both outputs whole.
     const written =
       options.writeOutputs === false || stopped
