@@ -20,7 +20,7 @@ import type { Target } from '../discovery/types.ts';
 import { EcsSdError } from '../errors.ts';
 import { type FileSdFormat, fileSdPathProblem, INTERVALS, intervalFileName } from '../lib/intervals.ts';
 import {
-  listChunks,
+  listByteChunks,
   MAX_OUTPUT_LENGTH,
   type RenderOrder,
   tryRenderGroupParts,
@@ -70,7 +70,7 @@ function sameParts(a: readonly string[], b: readonly string[]): boolean {
 }
 
 /** True when the file holds exactly the chunks' bytes (compared chunk by chunk; a missing file does not). */
-async function holds(path: string, chunks: Iterable<string>): Promise<boolean> {
+async function holds(path: string, chunks: Iterable<Buffer>): Promise<boolean> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
@@ -79,8 +79,7 @@ async function holds(path: string, chunks: Iterable<string>): Promise<boolean> {
     throw err;
   }
   let offset = 0;
-  for (const chunk of chunks) {
-    const encoded = Buffer.from(chunk, 'utf8');
+  for (const encoded of chunks) {
     if (!bytes.subarray(offset, offset + encoded.length).equals(encoded)) return false;
     offset += encoded.length;
   }
@@ -223,12 +222,15 @@ async function fsyncDirectory(directory: string): Promise<void> {
 }
 
 /**
- * Replaces `path` with `content` (a string, or chunks written one after another) atomically: a
+ * Replaces `path` with `content` (a string, or chunks of text or bytes written one after another) atomically: a
  * temporary file in the same directory (so rename stays on one file system), named so that no
  * file_sd glob like `*.json` matches it, fsynced, renamed, then the directory fsynced. The
  * temporary file is removed if anything fails.
  */
-export async function writeFileAtomic(path: string, content: string | Iterable<string>): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  content: string | Iterable<string | Uint8Array>,
+): Promise<void> {
   const directory = dirname(path);
   const temporary = join(directory, temporaryName(path));
   try {
@@ -366,14 +368,14 @@ export async function writeFileSd(targets: readonly Target[], options: FileSdOpt
     try {
       const unchanged =
         previous === undefined
-          ? await holds(path, listChunks(parts, style))
+          ? await holds(path, listByteChunks(parts, style))
           : sameParts(previous, parts) && existsSync(path);
       if (unchanged) {
         result.unchanged.push(path);
         options.memo?.set(path, { targets: held, replaced: rendered.replaced, parts, order });
         continue;
       }
-      await writeFileAtomic(path, listChunks(parts, style));
+      await writeFileAtomic(path, listByteChunks(parts, style));
     } catch (err) {
       result.failed.push({
         path,

@@ -13,6 +13,7 @@
  * than the limit and never throws V8's `RangeError: Invalid string length`.
  */
 import type { Target } from '../discovery/types.ts';
+import { type GroupsStyle, listChunks } from './list-chunks.ts';
 import { isWellFormed, toWellFormed } from './unicode.ts';
 import { yamlScalar } from './yaml-scalar.ts';
 
@@ -22,11 +23,7 @@ export interface TargetGroup {
   labels: Record<string, string>;
 }
 
-/**
- * How a list is serialized: `file` as file_sd's JSON (2-space indent, final newline), `compact` for
- * http_sd, `yaml` as file_sd's YAML (block style, scalars Prometheus's YAML 1.1 parser reads exactly).
- */
-export type GroupsStyle = 'file' | 'compact' | 'yaml';
+export { CHUNK_LENGTH, type GroupsStyle, listByteChunks, listChunks } from './list-chunks.ts';
 
 /**
  * Longest rendered list, in UTF-16 code units (about bytes for ASCII): 256 Mi, twice the single
@@ -279,40 +276,6 @@ export type RenderedGroups =
 export type RenderedParts =
   | { ok: true; parts: readonly string[]; replaced: number; order: RenderOrder }
   | RenderFailure;
-
-/** Length of the chunks `listChunks` yields (code units): big enough for few writes, small beside a file. */
-export const CHUNK_LENGTH = 1024 * 1024;
-
-/**
- * The text of a list of rendered groups, in chunks of about `chunkLength` code units: joined, they
- * are exactly `file` (`JSON.stringify(groups, null, 2)` and a newline), `compact` or `yaml`.
- */
-export function* listChunks(
-  parts: readonly string[],
-  style: GroupsStyle,
-  chunkLength: number = CHUNK_LENGTH,
-): Generator<string> {
-  if (parts.length === 0) {
-    yield style === 'compact' ? '[]' : '[]\n';
-    return;
-  }
-  const [open, separator, close] =
-    style === 'compact' ? ['[', ',', ']'] : style === 'yaml' ? ['', '\n', '\n'] : ['[\n', ',\n', '\n]\n'];
-  let chunk: string[] = [open];
-  let length = 0;
-  for (let i = 0; i < parts.length; i++) {
-    if (i > 0) chunk.push(separator);
-    chunk.push(parts[i]!);
-    length += parts[i]!.length;
-    if (length >= chunkLength) {
-      yield chunk.join('');
-      chunk = [];
-      length = 0;
-    }
-  }
-  chunk.push(close);
-  yield chunk.join('');
-}
 
 /**
  * The target groups in a style as parts (see `RenderedParts`), the whole at most `maxLength` code

@@ -90,6 +90,59 @@ describe('refresh against ecs-sim', () => {
         await daemon.stop();
       }
     });
+    test('a churn decides only the tasks it changed: the others keep their decisions and targets (the same objects); a reload that changes decisions decides them all again', async () => {
+      const clusters = { clusters: ['alpha', 'beta'] };
+      const { daemon } = simDaemon(simConfig(sim.endpoint, '', clusters));
+      try {
+        await daemon.refresh();
+        const first = new Map(daemon.state.decisions().map((decision) => [decision.taskArn, decision]));
+        const firstTargets = new Set(daemon.state.targets());
+        const stopped = [...first.keys()][0]!;
+        sim.stopTask(stopped, 'churn');
+        const [started] = sim.runTask({ cluster: 'beta', taskDefinition: 'api', launchType: 'EC2' });
+        sim.settle();
+        await daemon.refresh();
+        const churned = daemon.state.decisions();
+        assert.equal(
+          churned.find((decision) => decision.taskArn === stopped),
+          undefined,
+        );
+        const fresh = churned.filter((decision) => !first.has(decision.taskArn));
+        // The started task (and a service's replacement of the stopped one, if it had a service).
+        assert.ok(fresh.some((decision) => decision.taskArn === started!.arn));
+        assert.ok(fresh.length < churned.length);
+        for (const decision of churned.filter((d) => first.has(d.taskArn))) {
+          assert.equal(decision, first.get(decision.taskArn), `${decision.taskArn} was decided again`);
+        }
+        // Only the fresh tasks' targets are new objects; every other target is the one of the first read.
+        const freshTargets = new Set(
+          fresh.flatMap((decision) => decision.containers.flatMap((c) => c.targets)),
+        );
+        const newTargets = daemon.state.targets().filter((target) => !firstTargets.has(target));
+        assert.equal(newTargets.length, freshTargets.size);
+        for (const target of newTargets) assert.ok(freshTargets.has(target), `${target.key} built again`);
+
+        const rules = 'discovery: { rules: [ { name: r, family: nothing-runs-this, ports: [80] } ] }';
+        await daemon.reload(simConfig(sim.endpoint, rules, clusters));
+        await daemon.refresh();
+        const before = new Map(churned.map((decision) => [decision.taskArn, decision]));
+        const redecided = daemon.state.decisions();
+        assert.equal(redecided.length, churned.length);
+        for (const decision of redecided) {
+          assert.notEqual(
+            decision,
+            before.get(decision.taskArn),
+            `${decision.taskArn} not decided again after the reload`,
+          );
+        }
+        assert.deepEqual(
+          redecided.map((decision) => decision.taskArn),
+          churned.map((decision) => decision.taskArn),
+        );
+      } finally {
+        await daemon.stop();
+      }
+    });
   });
 
   test('203 tasks and 101 services: every paginator turns a page, every batch is full', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   compareLabelSets,
+  listByteChunks,
   listChunks,
   renderTargetGroups,
   toTargetGroups,
@@ -171,6 +172,25 @@ test('the chunks of a rendering, of any size, join to exactly its text', () => {
         assert.equal(
           chunks.join(''),
           renderTargetGroups(list, style),
+          `${style}, ${list.length} targets, chunks of ${size}`,
+        );
+        if (size === 1 && list.length > 1) assert.ok(chunks.length >= list.length);
+      }
+    }
+  }
+});
+
+test('the byte chunks of a rendering, of any size, are exactly its UTF-8 bytes', () => {
+  const targets = Array.from({ length: 7 }, (_, i) => target({ taskId: `b${i}é`, ip: `10.0.0.${i}` }));
+  for (const style of ['file', 'compact', 'yaml'] as const) {
+    for (const list of [targets, targets.slice(0, 1), []]) {
+      const rendered = tryRenderGroupParts(list, style);
+      assert.ok(rendered.ok);
+      for (const size of [1, 200, Number.POSITIVE_INFINITY]) {
+        const chunks: Buffer[] = [...listByteChunks(rendered.parts, style, size)];
+        assert.deepEqual(
+          Buffer.concat(chunks),
+          Buffer.from(renderTargetGroups(list, style), 'utf8'),
           `${style}, ${list.length} targets, chunks of ${size}`,
         );
         if (size === 1 && list.length > 1) assert.ok(chunks.length >= list.length);
