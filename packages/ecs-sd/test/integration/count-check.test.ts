@@ -184,6 +184,42 @@ describe('event mode count check against ecs-sim', () => {
     sim.settle();
   });
 
+  test('a service task whose stop was lost: healed within two checks by a sweep of that service alone', async () => {
+    const { file, metrics } = await startDaemon('service-stop');
+    const webTasks = () =>
+      sim.groundTruth().tasks.filter((task) => task.service === 'web' && task.lastStatus === 'RUNNING');
+    const before = webTasks().map((task) => task.taskArn);
+    assert.ok(before.length >= 2, 'web runs at least two tasks');
+    const text = await fileText(file);
+    assert.ok(before.every((arn) => text.includes(arn)));
+    sim.setEventsQueue('ecs-raw');
+    await clients.ecs.send(
+      new UpdateServiceCommand({ cluster: 'prod', service: 'web', desiredCount: before.length - 1 }),
+    );
+    sim.settle();
+    sim.setEventsQueue('ecs-events');
+    const left = new Set(webTasks().map((task) => task.taskArn));
+    const stopped = before.find((arn) => !left.has(arn));
+    assert.ok(stopped, 'the service stopped a task');
+    sim.resetCounters();
+    const checksBefore = await checks(metrics);
+    await waitUntil('the lost stop healed', async () => !(await fileText(file)).includes(stopped), {
+      timeoutMs: 10_000,
+    });
+    assert.ok(
+      (await checks(metrics)) - checksBefore <= 3,
+      'healed at the second check (or the third, if one was under way)',
+    );
+    assert.equal(await metricSum(metrics, 'ecs_sd_event_service_sweeps_total'), 1);
+    assert.equal(await sweeps(metrics, 'count-mismatch'), 0, 'the cluster was not swept');
+    const calls = sim.counters();
+    assert.equal(calls['ListTasks'], 1, `one ListTasks --service-name: ${JSON.stringify(calls)}`);
+    await clients.ecs.send(
+      new UpdateServiceCommand({ cluster: 'prod', service: 'web', desiredCount: before.length }),
+    );
+    sim.settle();
+  });
+
   test('a lost stop: the counts disagree, prod is swept and the target goes', async () => {
     const { file, metrics } = await startDaemon('lost-stop');
     const task = runningApi();
