@@ -71,6 +71,8 @@ export interface Metrics {
   eventSweeps: Counter<'source' | 'reason'>;
   /** Services swept alone (ListTasks --service-name) because their DescribeServices counts disagreed. */
   eventServiceSweeps: Counter<'source'>;
+  /** Tasks described again because events held them short of RUNNING for longer than `pending_recheck_after`. */
+  eventPendingRechecks: Counter<'source'>;
   /** Seconds since each cluster's last full sweep (set at each check). */
   eventFullSweepAge: Gauge<'source' | 'cluster'>;
   /** Requests refused with 401 by basic auth: `missing` (no or malformed credentials) or `invalid` (wrong user or password). */
@@ -258,6 +260,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     'ecs_sd_event_service_sweeps_total',
     'Services swept alone (ListTasks --service-name) because their DescribeServices counts disagreed with what events hold.',
   );
+  const eventPendingRechecks = counter(
+    'ecs_sd_event_pending_rechecks_total',
+    'Tasks described again by the count check because events held them short of RUNNING for longer than pending_recheck_after (a lost RUNNING or STOPPED event).',
+  );
   const eventFullSweepAge = new Gauge({
     name: 'ecs_sd_event_full_sweep_age_seconds',
     help: 'Seconds since the last full sweep of a cluster in event mode (set at each count check).',
@@ -335,6 +341,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     eventCountMismatches,
     eventSweeps,
     eventServiceSweeps,
+    eventPendingRechecks,
     eventFullSweepAge,
     webAuthFailures,
     webAuthChecks,

@@ -164,6 +164,7 @@ function compileSource(
         source.events.reconcile_interval ??
         DEFAULT_FULL_SWEEP_INTERVAL_MS,
       consistencyCheckIntervalMs: source.events.consistency_check_interval,
+      pendingRecheckAfterMs: source.events.pending_recheck_after,
       waitTimeSeconds: source.events.wait_time / 1000,
       unhealthyAfter: source.events.unhealthy_after,
       publishDelayMs: source.events.publish_delay,

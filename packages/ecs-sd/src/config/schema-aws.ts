@@ -49,6 +49,11 @@ export const EventsSchema = z.strictObject({
     .describe(
       "time between checks of the clusters' DescribeClusters task counts against what events hold (Prometheus duration), 1s to 24h",
     ),
+  pending_recheck_after: durationWithin({ min: MIN_REFRESH_INTERVAL_MS, max: MAX_REFRESH_INTERVAL_MS })
+    .prefault('90s')
+    .describe(
+      'a task events hold short of RUNNING for this long is described again at the next count check, in case its RUNNING or STOPPED event was lost (Prometheus duration), 1s to 24h',
+    ),
   full_sweep_interval: durationWithin({ min: MIN_REFRESH_INTERVAL_MS, max: MAX_REFRESH_INTERVAL_MS })
     .optional()
     .describe(

@@ -42,6 +42,8 @@ export interface EventsConfig {
   reconcileIntervalMs: number;
   /** Time between checks of the DescribeClusters task counts (`consistency_check_interval`). */
   consistencyCheckIntervalMs: number;
+  /** How long a task may stay short of RUNNING before the count check describes it again (`pending_recheck_after`). */
+  pendingRecheckAfterMs: number;
   /** ReceiveMessage WaitTimeSeconds (1–20). */
   waitTimeSeconds: number;
   /** Consecutive failed receives before falling back to polling. */

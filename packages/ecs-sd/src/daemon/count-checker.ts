@@ -49,6 +49,8 @@ export interface CountCheckHost {
   ): Promise<Map<string, ReportedCounts>>;
   /** Sweeps these services of a cluster alone. */
   sweepServices(clusterArn: string, services: readonly string[]): Promise<unknown>;
+  /** Describes these tasks of a cluster again (DescribeTasks, 100 per call) and applies them as events are. */
+  recheckTasks(clusterArn: string, taskArns: readonly string[]): Promise<unknown>;
   /** Aborted when the runtime stops. */
   signal: AbortSignal;
 }
@@ -57,6 +59,8 @@ export interface CountCheckHost {
 export interface CountCheckIntervals {
   checkMs: number;
   fullSweepMs: number;
+  /** A task held short of RUNNING this long is described again (`pending_recheck_after`). */
+  pendingRecheckMs: number;
 }
 
 /** What one check did (for tests and the debug log). */
@@ -66,6 +70,8 @@ export interface CheckOutcome {
   swept: { reason: SweepReason; clusters: string[] }[];
   /** Services swept alone, as `cluster/service`. */
   services: string[];
+  /** Tasks described again because they stayed short of RUNNING too long, by cluster name. */
+  rechecked: Map<string, number>;
 }
 
 /** The count check of one source: a timer, the mismatch streaks and the scheduled sweeps' credit. */
@@ -125,12 +131,20 @@ export class CountChecker {
 
   /** One check: counts compared, then the sweeps it earned. */
   async check(): Promise<CheckOutcome> {
-    const outcome: CheckOutcome = { checked: 0, mismatched: [], swept: [], services: [] };
+    const outcome: CheckOutcome = {
+      checked: 0,
+      mismatched: [],
+      swept: [],
+      services: [],
+      rechecked: new Map(),
+    };
     const host = this.#host;
     if (!host.ready() || !host.healthy() || host.signal.aborted) return outcome;
     const clusters = host.clusters();
     if (clusters.length === 0) return outcome;
-    const { checkMs, fullSweepMs } = this.#intervals();
+    const { checkMs, fullSweepMs, pendingRecheckMs } = this.#intervals();
+    await this.#recheckStuck(clusters, pendingRecheckMs, outcome);
+    if (host.signal.aborted) return outcome;
     const calledAt = this.#now();
     const reported = await host.describeCounts(
       clusters.map((cluster) => cluster.clusterArn),
@@ -216,6 +230,36 @@ export class CountChecker {
     outcome.services.push(...services.map((service) => `${cluster}/${service}`));
     await host.sweepServices(clusterArn, services);
     return true;
+  }
+
+  /**
+   * Describes again the tasks events have held short of RUNNING for longer than the bound: a lost
+   * RUNNING event leaves a task PENDING for good, and under churn the cluster's counts may hide it.
+   * Done before the counts are read, so that what it heals does not count as a mismatch.
+   */
+  async #recheckStuck(
+    clusters: readonly { clusterArn: string; clusterName: string }[],
+    boundMs: number,
+    outcome: CheckOutcome,
+  ): Promise<void> {
+    const host = this.#host;
+    const before = this.#now() - boundMs;
+    for (const { clusterArn, clusterName } of clusters) {
+      if (host.signal.aborted) return;
+      const stuck = host.store.takeStuckTasks(clusterArn, before);
+      if (stuck.length === 0) continue;
+      this.#metrics.eventPendingRechecks.inc({ source: host.source }, stuck.length);
+      this.#log.debug(
+        { cluster: clusterName, tasks: stuck.length, boundSeconds: boundMs / 1000 },
+        'describing again tasks held short of RUNNING too long',
+      );
+      outcome.rechecked.set(clusterName, stuck.length);
+      try {
+        await host.recheckTasks(clusterArn, stuck);
+      } catch (err) {
+        this.#log.warn({ err, cluster: clusterName }, 'describing tasks held short of RUNNING failed');
+      }
+    }
   }
 
   async #sweep(reason: SweepReason, clusters: string[], outcome: CheckOutcome): Promise<void> {

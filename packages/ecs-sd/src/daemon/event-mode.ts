@@ -27,7 +27,7 @@ import type { EventModeStatus } from '../server/status/model.ts';
 import { applyClusterEvents, type ClusterChanges } from './apply-events.ts';
 import type { ClusterLocks } from './cluster-locks.ts';
 import { CountChecker } from './count-checker.ts';
-import { type ServiceReads, sweepServiceTasks } from './service-sweep.ts';
+import { recheckTasks, type ServiceReads, sweepServiceTasks } from './service-sweep.ts';
 import type { ClusterReads } from './source-refresh.ts';
 import type { DiscoveryState } from './state.ts';
 import { EventStatusRecorder } from './status.ts';
@@ -163,12 +163,20 @@ export class EventMode {
         sweep: (clusters) => host.poll(clusters),
         serviceCounts: (clusterArn, services, signal) =>
           host.serviceReads.serviceCounts(clusterArn, services, signal),
-        sweepServices: (clusterArn, services) => this.#sweepServices(clusterArn, services),
+        sweepServices: (clusterArn, services) =>
+          this.#applyNow(clusterArn, () =>
+            sweepServiceTasks(host.serviceReads, this.store, clusterArn, services, deps.now, host.signal),
+          ),
+        recheckTasks: (clusterArn, arns) =>
+          this.#applyNow(clusterArn, () =>
+            recheckTasks(host.serviceReads, this.store, clusterArn, arns, host.signal),
+          ),
         signal: host.signal,
       },
       () => ({
         checkMs: this.source.events!.consistencyCheckIntervalMs,
         fullSweepMs: this.source.events!.reconcileIntervalMs,
+        pendingRecheckMs: this.source.events!.pendingRecheckAfterMs,
       }),
       { log: this.#log, metrics: deps.metrics, now: deps.now },
     );
@@ -287,22 +295,14 @@ export class EventMode {
     if (poll.size > 0 && !host.signal.aborted) await host.poll(poll);
   }
 
-  /** Sweeps these services of a cluster alone; what changed is applied as events are, then published. */
-  async #sweepServices(clusterArn: string, services: readonly string[]): Promise<void> {
-    const host = this.#host;
-    const changed = await sweepServiceTasks(
-      host.serviceReads,
-      this.store,
-      clusterArn,
-      services,
-      this.#deps.now,
-      host.signal,
-    );
-    if (changed.length === 0 || host.signal.aborted) return;
+  /** Applies as events are (then publishes) the tasks a sweep or recheck of a cluster changed. */
+  async #applyNow(clusterArn: string, read: () => Promise<string[]>): Promise<void> {
+    const changed = await read();
+    if (changed.length === 0 || this.#host.signal.aborted) return;
     await this.#apply(
       new Map([[clusterArn, { taskArns: new Set(changed), containerInstanceArns: new Set<string>() }]]),
     );
-    await host.publish();
+    await this.#host.publish();
   }
 
   /** Puts a cluster's changes back to be applied after the poll that reads it now (see `clusterDone`). */

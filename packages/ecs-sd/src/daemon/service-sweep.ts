@@ -5,7 +5,9 @@
  * as events are. A drift outside every service (a standalone task) falls back to sweeping the cluster.
  */
 import type { Task } from '@aws-sdk/client-ecs';
+import type { TaskStateChange } from '../events/parse.ts';
 import type { TaskStore } from '../events/task-store.ts';
+import { versionOf } from '../events/versions.ts';
 import type { ReportedCounts } from './count-check.ts';
 
 /** The ECS reads of a service sweep, bound to a source's clients. */
@@ -56,4 +58,44 @@ export async function sweepServiceTasks(
     changed.push(...store.observeService(clusterArn, service, { listed, described, listedAt }));
   }
   return changed;
+}
+
+/**
+ * Describes these known tasks again and applies each copy to the store as its event would be (a
+ * newer version wins, a stopped one is removed); returns the task ARNs that changed. A task ECS
+ * no longer describes is left to the count check and the sweeps.
+ */
+export async function recheckTasks(
+  reads: Pick<ServiceReads, 'describeTasks'>,
+  store: TaskStore,
+  clusterArn: string,
+  taskArns: readonly string[],
+  signal: AbortSignal,
+): Promise<string[]> {
+  const described = await reads.describeTasks(clusterArn, taskArns, signal);
+  const changed: string[] = [];
+  for (const task of described) {
+    const taskArn = task.taskArn;
+    if (taskArn === undefined || taskArn === '') continue;
+    const result = store.apply(describedAsEvent(clusterArn, taskArn, task));
+    if (result.change === 'upsert' || result.change === 'remove') changed.push(taskArn);
+  }
+  return changed;
+}
+
+function describedAsEvent(clusterArn: string, taskArn: string, task: Task): TaskStateChange {
+  const version = versionOf(task);
+  return {
+    kind: 'task',
+    id: `describe:${taskArn}:${version}`,
+    time: undefined,
+    account: undefined,
+    region: undefined,
+    clusterArn,
+    version,
+    updatedAt: undefined,
+    viaSns: false,
+    taskArn,
+    task,
+  };
 }

@@ -23,6 +23,7 @@ import {
   serviceOf,
   type Tombstone,
   type TombstoneLimits,
+  takeStuckTasks,
   tombstoneOf,
   type Versioned,
   versionOf,
@@ -226,6 +227,12 @@ export class TaskStore {
     sweep: { listed: readonly string[]; described: readonly Task[]; listedAt: number },
   ): string[] {
     return observeService(this.#cluster(clusterArn), service, sweep, this.#now(), this.#limits);
+  }
+
+  /** Live tasks short of RUNNING, not written nor rechecked since `before`; marked rechecked now (see versions.ts). */
+  takeStuckTasks(clusterArn: string, before: number): string[] {
+    const cluster = this.#clusters.get(clusterArn);
+    return cluster === undefined ? [] : takeStuckTasks(cluster, before, this.#now());
   }
 
   /** Store time the last poll of a cluster began; undefined before the first. */

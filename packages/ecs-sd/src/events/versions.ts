@@ -31,6 +31,8 @@ export interface Entry<T> {
   phase?: TaskPhase;
   /** The service that started the task (`group` "service:NAME"), if any (tasks only). */
   service?: string | undefined;
+  /** Store time the task was last described again because it stayed short of RUNNING (tasks only). */
+  recheckedAt?: number;
 }
 
 /** The service of a task copy, from its `group` ("service:NAME"); undefined for a standalone task. */
@@ -115,6 +117,21 @@ export function serviceCounts(cluster: ClusterState): Map<string, { running: num
     out.set(entry.service, counts);
   }
   return out;
+}
+
+/**
+ * Live tasks short of RUNNING (pending, or stopping before they ran) neither written nor described
+ * again since `before`: their RUNNING or STOPPED event may have been lost. Each is marked as
+ * described again at `now`, so that it is stuck again only after another bound. Sorted.
+ */
+export function takeStuckTasks(cluster: ClusterState, before: number, now: number): string[] {
+  const out: string[] = [];
+  for (const [arn, entry] of cluster.tasks.live) {
+    if (entry.phase === 'running' || Math.max(entry.at, entry.recheckedAt ?? entry.at) >= before) continue;
+    entry.recheckedAt = now;
+    out.push(arn);
+  }
+  return out.sort();
 }
 
 /** The sweep of one service into a cluster's versions (TaskStore.observeService). */

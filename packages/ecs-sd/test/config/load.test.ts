@@ -214,6 +214,7 @@ describe('sources[].events', () => {
       region: 'eu-west-1',
       reconcileIntervalMs: 6 * 3_600_000,
       consistencyCheckIntervalMs: 60_000,
+      pendingRecheckAfterMs: 90_000,
       waitTimeSeconds: 20,
       unhealthyAfter: 3,
       publishDelayMs: 100,
@@ -234,6 +235,7 @@ describe('sources[].events', () => {
       region: 'us-east-2',
       reconcileIntervalMs: 300_000,
       consistencyCheckIntervalMs: 60_000,
+      pendingRecheckAfterMs: 90_000,
       waitTimeSeconds: 20,
       unhealthyAfter: 3,
       publishDelayMs: 100,
@@ -250,6 +252,7 @@ describe('sources[].events', () => {
         ].join('\n'),
       }).sources[0]?.events;
     assert.equal(events('full_sweep_interval: 2h')?.reconcileIntervalMs, 7_200_000);
+    assert.equal(events('pending_recheck_after: 2m')?.pendingRecheckAfterMs, 120_000);
     assert.equal(events('full_sweep_interval: 2h, reconcile_interval: 5m')?.reconcileIntervalMs, 7_200_000);
     assert.equal(events('consistency_check_interval: 30s')?.consistencyCheckIntervalMs, 30_000);
     const lines = problems({
@@ -278,7 +281,7 @@ describe('sources[].events', () => {
     assert.deepEqual(lines.sort(), [
       'sources[0].events.queue_url: "https://sqs.us-east-1.amazonaws.com/12/q" has account id "12", expected 12 digits',
       'sources[1].events.reconcile_interval: "0s" is too short, expected at least 1s',
-      'sources[2].events.queue: unknown key, expected one of queue_url, consistency_check_interval, full_sweep_interval, reconcile_interval, wait_time, unhealthy_after, publish_delay, describe_new_tasks',
+      'sources[2].events.queue: unknown key, expected one of queue_url, consistency_check_interval, pending_recheck_after, full_sweep_interval, reconcile_interval, wait_time, unhealthy_after, publish_delay, describe_new_tasks',
       'sources[2].events.queue_url: missing, expected a string',
     ]);
   });

@@ -180,6 +180,7 @@ describe('EventStatusRecorder', () => {
       queueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/q',
       reconcileIntervalMs: 600_000,
       consistencyCheckIntervalMs: 60_000,
+      pendingRecheckAfterMs: 90_000,
     } as const;
     const healthy = recorder.snapshot(
       { health: 'healthy', consecutiveFailures: 0, lastError: new Error('old') },

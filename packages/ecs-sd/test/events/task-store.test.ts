@@ -364,3 +364,24 @@ describe('TaskStore service sweep', () => {
     assert.deepEqual(store.liveTaskArns(CLUSTER), [TASK]);
   });
 });
+
+describe('TaskStore stuck tasks (pending_recheck_after)', () => {
+  test('tasks short of RUNNING for longer than the bound are taken once per bound; RUNNING ones never', () => {
+    const { store, clock } = storeAt();
+    const start = clock.now;
+    store.apply(taskEvent(1, 'PENDING'));
+    store.apply(taskEvent(1, 'RUNNING', { taskArn: TASK_B }));
+    clock.now += 10;
+    store.apply(taskEvent(1, 'PROVISIONING', { taskArn: TASK_C }));
+    assert.deepEqual(store.takeStuckTasks(CLUSTER, start), [], 'written at the bound: not stuck yet');
+    clock.now += 90_000;
+    assert.deepEqual(store.takeStuckTasks(CLUSTER, start + 5), [TASK]);
+    assert.deepEqual(store.takeStuckTasks(CLUSTER, start + 20), [TASK_C], 'TASK was taken now: not again');
+    clock.now += 90_000;
+    assert.deepEqual(store.takeStuckTasks(CLUSTER, clock.now - 80_000), [TASK, TASK_C].sort());
+    store.apply(taskEvent(2, 'RUNNING'));
+    clock.now += 90_000;
+    assert.deepEqual(store.takeStuckTasks(CLUSTER, clock.now), [TASK_C], 'a RUNNING task is never stuck');
+    assert.deepEqual(store.takeStuckTasks(OTHER_CLUSTER, clock.now), []);
+  });
+});

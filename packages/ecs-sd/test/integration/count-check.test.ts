@@ -58,15 +58,20 @@ describe('event mode count check against ecs-sim', () => {
   });
 
   /** A daemon of `prod` checking counts every second, started and through its first refresh. */
-  async function startDaemon(name: string, events: Record<string, unknown> = {}, refreshInterval = '60s') {
+  async function startDaemon(
+    name: string,
+    events: Record<string, unknown> = {},
+    refreshInterval = '60s',
+    on: Sim = sim,
+  ) {
     const file = join(dir, `${name}.json`);
     const config = simConfig(
-      sim.endpoint,
+      on.endpoint,
       `refresh_interval: ${refreshInterval}\noutput:\n  file: ${file}\n`,
       {
         clusters: ['prod'],
         events: {
-          queue_url: `${sim.endpoint}/${sim.accountId}/ecs-events`,
+          queue_url: `${on.endpoint}/${on.accountId}/ecs-events`,
           consistency_check_interval: '1s',
           full_sweep_interval: '24h',
           ...events,
@@ -179,6 +184,42 @@ describe('event mode count check against ecs-sim', () => {
     sim.settle();
   });
 
+  test('a service task whose stop was lost: healed within two checks by a sweep of that service alone', async () => {
+    const { file, metrics } = await startDaemon('service-stop');
+    const webTasks = () =>
+      sim.groundTruth().tasks.filter((task) => task.service === 'web' && task.lastStatus === 'RUNNING');
+    const before = webTasks().map((task) => task.taskArn);
+    assert.ok(before.length >= 2, 'web runs at least two tasks');
+    const text = await fileText(file);
+    assert.ok(before.every((arn) => text.includes(arn)));
+    sim.setEventsQueue('ecs-raw');
+    await clients.ecs.send(
+      new UpdateServiceCommand({ cluster: 'prod', service: 'web', desiredCount: before.length - 1 }),
+    );
+    sim.settle();
+    sim.setEventsQueue('ecs-events');
+    const left = new Set(webTasks().map((task) => task.taskArn));
+    const stopped = before.find((arn) => !left.has(arn));
+    assert.ok(stopped, 'the service stopped a task');
+    sim.resetCounters();
+    const checksBefore = await checks(metrics);
+    await waitUntil('the lost stop healed', async () => !(await fileText(file)).includes(stopped), {
+      timeoutMs: 10_000,
+    });
+    assert.ok(
+      (await checks(metrics)) - checksBefore <= 3,
+      'healed at the second check (or the third, if one was under way)',
+    );
+    assert.equal(await metricSum(metrics, 'ecs_sd_event_service_sweeps_total'), 1);
+    assert.equal(await sweeps(metrics, 'count-mismatch'), 0, 'the cluster was not swept');
+    const calls = sim.counters();
+    assert.equal(calls['ListTasks'], 1, `one ListTasks --service-name: ${JSON.stringify(calls)}`);
+    await clients.ecs.send(
+      new UpdateServiceCommand({ cluster: 'prod', service: 'web', desiredCount: before.length }),
+    );
+    sim.settle();
+  });
+
   test('a lost stop: the counts disagree, prod is swept and the target goes', async () => {
     const { file, metrics } = await startDaemon('lost-stop');
     const task = runningApi();
@@ -238,6 +279,82 @@ describe('event mode count check against ecs-sim', () => {
     assert.equal(after.clusters?.[0]?.runningTasksCount, (before.clusters?.[0]?.runningTasksCount ?? 0) + 1);
     assert.equal(await sweeps(metrics, 'count-mismatch'), 0);
     assert.equal(await metricSum(metrics, 'ecs_sd_event_count_mismatches_total'), 0);
+  });
+
+  describe('tasks ecs-sim holds PENDING (pendingMs of an hour) until it settles', () => {
+    let held: Sim;
+    before(async () => {
+      held = await startSim({
+        port: 0,
+        fleet: FLEET as never,
+        throttling: false,
+        lifecycle: { ...LIFECYCLE, pendingMs: 3_600_000 },
+      });
+      held.setEventsQueue('ecs-events');
+    });
+    afterEach(() => {
+      held.faults.clear();
+      held.setEventsQueue('ecs-events');
+      held.settle();
+    });
+    after(async () => {
+      await held.close();
+    });
+    const rechecks = (metrics: Metrics) => metricSum(metrics, 'ecs_sd_event_pending_rechecks_total', SOURCE);
+    const runHeld = () => held.runTask({ cluster: 'prod', taskDefinition: 'api', launchType: 'EC2' })[0]!.arn;
+
+    test('a task legitimately PENDING is described again once per bound, and stays no target', async () => {
+      const { file, metrics } = await startDaemon('held', { pending_recheck_after: '1s' }, '60s', held);
+      held.resetCounters();
+      const arn = runHeld();
+      await waitUntil('the pending task described again twice', async () => (await rechecks(metrics)) >= 2, {
+        timeoutMs: 10_000,
+      });
+      await daemon?.stop();
+      daemon = undefined;
+      const calls = held.counters();
+      assert.equal(
+        calls['DescribeTasks'],
+        await rechecks(metrics),
+        `one DescribeTasks per recheck: ${JSON.stringify(calls)}`,
+      );
+      assert.equal(calls['ListTasks'] ?? 0, 0, JSON.stringify(calls));
+      assert.equal(await sweeps(metrics, 'count-mismatch'), 0);
+      assert.ok(held.findTask(arn)?.lastStatus === 'PENDING', 'ecs-sim still holds it PENDING');
+      assert.ok(!(await fileText(file)).includes(arn), 'a PENDING task is no target');
+    });
+
+    test('a lost RUNNING event with the counts blind (DescribeClusters failing): healed by the recheck, no sweep', async () => {
+      const { file, metrics } = await startDaemon(
+        'lost-running',
+        { pending_recheck_after: '1s' },
+        '60s',
+        held,
+      );
+      const arn = runHeld();
+      await waitUntil(
+        'the PENDING task known (described again once)',
+        async () => (await rechecks(metrics)) >= 1,
+        {
+          timeoutMs: 10_000,
+        },
+      );
+      // Counts that cannot be read see nothing, as counts masked by churn see nothing.
+      held.faults.add({ operation: 'DescribeClusters', kind: 'http500', rate: 1 });
+      held.resetCounters();
+      held.setEventsQueue('ecs-raw');
+      held.settle();
+      held.setEventsQueue('ecs-events');
+      assert.equal(held.findTask(arn)?.lastStatus, 'RUNNING');
+      await waitUntil('the lost RUNNING healed', async () => (await fileText(file)).includes(arn), {
+        timeoutMs: 10_000,
+      });
+      const calls = held.counters();
+      assert.ok((calls['DescribeTasks'] ?? 0) >= 1, JSON.stringify(calls));
+      assert.equal(calls['ListTasks'] ?? 0, 0, `no sweep: ${JSON.stringify(calls)}`);
+      assert.equal(await sweeps(metrics, 'count-mismatch'), 0);
+      assert.equal(await metricSum(metrics, 'ecs_sd_event_service_sweeps_total'), 0);
+    });
   });
 
   test('an unreadable queue: no count checks, polling at refresh_interval; checks resume with the queue', async () => {
