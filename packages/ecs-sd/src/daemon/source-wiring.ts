@@ -119,7 +119,9 @@ export function createEventMode(
           describeTasks(source.clients.ecs, clusterArn, arns, what, parts.rootLog, signal),
       },
       onHealthChange: (health) => {
-        if (health === 'unhealthy') callbacks.onUnhealthy();
+        if (health !== 'unhealthy') return;
+        source.queueOutage = true;
+        callbacks.onUnhealthy();
       },
     },
   );
@@ -179,7 +181,9 @@ export function nextRefreshMs(sources: readonly SourceRuntime[], config: Config)
 
 /**
  * Counts the clusters a full refresh of the loop swept, per source in event mode: `start` for the
- * first, `queue-unhealthy` while its queue is unreadable, else `scheduled`.
+ * first, `queue-unhealthy` while its queue is unreadable or when an outage since the last one
+ * brought this refresh forward (the queue may be readable again by the time it runs), else
+ * `scheduled` (the daily refresh).
  */
 export async function countedLoopRefresh<T>(
   sources: readonly SourceRuntime[],
@@ -187,16 +191,14 @@ export async function countedLoopRefresh<T>(
   first: boolean,
   refresh: () => Promise<T>,
 ): Promise<T> {
-  const reasons = sources.flatMap((source) =>
-    source.events === undefined
-      ? []
-      : [
-          {
-            source: source.config.name,
-            reason: first ? 'start' : source.events.healthy ? 'scheduled' : 'queue-unhealthy',
-          },
-        ],
-  );
+  const reasons = sources.flatMap((source) => {
+    if (source.events === undefined) return [];
+    const outage = source.queueOutage || !source.events.healthy;
+    source.queueOutage = false;
+    return [
+      { source: source.config.name, reason: first ? 'start' : outage ? 'queue-unhealthy' : 'scheduled' },
+    ];
+  });
   const result = await refresh();
   for (const { source, reason } of reasons) {
     const clusters = parts.state.clustersOf(source).length;

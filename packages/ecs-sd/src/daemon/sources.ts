@@ -33,6 +33,8 @@ export interface SourceRuntime {
   reads: ClusterReads;
   /** Event mode, when the source has an events queue. */
   events: EventMode | undefined;
+  /** Its queue became unreadable since the loop's last full refresh, which then stands in for events. */
+  queueOutage: boolean;
   /** Aborted when the runtime stops or a reload removes (or rebuilds) the source: every call of its reads ends. */
   signal: AbortSignal;
   /** Aborts `signal` for this source alone (a reload). */
@@ -80,7 +82,16 @@ export function createSource(source: SourceConfig, deps: SourceDeps): SourceRunt
       now: deps.now,
     },
   );
-  return { config: source, clients, fetcher, reads: new Map(), events: undefined, signal, controller };
+  return {
+    config: source,
+    clients,
+    fetcher,
+    reads: new Map(),
+    events: undefined,
+    queueOutage: false,
+    signal,
+    controller,
+  };
 }
 
 /**

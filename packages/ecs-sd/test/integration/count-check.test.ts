@@ -379,4 +379,25 @@ describe('event mode count check against ecs-sim', () => {
     );
     await checksPast(metrics, 1);
   });
+
+  test('a full refresh an outage brought forward counts as queue-unhealthy, also when the queue healed before it ran', async () => {
+    const { metrics } = await startDaemon('outage-short', {}, '3s');
+    const fault = sim.faults.add({ operation: 'ReceiveMessage', kind: 'http500', rate: 1 });
+    await waitUntil(
+      'the events source unhealthy',
+      async () => (await metricValue(metrics, 'ecs_sd_events_healthy', SOURCE)) === 0,
+    );
+    const before = await sweeps(metrics, 'queue-unhealthy');
+    sim.faults.remove(fault);
+    await waitUntil(
+      'the events source healthy again',
+      async () => (await metricValue(metrics, 'ecs_sd_events_healthy', SOURCE)) === 1,
+    );
+    await waitUntil(
+      'the refresh the outage brought forward',
+      async () => (await sweeps(metrics, 'queue-unhealthy')) + (await sweeps(metrics, 'scheduled')) > before,
+      { timeoutMs: 10_000 },
+    );
+    assert.equal(await sweeps(metrics, 'scheduled'), 0, 'not the daily scheduled refresh');
+  });
 });
