@@ -28,6 +28,7 @@ import { assignAll } from '../src/pools/assign.ts';
 import { createDaemonPools } from '../src/pools/daemon-pools.ts';
 import { buildApp } from '../src/server/app.ts';
 import type { DiscoveryView } from '../src/server/view.ts';
+import { poolFleet } from '../test/support/pool-fleet.ts';
 import { HTTP_SD_REFRESH_MS, MEMBERS, measureCoverage } from './pool-handover.ts';
 import { startPoolServer } from './pool-server.ts';
 import { row, useBenchCredentials } from './support.ts';
@@ -50,54 +51,7 @@ function get(port: number, path: string): Promise<{ status: number; bytes: numbe
 }
 
 function fleet(members: number) {
-  return {
-    subnets: [{ id: 'subnet-a', cidr: '10.0.0.0/16', availabilityZone: 'us-east-1a' }],
-    taskDefinitions: [
-      {
-        family: 'app',
-        networkMode: 'awsvpc',
-        requiresCompatibilities: ['FARGATE'],
-        cpu: '256',
-        memory: '512',
-        containerDefinitions: [
-          {
-            name: 'app',
-            image: 'example/app:1',
-            portMappings: [{ containerPort: 9100 }],
-            environment: { PROMETHEUS: 'true', PROMETHEUS_PORT: '9100' },
-          },
-        ],
-      },
-      {
-        family: 'prometheus-agent',
-        networkMode: 'awsvpc',
-        requiresCompatibilities: ['FARGATE'],
-        cpu: '256',
-        memory: '512',
-        containerDefinitions: [{ name: 'prometheus', image: 'prom/prometheus:v3' }],
-      },
-    ],
-    clusters: [
-      {
-        name: 'web',
-        services: [
-          {
-            name: 'app',
-            taskDefinition: 'app',
-            desiredCount: 1000,
-            launchType: 'FARGATE',
-            subnet: 'subnet-a',
-          },
-        ],
-      },
-      {
-        name: 'monitoring',
-        tasks: [
-          { taskDefinition: 'prometheus-agent', count: members, launchType: 'FARGATE', subnet: 'subnet-a' },
-        ],
-      },
-    ],
-  };
+  return poolFleet({ cidr: '10.0.0.0/16', appTasks: 1000, members });
 }
 
 /** ECS calls of one simulated hour (cold start + 59 refreshes) with a pool of `members`. */

@@ -17,50 +17,10 @@ import { createMetrics } from '../../src/metrics.ts';
 import { createDaemonPools } from '../../src/pools/daemon-pools.ts';
 import { buildApp } from '../../src/server/app.ts';
 import { LIFECYCLE } from '../events/sim.ts';
+import { poolFleet } from '../support/pool-fleet.ts';
 import { metricSum, metricValue, simConfig, simDaemon, useTestCredentials } from './helpers.ts';
 
-const FLEET = {
-  subnets: [{ id: 'subnet-a', cidr: '127.3.0.0/16', availabilityZone: 'us-east-1a' }],
-  taskDefinitions: [
-    {
-      family: 'app',
-      networkMode: 'awsvpc',
-      requiresCompatibilities: ['FARGATE'],
-      cpu: '256',
-      memory: '512',
-      containerDefinitions: [
-        {
-          name: 'app',
-          image: 'example/app:1',
-          portMappings: [{ containerPort: 9100 }],
-          environment: { PROMETHEUS: 'true', PROMETHEUS_PORT: '9100' },
-        },
-      ],
-    },
-    {
-      family: 'prometheus-agent',
-      networkMode: 'awsvpc',
-      requiresCompatibilities: ['FARGATE'],
-      cpu: '256',
-      memory: '512',
-      containerDefinitions: [
-        { name: 'prometheus', image: 'prom/prometheus:v3', portMappings: [{ containerPort: 9090 }] },
-      ],
-    },
-  ],
-  clusters: [
-    {
-      name: 'web',
-      services: [
-        { name: 'app', taskDefinition: 'app', desiredCount: 60, launchType: 'FARGATE', subnet: 'subnet-a' },
-      ],
-    },
-    {
-      name: 'monitoring',
-      tasks: [{ taskDefinition: 'prometheus-agent', count: 3, launchType: 'FARGATE', subnet: 'subnet-a' }],
-    },
-  ],
-};
+const FLEET = poolFleet({ cidr: '127.3.0.0/16', appTasks: 60, members: 3 });
 
 function poolsYaml(replication: number, extra = ''): string {
   return `
