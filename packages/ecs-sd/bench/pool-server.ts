@@ -8,7 +8,7 @@ import type { Config } from '../src/config/types.ts';
 import { createRuntime, type Runtime, type RuntimeDeps } from '../src/daemon/runtime.ts';
 import { silentLogger } from '../src/log.ts';
 import { createMetrics } from '../src/metrics.ts';
-import { createDaemonPools, type DaemonPools } from '../src/pools/daemon-pools.ts';
+import { createDaemonPools, type DaemonPools, runtimePoolSources } from '../src/pools/daemon-pools.ts';
 import { buildApp } from '../src/server/app.ts';
 
 export interface PoolServer {
@@ -24,14 +24,7 @@ export async function startPoolServer(
 ): Promise<PoolServer> {
   const metrics = createMetrics({ defaultMetrics: false });
   const runtime = createRuntime(config, { log: silentLogger(), metrics, ...deps });
-  const pools = createDaemonPools(
-    {
-      config: () => runtime.config,
-      targets: () => runtime.state.targets(),
-      decisions: () => runtime.state.decisions(),
-    },
-    { metrics: metrics.pools },
-  );
+  const pools = createDaemonPools(runtimePoolSources(runtime), { metrics: metrics.pools });
   const server = createServer(
     buildApp({ view: runtime.state, registry: metrics.registry, pools: pools.assignments }),
   );

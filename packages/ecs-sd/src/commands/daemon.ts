@@ -18,7 +18,7 @@ import { formatSummary } from '../daemon/summary.ts';
 import { ConfigError, UsageError } from '../errors.ts';
 import { parseListenAddress } from '../lib/listen-address.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
-import { createDaemonPools } from '../pools/daemon-pools.ts';
+import { createDaemonPools, runtimePoolSources } from '../pools/daemon-pools.ts';
 import { buildApp, type ReloadReply } from '../server/app.ts';
 import type { WebConfig } from '../server/web-config.ts';
 import { createWebServer, type WebServer } from '../server/web-server.ts';
@@ -130,14 +130,7 @@ export async function runDaemon(options: DaemonOptions, io: DaemonIo): Promise<n
     throw error;
   }
   let reload: (trigger: string) => Promise<ReloadReply> = () => Promise.resolve({ status: 500, lines: [] });
-  const pools = createDaemonPools(
-    {
-      config: () => runtime.config,
-      targets: () => runtime.state.targets(),
-      decisions: () => runtime.state.decisions(),
-    },
-    { metrics: metrics.pools, log },
-  );
+  const pools = createDaemonPools(runtimePoolSources(runtime), { metrics: metrics.pools, log });
   const server = createWebServer(
     options.webConfig,
     buildApp({

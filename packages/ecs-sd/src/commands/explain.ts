@@ -11,7 +11,7 @@ import type { TaskDecision } from '../discovery/types.ts';
 import { ConfigError, DiscoveryFailedError } from '../errors.ts';
 import { clusterOfTaskArn, taskIdFromArn } from '../lib/arn.ts';
 import { createMetrics } from '../metrics.ts';
-import { createDaemonPools } from '../pools/daemon-pools.ts';
+import { createDaemonPools, runtimePoolSources } from '../pools/daemon-pools.ts';
 import { type ScrapedBy, scrapedBy, scrapedByLines } from '../pools/scraped-by.ts';
 import {
   type ClientFlags,
@@ -122,11 +122,7 @@ export async function explainLocal(
       io.stderr(`task ${JSON.stringify(task)} not found in ${summary.clusters} clusters${failed}\n`);
       return 1;
     }
-    const pools = createDaemonPools({
-      config: () => config,
-      targets: () => daemon.state.targets(),
-      decisions: () => daemon.state.decisions(),
-    });
+    const pools = createDaemonPools(runtimePoolSources(daemon));
     const lines = scrapedByLines(scrapedBy(decision, pools.assignments()));
     io.stdout(`${[formatDecision(decision), ...lines].join('\n')}\n`);
     return 0;

@@ -21,6 +21,18 @@ export interface PoolSources {
   decisions(): readonly TaskDecision[];
 }
 
+/** The pool sources of a runtime (its config and state), as every daemon, explain and bench wires them. */
+export function runtimePoolSources(runtime: {
+  readonly config: Pick<Config, 'pools'>;
+  readonly state: { targets(): readonly Target[]; decisions(): readonly TaskDecision[] };
+}): PoolSources {
+  return {
+    config: () => runtime.config,
+    targets: () => runtime.state.targets(),
+    decisions: () => runtime.state.decisions(),
+  };
+}
+
 /** The pools of one daemon: what the web app, the status page and the metrics read. */
 export interface DaemonPools {
   assignments(): ReadonlyMap<string, PoolAssignment>;

@@ -14,7 +14,7 @@ import { explainLocal } from '../../src/commands/explain.ts';
 import { createRuntime, type Runtime } from '../../src/daemon/runtime.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createMetrics } from '../../src/metrics.ts';
-import { createDaemonPools } from '../../src/pools/daemon-pools.ts';
+import { createDaemonPools, runtimePoolSources } from '../../src/pools/daemon-pools.ts';
 import { buildApp } from '../../src/server/app.ts';
 import { LIFECYCLE } from '../events/sim.ts';
 import { poolFleet } from '../support/pool-fleet.ts';
@@ -81,14 +81,7 @@ describe('scraper pools against ecs-sim', () => {
   async function start(yaml: string) {
     const { daemon: runtime, metrics } = simDaemon(simConfig(sim.endpoint, yaml));
     daemon = runtime;
-    const pools = createDaemonPools(
-      {
-        config: () => runtime.config,
-        targets: () => runtime.state.targets(),
-        decisions: () => runtime.state.decisions(),
-      },
-      { metrics: metrics.pools },
-    );
+    const pools = createDaemonPools(runtimePoolSources(runtime), { metrics: metrics.pools });
     server = createServer(
       buildApp({
         view: runtime.state,
@@ -261,14 +254,7 @@ describe('scraper pools against ecs-sim', () => {
       eventsOptions: { waitTimeSeconds: 1, unhealthyAfter: 3, backoffInitialMs: 20, backoffMaxMs: 100 },
     });
     daemon = runtime;
-    const pools = createDaemonPools(
-      {
-        config: () => runtime.config,
-        targets: () => runtime.state.targets(),
-        decisions: () => runtime.state.decisions(),
-      },
-      { metrics: metrics.pools },
-    );
+    const pools = createDaemonPools(runtimePoolSources(runtime), { metrics: metrics.pools });
     server = createServer(
       buildApp({ view: runtime.state, registry: metrics.registry, pools: pools.assignments }),
     );
