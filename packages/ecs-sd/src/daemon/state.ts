@@ -6,6 +6,7 @@
 import { taskSkipReason } from '../discovery/task-skip.ts';
 import type { Target, TaskDecision } from '../discovery/types.ts';
 import { taskIdFromArn } from '../lib/arn.ts';
+import { resort } from '../lib/resort.ts';
 import type { DiscoveryView } from '../server/view.ts';
 import type { ClusterMetricsState, MetricsState } from '../state-gauges.ts';
 
@@ -236,7 +237,12 @@ export class DiscoveryState implements DiscoveryView {
     if (!this.#dirty) return;
     this.#dirty = false;
     const entries = this.clusters();
-    this.#targets = entries.flatMap((entry) => entry.targets).sort((a, b) => compare(a.key, b.key));
+    // Sorted by key, reusing the last order: a refresh that changed 5% of the targets sorts 5%.
+    this.#targets = resort(
+      entries.flatMap((entry) => entry.targets),
+      this.#targets,
+      (a, b) => compare(a.key, b.key),
+    );
     this.#decisions = entries.flatMap((entry) => entry.decisions);
     this.#byArn = new Map(this.#decisions.map((decision) => [decision.taskArn, decision]));
     this.#byId = new Map(this.#decisions.map((decision) => [decision.taskId, decision]));

@@ -8,26 +8,28 @@
  * Each file is rendered and written on its own: one that cannot be (too large, a full disk, a path
  * that is not a directory) is a failure value naming that file and keeps its previous content,
  * while the other files are still written. A file is written in chunks of its groups' texts, never
- * built as one string; whether it changed is known from the texts of its last write (kept in the
- * memo), so a changed file is not read back first, and only the first write of a process compares
- * with the file on disk.
+ * built or held as one string; whether it changed is known from the digest of its last write (kept
+ * in the memo), so a changed file is not read back, and only the first write of a process compares
+ * with the file on disk (see atomic-write.ts).
  */
-import { randomBytes } from 'node:crypto';
-import { type Dirent, existsSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Target } from '../discovery/types.ts';
 import { EcsSdError } from '../errors.ts';
 import { type FileSdFormat, fileSdPathProblem, INTERVALS, intervalFileName } from '../lib/intervals.ts';
+import { writeIfChanged } from './atomic-write.ts';
 import {
   listByteChunks,
   MAX_OUTPUT_LENGTH,
+  RenderError,
   type RenderOrder,
-  tryRenderGroupParts,
+  tryRenderGroupTexts,
   tryRenderTargetGroups,
 } from './target-groups.ts';
 
 export { type FileSdFormat, fileSdPathProblem, intervalFileName } from '../lib/intervals.ts';
+export { removeTemporaries } from './atomic-write.ts';
 
 /** Where and how to write; exactly one of `directory` and `file`. */
 export interface FileSdOptions {
@@ -49,41 +51,19 @@ export interface FileSdOptions {
  * objects in the same order as last time is not rendered again: still unchanged when it was
  * written (and exists), still failing when it could not be rendered (the same targets give the same
  * bytes), so an oversized file costs one comparison per call, not a rendering. Write failures are
- * always tried again (a disk fills and empties). `parts`: the groups' texts the file holds, after a
- * write or an unchanged check, to tell whether a new rendering changes it without reading it.
+ * always tried again (a disk fills and empties). `digest`: the SHA-256 of the bytes the file holds,
+ * after a write or an unchanged check, to tell whether a new rendering changes it without reading
+ * it; `order`: the targets sorted as last rendered, so the next rendering sorts only new ones.
  */
-export type FileSdMemo = Map<
-  string,
-  {
-    targets: readonly Target[];
-    replaced: number;
-    failure?: FileSdFailure | undefined;
-    parts?: readonly string[] | undefined;
-    order?: RenderOrder | undefined;
-  }
->;
+export type FileSdMemo = Map<string, FileSdMemoEntry>;
 
-function sameParts(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** True when the file holds exactly the chunks' bytes (compared chunk by chunk; a missing file does not). */
-async function holds(path: string, chunks: Iterable<Buffer>): Promise<boolean> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
-  }
-  let offset = 0;
-  for (const encoded of chunks) {
-    if (!bytes.subarray(offset, offset + encoded.length).equals(encoded)) return false;
-    offset += encoded.length;
-  }
-  return offset === bytes.length;
+/** What the memo knows of one file (see `FileSdMemo`). */
+export interface FileSdMemoEntry {
+  targets: readonly Target[];
+  replaced: number;
+  failure?: FileSdFailure | undefined;
+  digest?: string | undefined;
+  order?: RenderOrder | undefined;
 }
 
 function sameTargets(a: readonly Target[], b: readonly Target[]): boolean {
@@ -134,8 +114,6 @@ export class FileSdError extends EcsSdError {
 
 /** The stable codes of FileSdError. */
 export type FileSdErrorCode = 'ECS_SD_FILE_SD_OPTIONS' | 'ECS_SD_FILE_SD_RENDER' | 'ECS_SD_FILE_SD_WRITE';
-/** Mode of written files: Prometheus often runs as another user and must be able to read them. */
-const FILE_MODE = 0o644;
 
 /** The exact bytes of a file_sd file for these targets: sorted groups, `[]` when there are none; throws when they cannot be rendered. */
 export function renderFileSd(targets: readonly Target[], format: FileSdFormat): string {
@@ -207,97 +185,6 @@ export function writeFailureReason(err: unknown): FileSdFailureReason {
   }
 }
 
-/** Flushes a directory entry (the rename) to disk; platforms that cannot fsync a directory are tolerated. */
-async function fsyncDirectory(directory: string): Promise<void> {
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
-  try {
-    handle = await open(directory, 'r');
-    await handle.sync();
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM' && code !== 'ENOTSUP') throw err;
-  } finally {
-    await handle?.close();
-  }
-}
-
-/**
- * Replaces `path` with `content` (a string, or chunks of text or bytes written one after another) atomically: a
- * temporary file in the same directory (so rename stays on one file system), named so that no
- * file_sd glob like `*.json` matches it, fsynced, renamed, then the directory fsynced. The
- * temporary file is removed if anything fails.
- */
-export async function writeFileAtomic(
-  path: string,
-  content: string | Iterable<string | Uint8Array>,
-): Promise<void> {
-  const directory = dirname(path);
-  const temporary = join(directory, temporaryName(path));
-  try {
-    const handle = await open(temporary, 'wx', FILE_MODE);
-    try {
-      await handle.writeFile(content, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temporary, path);
-  } catch (err) {
-    await unlink(temporary).catch(() => {});
-    throw err;
-  }
-  await fsyncDirectory(directory);
-}
-
-/** The name of a temporary file of `path`: hidden, so that no file_sd glob like `*.json` matches it. */
-function temporaryName(path: string): string {
-  return `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-}
-
-/** Matches exactly the temporary files `writeFileAtomic` makes for a file of this name (any process). */
-function temporaryPattern(name: string): RegExp {
-  return new RegExp(`^\\.${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.[0-9]+\\.[0-9a-f]{12}\\.tmp$`);
-}
-
-/**
- * Removes temporary files that a write of one of these files left behind (a process killed
- * between creating and renaming it): regular files next to each path named exactly
- * `.<name>.<pid>.<12 hex digits>.tmp`, nothing else. A missing directory has none.
- */
-export async function removeTemporaries(
-  paths: readonly string[],
-): Promise<{ removed: string[]; failed: { path: string; error: unknown }[] }> {
-  const removed: string[] = [];
-  const failed: { path: string; error: unknown }[] = [];
-  const byDirectory = new Map<string, RegExp[]>();
-  for (const path of paths) {
-    const patterns = byDirectory.get(dirname(path)) ?? [];
-    patterns.push(temporaryPattern(basename(path)));
-    byDirectory.set(dirname(path), patterns);
-  }
-  for (const [directory, patterns] of byDirectory) {
-    let entries: Dirent[];
-    try {
-      entries = await readdir(directory, { withFileTypes: true });
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') failed.push({ path: directory, error: err });
-      continue;
-    }
-    for (const entry of entries) {
-      if (!entry.isFile() || !patterns.some((pattern) => pattern.test(entry.name))) continue;
-      const path = join(directory, entry.name);
-      try {
-        await unlink(path);
-        removed.push(path);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') failed.push({ path, error: err });
-      }
-    }
-  }
-  return { removed, failed };
-}
-
 /**
  * Writes the file_sd files for these targets, rewriting only those whose content changed; the
  * directory is created if missing. Each file is rendered and written on its own: a file that cannot
@@ -344,51 +231,62 @@ export async function writeFileSd(targets: readonly Target[], options: FileSdOpt
         continue;
       }
     }
-    const previous = last?.failure === undefined ? last?.parts : undefined;
     options.memo?.delete(path);
-    const rendered = tryRenderGroupParts(held, style, maxLength, last?.order);
-    if (!rendered.ok) {
-      const failure: FileSdFailure = {
-        path,
-        reason: rendered.reason,
-        error: new FileSdError(
-          'ECS_SD_FILE_SD_RENDER',
-          `file_sd file "${path}" not rendered: ${rendered.message}`,
-          {
-            cause: rendered.cause,
-          },
-        ),
-      };
-      result.failed.push(failure);
-      options.memo?.set(path, { targets: held, replaced: 0, failure });
+    const outcome = await renderAndWrite(path, held, style, maxLength, last);
+    if (!outcome.ok) {
+      result.failed.push(outcome.failure);
+      // A render failure is remembered (the same targets fail the same way); a write failure is retried.
+      if (outcome.failure.error.code === 'ECS_SD_FILE_SD_RENDER')
+        options.memo?.set(path, { targets: held, replaced: 0, failure: outcome.failure });
       continue;
     }
-    result.replaced.set(path, rendered.replaced);
-    const { parts, order } = rendered;
-    try {
-      const unchanged =
-        previous === undefined
-          ? await holds(path, listByteChunks(parts, style))
-          : sameParts(previous, parts) && existsSync(path);
-      if (unchanged) {
-        result.unchanged.push(path);
-        options.memo?.set(path, { targets: held, replaced: rendered.replaced, parts, order });
-        continue;
-      }
-      await writeFileAtomic(path, listByteChunks(parts, style));
-    } catch (err) {
-      result.failed.push({
-        path,
-        reason: writeFailureReason(err),
-        error: new FileSdError('ECS_SD_FILE_SD_WRITE', `writing file_sd file "${path}" failed`, {
-          cause: err,
-        }),
-      });
+    const { written, digest, replaced, order } = outcome;
+    result.replaced.set(path, replaced);
+    options.memo?.set(path, { targets: held, replaced, digest, order });
+    if (!written) {
+      result.unchanged.push(path);
       continue;
     }
     result.written.push(path);
     options.onWrite?.(path);
-    options.memo?.set(path, { targets: held, replaced: rendered.replaced, parts, order });
   }
   return result;
+}
+
+type WriteOutcome =
+  | { ok: true; written: boolean; digest: string; replaced: number; order: RenderOrder }
+  | { ok: false; failure: FileSdFailure };
+
+/** Renders one file's targets straight into its temporary file, which replaces the file if its bytes changed. */
+async function renderAndWrite(
+  path: string,
+  targets: readonly Target[],
+  style: 'file' | 'yaml',
+  maxLength: number,
+  last: FileSdMemoEntry | undefined,
+): Promise<WriteOutcome> {
+  const rendered = tryRenderGroupTexts(targets, style, maxLength, last?.order);
+  if (!rendered.ok) return { ok: false, failure: renderFailure(path, rendered) };
+  // The digest of the last write counts only while the file is still there.
+  const known = last?.failure === undefined && existsSync(path) ? last?.digest : undefined;
+  try {
+    const { written, digest } = await writeIfChanged(path, listByteChunks(rendered.texts, style), known);
+    return { ok: true, written, digest, replaced: rendered.replaced, order: rendered.order };
+  } catch (err) {
+    if (err instanceof RenderError) return { ok: false, failure: renderFailure(path, err) };
+    const error = new FileSdError('ECS_SD_FILE_SD_WRITE', `writing file_sd file "${path}" failed`, {
+      cause: err,
+    });
+    return { ok: false, failure: { path, reason: writeFailureReason(err), error } };
+  }
+}
+
+function renderFailure(
+  path: string,
+  { reason, message, cause }: { reason: 'too-large' | 'render-error'; message: string; cause?: unknown },
+): FileSdFailure {
+  const error = new FileSdError('ECS_SD_FILE_SD_RENDER', `file_sd file "${path}" not rendered: ${message}`, {
+    cause,
+  });
+  return { path, reason, error };
 }

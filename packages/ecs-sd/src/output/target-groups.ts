@@ -3,16 +3,19 @@
  * files and the http_sd endpoint both carry. Pure: the same targets always give the same bytes.
  *
  * Targets are immutable and a task's targets are the same objects from one refresh (or event) to
- * the next until the task changes, so each target's serialized group is computed once and kept
- * (weakly) with it: re-rendering 10,000 targets after one of them changed serializes one group, not
- * 10,000. Nothing else is kept per target: its labels are written from the target's own object
- * (discovery builds them sorted), and groups are found by sorting label sets, not by a key string.
+ * the next until the task changes. What is kept per target is small: its labels are the target's
+ * own object (discovery builds them sorted), with their values in name order beside the name list
+ * that targets of one task definition share, so that groups are found by sorting label sets, not
+ * by a key string, and a rendering sorts only the targets new since the last one. A group's text
+ * is made when it is written and then dropped, except http_sd's compact text of a one-target
+ * group, kept with the target (http_sd renders per request; file_sd only when targets change).
  *
  * A rendering is bounded (`MAX_OUTPUT_LENGTH`): one that would grow past it stops there and is
- * refused as a value, before the one big string is joined, so an oversized output costs no more
- * than the limit and never throws V8's `RangeError: Invalid string length`.
+ * refused, before the one big string is joined, so an oversized output costs no more than the limit
+ * and never throws V8's `RangeError: Invalid string length`.
  */
 import type { Target } from '../discovery/types.ts';
+import { resort } from '../lib/resort.ts';
 import { type GroupsStyle, listChunks } from './list-chunks.ts';
 import { isWellFormed, toWellFormed } from './unicode.ts';
 import { yamlScalar } from './yaml-scalar.ts';
@@ -54,44 +57,63 @@ function compareJsonStrings(a: string, b: string): number {
 }
 
 /**
- * Orders two label sets (names sorted) exactly as their compact JSON texts compare, the order of
- * the groups, and is 0 only for equal sets: the texts differ first inside one `"name":"value"`
- * entry, or one set is the other plus more entries, and then the longer sorts first (`,` < `}`).
+ * Orders two label sets (names sorted), each as its names and its values in that order, exactly
+ * as their compact JSON texts compare, the order of the groups, and is 0 only for equal sets: the
+ * texts differ first inside one `"name":"value"` entry, or one set is the other plus more entries,
+ * and then the longer sorts first (`,` < `}`). Arrays, not objects: reading a 40-label object by
+ * name is a hash lookup, and sorting a churn's targets makes hundreds of thousands.
  */
-export function compareLabelSets(
-  a: Readonly<Record<string, string>>,
-  b: Readonly<Record<string, string>>,
-  aNames: readonly string[] = Object.keys(a),
-  bNames: readonly string[] = Object.keys(b),
+function compareEntries(
+  aNames: readonly string[],
+  aValues: readonly string[],
+  bNames: readonly string[],
+  bValues: readonly string[],
 ): number {
-  if (a === b) return 0;
+  const sameNames = aNames === bNames;
   const common = Math.min(aNames.length, bNames.length);
   for (let i = 0; i < common; i++) {
-    const aName = aNames[i]!;
-    const bName = bNames[i]!;
-    const order = compareJsonStrings(aName, bName) || compareJsonStrings(a[aName]!, b[bName]!);
+    const order =
+      (sameNames ? 0 : compareJsonStrings(aNames[i]!, bNames[i]!)) ||
+      compareJsonStrings(aValues[i]!, bValues[i]!);
     if (order !== 0) return order;
   }
   return bNames.length - aNames.length;
 }
 
+/** Orders two label sets (names sorted) as their compact JSON texts compare (see `compareEntries`). */
+export function compareLabelSets(
+  a: Readonly<Record<string, string>>,
+  b: Readonly<Record<string, string>>,
+): number {
+  if (a === b) return 0;
+  const aNames = Object.keys(a);
+  const bNames = Object.keys(b);
+  return compareEntries(
+    aNames,
+    aNames.map((name) => a[name]!),
+    bNames,
+    bNames.map((name) => b[name]!),
+  );
+}
+
 /**
  * What is kept per target beyond the target itself: its label set as written (the target's own
  * labels object whenever they are already sorted, without `__address__` and well-formed, which is
- * what discovery builds: no copy), and its group's bytes per style once rendered. No label-set key:
- * groups are found by sorting with `compareLabelSets`.
+ * what discovery builds: no copy), its values in name order, and its compact group text once
+ * http_sd rendered it. No label-set key and no file text: groups are found by sorting with
+ * `compareEntries`, and a file's text is made as it is written.
  */
 interface Derived {
   labels: Readonly<Record<string, string>>;
   /** The labels' names in order: one array shared by every target with the same names (see `sharedNames`). */
   names: readonly string[];
+  /** The labels' values, in the order of `names`. */
+  values: readonly string[];
   /** The address, as written (lone surrogates replaced). */
   address: string;
   /** True when the address or a label held a lone surrogate, written as U+FFFD. */
   replaced: boolean;
-  file?: string;
   compact?: string;
-  yaml?: string;
 }
 
 const derived = new WeakMap<Target, Derived>();
@@ -140,7 +162,9 @@ function derive(target: Target): Derived {
       labels = sorted;
     }
     if (!isWellFormed(target.address)) replaced = true;
-    entry = { labels, names: sharedNames(labels), address: toWellFormed(target.address), replaced };
+    const names = sharedNames(labels);
+    const values = names.map((name) => labels[name]!);
+    entry = { labels, names, values, address: toWellFormed(target.address), replaced };
     derived.set(target, entry);
   }
   return entry;
@@ -149,7 +173,7 @@ function derive(target: Target): Derived {
 interface Grouped {
   labels: Readonly<Record<string, string>>;
   addresses: Set<string>;
-  /** The group's only target, while it has one address (its bytes can be kept with it). */
+  /** The group's only target, while it has one address (its compact text can be kept with it). */
   only: Derived | undefined;
   /** The group's first target (its label set is the group's). */
   first: Derived;
@@ -165,31 +189,7 @@ export interface RenderOrder {
 }
 
 function byLabels(a: Derived, b: Derived): number {
-  return compareLabelSets(a.labels, b.labels, a.names, b.names);
-}
-
-/** The entries sorted by label set, reusing the order of the last rendering where it has one. */
-function sortEntries(entries: readonly Derived[], previous: RenderOrder | undefined): Derived[] {
-  if (previous !== undefined) {
-    const current = new Set(entries);
-    const last = previous.sorted as readonly Derived[];
-    const known = new Set(last);
-    const kept = last.filter((entry) => current.has(entry));
-    const added = entries.filter((entry) => !known.has(entry)).sort(byLabels);
-    // Both sorted: merge them. A target listed twice (not what discovery gives) falls back to a full sort.
-    if (current.size === entries.length && kept.length + added.length === entries.length) {
-      const merged: Derived[] = [];
-      let i = 0;
-      let j = 0;
-      while (i < kept.length && j < added.length) {
-        merged.push(byLabels(kept[i]!, added[j]!) <= 0 ? kept[i++]! : added[j++]!);
-      }
-      while (i < kept.length) merged.push(kept[i++]!);
-      while (j < added.length) merged.push(added[j++]!);
-      return merged;
-    }
-  }
-  return [...entries].sort(byLabels);
+  return a === b ? 0 : compareEntries(a.names, a.values, b.names, b.values);
 }
 
 /** The groups, sorted by label set, how many targets had lone surrogates replaced, and the order for the next rendering. */
@@ -203,7 +203,7 @@ function group(
     if (entry.replaced) replaced++;
     return entry;
   });
-  const sorted = sortEntries(entries, previous);
+  const sorted = resort(entries, previous?.sorted as readonly Derived[] | undefined, byLabels);
   const groups: Grouped[] = [];
   let last: Grouped | undefined;
   for (const entry of sorted) {
@@ -233,8 +233,7 @@ function serialize(group: Grouped, style: GroupsStyle): string {
   const value = { targets: [...group.addresses].sort(compare), labels: group.labels };
   if (style === 'yaml') return serializeYaml(value);
   // Inside file_sd's top-level array every line of a group is indented two more spaces: the group
-  // as the only element of an array, without its brackets. Kept for the target's life, so one flat
-  // string: indenting with replaceAll made a tree of ~90 string pieces, 3 times the text's size.
+  // as the only element of an array, without its brackets.
   return style === 'file' ? JSON.stringify([value], null, 2).slice(2, -2) : JSON.stringify(value);
 }
 
@@ -268,86 +267,107 @@ export type RenderedGroups =
     }
   | RenderFailure;
 
-/**
- * A rendered list as its groups' texts, in order (`listChunks` adds the brackets and separators):
- * each unchanged group's text is the same string as at the last rendering, so two renderings are
- * compared part by part and a file is written in chunks, never as one big string.
- */
-export type RenderedParts =
-  | { ok: true; parts: readonly string[]; replaced: number; order: RenderOrder }
-  | RenderFailure;
+/** Thrown by the texts of a rendering (`RenderedTexts`) as they are made: why the list cannot be rendered. */
+export class RenderError extends Error {
+  readonly reason: RenderFailure['reason'];
+  constructor(reason: RenderFailure['reason'], message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RenderError';
+    this.reason = reason;
+  }
+}
 
 /**
- * The target groups in a style as parts (see `RenderedParts`), the whole at most `maxLength` code
- * units long. Each unchanged group's text is reused, and with `previous` (the `order` of the last
- * rendering of this list) only new targets are sorted. Never throws: a list longer than `maxLength`
- * stops being serialized there, and any error becomes a value.
+ * A list ready to render: its groups' texts, in order, made one by one as `texts` is iterated
+ * (once; `listChunks` and `listByteChunks` add the brackets and separators), so a file is written
+ * in chunks and never held whole. Iterating throws RenderError when the texts grow past the bound or
+ * one cannot be made. `order` is for the next rendering of the same list.
  */
-export function tryRenderGroupParts(
+export type RenderedTexts =
+  | { ok: true; texts: Iterable<string>; replaced: number; order: RenderOrder }
+  | RenderFailure;
+
+function renderFailure(targets: readonly Target[], err: unknown): RenderFailure {
+  if (err instanceof RenderError)
+    return { ok: false, reason: err.reason, message: err.message, cause: err.cause };
+  return {
+    ok: false,
+    reason: 'render-error',
+    message: `rendering ${targets.length} targets failed: ${err instanceof Error ? err.message : String(err)}`,
+    cause: err,
+  };
+}
+
+/**
+ * The target groups in a style as texts made on demand (see `RenderedTexts`), the whole at most
+ * `maxLength` code units long. With `previous` (the `order` of the last rendering of this list)
+ * only new targets are sorted. Never throws; grouping errors become a value.
+ */
+export function tryRenderGroupTexts(
   targets: readonly Target[],
   style: GroupsStyle,
   maxLength: number = MAX_OUTPUT_LENGTH,
   previous?: RenderOrder,
-): RenderedParts {
+): RenderedTexts {
   try {
     const { groups, replaced, order } = group(targets, previous);
-    const parts: string[] = [];
-    // Brackets, separators and final newline of the list: at most 2 per group plus 4.
-    let length = 4;
-    for (const entry of groups) {
-      let part: string;
-      if (entry.only === undefined) part = serialize(entry, style);
-      else {
-        entry.only[style] ??= serialize(entry, style);
-        part = entry.only[style];
-      }
-      length += part.length + 2;
-      if (length > maxLength) {
-        return {
-          ok: false,
-          reason: 'too-large',
-          message: `${targets.length} targets in ${groups.length} groups render to more than ${maxLength} characters, the most one output holds`,
-        };
-      }
-      parts.push(part);
-    }
-    return { ok: true, parts, replaced, order };
+    return { ok: true, texts: groupTexts(targets.length, groups, style, maxLength), replaced, order };
   } catch (err) {
-    return {
-      ok: false,
-      reason: 'render-error',
-      message: `rendering ${targets.length} targets failed: ${err instanceof Error ? err.message : String(err)}`,
-      cause: err,
-    };
+    return renderFailure(targets, err);
+  }
+}
+
+function* groupTexts(
+  count: number,
+  groups: readonly Grouped[],
+  style: GroupsStyle,
+  maxLength: number,
+): Generator<string> {
+  // Brackets, separators and final newline of the list: at most 2 per group plus 4.
+  let length = 4;
+  for (const entry of groups) {
+    let text: string;
+    try {
+      if (style === 'compact' && entry.only !== undefined) {
+        entry.only.compact ??= serialize(entry, style);
+        text = entry.only.compact;
+      } else text = serialize(entry, style);
+    } catch (err) {
+      throw new RenderError(
+        'render-error',
+        `rendering ${count} targets failed: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
+    }
+    length += text.length + 2;
+    if (length > maxLength) {
+      throw new RenderError(
+        'too-large',
+        `${count} targets in ${groups.length} groups render to more than ${maxLength} characters, the most one output holds`,
+      );
+    }
+    yield text;
   }
 }
 
 /**
  * The target groups in a style, at most `maxLength` code units long: `file` is byte for byte
  * `JSON.stringify(toTargetGroups(targets), null, 2) + '\n'`, `compact` is
- * `JSON.stringify(toTargetGroups(targets))`. Each unchanged group's bytes are reused. Never throws:
- * a list longer than `maxLength` stops being serialized there, and any error becomes a value.
+ * `JSON.stringify(toTargetGroups(targets))`. Never throws: a list longer than `maxLength` stops
+ * being serialized there, and any error becomes a value.
  */
 export function tryRenderTargetGroups(
   targets: readonly Target[],
   style: GroupsStyle,
   maxLength: number = MAX_OUTPUT_LENGTH,
 ): RenderedGroups {
-  const rendered = tryRenderGroupParts(targets, style, maxLength);
+  const rendered = tryRenderGroupTexts(targets, style, maxLength);
   if (!rendered.ok) return rendered;
   try {
-    return {
-      ok: true,
-      content: [...listChunks(rendered.parts, style, Infinity)].join(''),
-      replaced: rendered.replaced,
-    };
+    const content = [...listChunks(rendered.texts, style, Number.POSITIVE_INFINITY)].join('');
+    return { ok: true, content, replaced: rendered.replaced };
   } catch (err) {
-    return {
-      ok: false,
-      reason: 'render-error',
-      message: `rendering ${targets.length} targets failed: ${err instanceof Error ? err.message : String(err)}`,
-      cause: err,
-    };
+    return renderFailure(targets, err);
   }
 }
 

@@ -81,10 +81,10 @@ export function decision(options: {
   return decided;
 }
 
-const FILE_SD_MODULE = fileURLToPath(new URL('../../src/output/file-sd.ts', import.meta.url));
+const ATOMIC_WRITE_MODULE = fileURLToPath(new URL('../../src/output/atomic-write.ts', import.meta.url));
 
 /**
- * Runs `writeFileAtomic(file)` in a child process whose rename never returns, SIGKILLs it once its
+ * Runs `writeIfChanged(file)` in a child process whose rename never returns, SIGKILLs it once its
  * temporary file exists, and returns that file's path: what a daemon killed during a write leaves.
  */
 export async function leaveTemporaryOfKilledWriter(file: string): Promise<string> {
@@ -93,8 +93,8 @@ export async function leaveTemporaryOfKilledWriter(file: string): Promise<string
     import { syncBuiltinESMExports } from 'node:module';
     fs.promises.rename = () => new Promise(() => {});
     syncBuiltinESMExports();
-    const { writeFileAtomic } = await import(${JSON.stringify(FILE_SD_MODULE)});
-    void writeFileAtomic(${JSON.stringify(file)}, '[]\\n');
+    const { writeIfChanged } = await import(${JSON.stringify(ATOMIC_WRITE_MODULE)});
+    void writeIfChanged(${JSON.stringify(file)}, [Buffer.from('[]\\n')]);
     setInterval(() => {}, 1000);
   `;
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
