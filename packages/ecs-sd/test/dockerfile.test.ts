@@ -302,6 +302,7 @@ describe("the image's HEALTHCHECK against a real daemon", () => {
     for (const [key, value] of runtimeEnv()) env[key] = value;
     env['ECS_SD_CONFIG_FILE'] = configFile;
     env['ECS_SD_OUTPUT_DIRECTORY'] = join(dir, `${name}-out`);
+    if (env['NODE_COMPILE_CACHE'] !== undefined) env['NODE_COMPILE_CACHE'] = join(dir, 'compile-cache');
     return { ...env, ...extra };
   }
 
