@@ -1,8 +1,8 @@
 /**
  * Fills Node's on-disk compile cache (NODE_COMPILE_CACHE) with every module the daemon may load, so
- * a daemon started with the same cache reads V8 code caches instead of parsing: it starts sooner and
- * does not keep the parser's memory for the AWS SDK's megabytes of code (about 18 MiB less resident
- * at start). The container image runs it once at build time, as the user and with the node flags
+ * a daemon started with the same cache reads V8 code caches instead of parsing the AWS SDK's
+ * megabytes of code, and does not keep the parser's memory for them (RSS after start 143 -> 126 MiB
+ * at 20 tasks). The container image runs it once at build time, as the user and with the node flags
  * the daemon runs with: Node keeps one cache per Node version, V8 flags and user id.
  *
  * Run: NODE_COMPILE_CACHE=<dir> node dist/compile-cache.js, or node dist/compile-cache.js <dir>.
