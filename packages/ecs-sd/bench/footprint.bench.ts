@@ -11,8 +11,12 @@
  * to REFRESH_INTERVAL_S to keep the bench short; the figures of a whole 60 s cycle are the CPU of a
  * refresh plus the idle rate measured between refreshes over the rest of the minute.
  *
- * Run: node packages/ecs-sd/bench/footprint.bench.ts [runs=N] [no100k]
- * (builds dist/ first when it is missing; ECS_SD_BENCH_CLI=path/to/cli.js measures another build,
+ * Like the image, the daemon reads a compile cache warmed by dist/compile-cache.js (in a temporary
+ * directory); ECS_SD_BENCH_COMPILE_CACHE=off runs it without, as a build before the cache ran.
+ *
+ * Run: node packages/ecs-sd/bench/footprint.bench.ts [runs=N] [no100k] [start]
+ * (`start`: only the RSS after start, N times, without the 10k and 100k fleets; builds dist/ first
+ * when it is missing; ECS_SD_BENCH_CLI=path/to/cli.js measures another build,
  * ECS_SD_BENCH_NODE_FLAGS='--flag ...' other node flags than the image's).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -23,6 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { type BenchCompileCache, benchCompileCache, imageNodeFlags } from './image.ts';
 import {
   admin,
   churnCandidates,
@@ -30,8 +35,10 @@ import {
   type FleetSpec,
   pickEvenly,
   row,
+  sample,
   simCalls,
   sleep,
+  spread,
   startSimProcess,
   stopTasks,
   total,
@@ -46,13 +53,13 @@ const REFRESH_INTERVAL_S = 20;
 /** The minute the issue's per-cycle figures are for. */
 const CYCLE_S = 60;
 const CHURN_FRACTION = 0.05;
-const TICKS_PER_SECOND = 100;
 /** file_sd sizes in MB, as the issue gives them. */
 const MB = 1_000_000;
 
 const argv = process.argv.slice(2);
 const RUNS = Number(argv.find((arg) => arg.startsWith('runs='))?.slice(5) ?? 3);
 const WITH_100K = !argv.includes('no100k');
+const START_ONLY = argv.includes('start');
 
 /** The Python prometheus-ecs-sd at 10,000 tasks, from issue 17 (one figure or a range). */
 const PYTHON: Record<string, string> = {
@@ -65,28 +72,6 @@ const PYTHON: Record<string, string> = {
   idleCpu: '',
   fileSd: '3.5',
 };
-
-/** The node flags of the container image: what its ENTRYPOINT puts between node and dist/cli.js. */
-export function imageNodeFlags(dockerfile: string): string[] {
-  const line = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(dockerfile);
-  if (line === null) return [];
-  const words = JSON.parse(line[1]!) as string[];
-  return words.slice(
-    1,
-    words.findIndex((word) => word.endsWith('cli.js')),
-  );
-}
-
-/** CPU seconds (user + system, every thread) and memory of a process, from /proc. */
-function sample(pid: number): { cpuS: number; rssMiB: number; hwmMiB: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields 14 and 15 of stat (utime, stime) are the 12th and 13th after the command name.
-  const cpuS = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
-  return { cpuS, rssMiB: kib('VmRSS') / 1024, hwmMiB: kib('VmHWM') / 1024 };
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -108,6 +93,12 @@ interface Daemon {
   stop(): Promise<void>;
 }
 
+/** How the daemon runs: the image's node flags and compile cache, or what the environment overrides. */
+interface Launch {
+  flags: string[];
+  cache: BenchCompileCache;
+}
+
 /** The image's node flags, or ECS_SD_BENCH_NODE_FLAGS (space-separated) to try others. */
 function nodeFlags(): string[] {
   const override = process.env['ECS_SD_BENCH_NODE_FLAGS'];
@@ -115,12 +106,12 @@ function nodeFlags(): string[] {
   return imageNodeFlags(readFileSync(DOCKERFILE, 'utf8'));
 }
 
-function startDaemon(endpoint: string, directory: string, port: number): Daemon {
-  const flags = nodeFlags();
+function startDaemon(launch: Launch, endpoint: string, directory: string, port: number): Daemon {
+  const { NODE_COMPILE_CACHE: _, ...env } = process.env;
   const child = spawn(
     process.execPath,
     [
-      ...flags,
+      ...launch.flags,
       CLI,
       '--aws.region=us-east-1',
       `--aws.endpoint=${endpoint}`,
@@ -132,7 +123,8 @@ function startDaemon(endpoint: string, directory: string, port: number): Daemon 
     ],
     {
       env: {
-        ...process.env,
+        ...env,
+        ...(launch.cache.directory === undefined ? {} : { NODE_COMPILE_CACHE: launch.cache.directory }),
         NODE_ENV: 'production',
         AWS_ACCESS_KEY_ID: 'AKIDECSSDBENCH',
         AWS_SECRET_ACCESS_KEY: 'ecs-sd-bench-secret',
@@ -228,10 +220,10 @@ async function measureRefresh(daemon: Daemon, endpoint: string, endedAt: number,
 }
 
 /** RSS of the daemon a few seconds after it became ready against a 20-task fleet: its code's weight. */
-async function startRss(): Promise<number> {
+async function startRss(launch: Launch): Promise<number> {
   const sim = await startSimProcess({ name: 'tiny', clusters: 1, tasks: 20, hosts: 2 });
   const directory = await mkdtemp(join(tmpdir(), 'ecs-sd-footprint-'));
-  const daemon = startDaemon(sim.endpoint, directory, await freePort());
+  const daemon = startDaemon(launch, sim.endpoint, directory, await freePort());
   try {
     await daemon.next('refresh done');
     await sleep(3_000);
@@ -243,13 +235,13 @@ async function startRss(): Promise<number> {
   }
 }
 
-async function runOnce(fleet: FleetSpec, log: (text: string) => void): Promise<RunFigures> {
-  const start = await startRss();
+async function runOnce(launch: Launch, fleet: FleetSpec, log: (text: string) => void): Promise<RunFigures> {
+  const start = await startRss(launch);
   const sim = await startSimProcess(fleet);
   const directory = await mkdtemp(join(tmpdir(), 'ecs-sd-footprint-'));
   const calls0 = total((await simCalls(sim.endpoint)).calls);
   const started = Date.now();
-  const daemon = startDaemon(sim.endpoint, directory, await freePort());
+  const daemon = startDaemon(launch, sim.endpoint, directory, await freePort());
   try {
     const cold = await daemon.next('refresh done');
     const coldSample = sample(daemon.pid);
@@ -294,12 +286,13 @@ async function runOnce(fleet: FleetSpec, log: (text: string) => void): Promise<R
 
 /** Peak RSS over a cold start and one steady refresh of the 100,000-task fleet. */
 async function run100k(
+  launch: Launch,
   log: (text: string) => void,
 ): Promise<{ peakRss: number; coldCpu: number; coldWall: number }> {
   const sim = await startSimProcess(FLEETS.find((fleet) => fleet.name === '100k')!);
   const directory = await mkdtemp(join(tmpdir(), 'ecs-sd-footprint-'));
   const started = Date.now();
-  const daemon = startDaemon(sim.endpoint, directory, await freePort());
+  const daemon = startDaemon(launch, sim.endpoint, directory, await freePort());
   try {
     const cold = await daemon.next('refresh done');
     const coldCpu = sample(daemon.pid).cpuS;
@@ -313,51 +306,67 @@ async function run100k(
   }
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
-/** "median (min–max)" with `digits` decimals. */
-function spread(values: readonly number[], digits: number): string {
-  const fixed = (value: number) => value.toFixed(digits);
-  const low = Math.min(...values);
-  const high = Math.max(...values);
-  return low === high ? fixed(low) : `${fixed(median(values))} (${fixed(low)}–${fixed(high)})`;
-}
-
 async function main(): Promise<void> {
   if (!existsSync(CLI)) {
     console.log(`${CLI} missing: building dist/ (npm run build -w ecs-sd)`);
     const build = spawnSync('npm', ['run', 'build', '-w', 'ecs-sd'], { cwd: ROOT, stdio: 'inherit' });
     if (build.status !== 0) throw new Error(`npm run build -w ecs-sd failed with exit code ${build.status}`);
   }
+  const flags = nodeFlags();
+  const cache = await benchCompileCache(
+    readFileSync(DOCKERFILE, 'utf8'),
+    CLI,
+    flags,
+    process.env['ECS_SD_BENCH_COMPILE_CACHE'],
+  );
+  const launch: Launch = { flags, cache };
+  try {
+    if (START_ONLY) await printStartRss(launch);
+    else await measureAll(launch);
+  } finally {
+    if (cache.directory !== undefined) await rm(cache.directory, { recursive: true, force: true });
+  }
+}
+
+async function measureAll(launch: Launch): Promise<void> {
   const fleet = FLEETS.find((each) => each.name === '10k')!;
   const runs: RunFigures[] = [];
   for (let index = 0; index < RUNS; index++) {
     const log = (text: string) => process.stderr.write(`[run ${index + 1}] ${text}\n`);
-    runs.push(await runOnce(fleet, log));
+    runs.push(await runOnce(launch, fleet, log));
   }
-  const flags = nodeFlags();
-  if (RUNS > 0) printTable(runs, flags);
+  if (RUNS > 0) printTable(runs, launch);
   if (WITH_100K) {
-    const big = await run100k((text) => process.stderr.write(`[100k] ${text}\n`));
+    const big = await run100k(launch, (text) => process.stderr.write(`[100k] ${text}\n`));
     console.log(
       `\n100,000 tasks in 50 clusters, one run: peak RSS ${big.peakRss.toFixed(0)} MiB (the issue's target: under 600), cold start ${big.coldCpu.toFixed(1)} CPU-s over ${big.coldWall.toFixed(0)} s`,
     );
   }
 }
 
+/** `start`: only the RSS a few seconds after start, RUNS times. */
+async function printStartRss(launch: Launch): Promise<void> {
+  const figures: number[] = [];
+  for (let index = 0; index < RUNS; index++) figures.push(await startRss(launch));
+  console.log(`\n${header(launch)}\n`);
+  console.log(`RSS a few seconds after start (20 tasks, EC2 hosts), ${RUNS} runs: ${spread(figures, 1)} MiB`);
+}
+
+/** Which build, node and flags, and the compile cache the daemon ran with. */
+function header(launch: Launch): string {
+  const flags = launch.flags.length > 0 ? ` ${launch.flags.join(' ')}` : '';
+  return `${CLI} (node ${process.version}${flags}; compile cache ${launch.cache.description})`;
+}
+
 /** The 10k table: medians and ranges of the runs beside the Python tool's figures. */
-function printTable(runs: readonly RunFigures[], flags: readonly string[]): void {
+function printTable(runs: readonly RunFigures[], launch: Launch): void {
   const of = (key: keyof RunFigures, digits: number) =>
     spread(
       runs.map((run) => run[key]),
       digits,
     );
   console.log(
-    `\n${CLI} (node ${process.version}${flags.length > 0 ? ` ${flags.join(' ')}` : ''}), 10,000 tasks in 10 clusters, throttling on, 30 ms latency; ${runs.length} runs, median (range); refresh every ${REFRESH_INTERVAL_S} s, per-60 s figures = a refresh + the idle rate over the rest of the minute\n`,
+    `\n${header(launch)}, 10,000 tasks in 10 clusters, throttling on, 30 ms latency; ${runs.length} runs, median (range); refresh every ${REFRESH_INTERVAL_S} s, per-60 s figures = a refresh + the idle rate over the rest of the minute\n`,
   );
   console.log(row(['figure', 'ecs-sd', 'prometheus-ecs-sd (issue 17)']));
   console.log(row(['---', '---:', '---:']));

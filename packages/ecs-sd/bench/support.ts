@@ -1,9 +1,10 @@
 /**
  * Pieces the ecs-sd benchmarks share: ecs-sim in a child process and its admin API (counters,
  * ground truth, task stops), the fleets of the issue, the daemon child's message protocol, and the
- * comparison of targets with ground truth. The benches keep only what they measure.
+ * comparison of targets with ground truth, a process's CPU and memory from /proc, medians and ranges. The benches keep only what they measure.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Metrics } from '../src/metrics.ts';
@@ -249,4 +250,33 @@ export function row(cells: readonly (string | number)[]): string {
 /** Resolves after `ms` (the benches pace churn and sampling in wall-clock time). */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+
+export /** Clock ticks per second of /proc/<pid>/stat's CPU times (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/** CPU seconds (user + system, every thread) and memory of a process, from /proc. */
+export function sample(pid: number): { cpuS: number; rssMiB: number; hwmMiB: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14 and 15 of stat (utime, stime) are the 12th and 13th after the command name.
+  const cpuS = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+  return { cpuS, rssMiB: kib('VmRSS') / 1024, hwmMiB: kib('VmHWM') / 1024 };
+}
+
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** "median (min–max)" with `digits` decimals. */
+export function spread(values: readonly number[], digits: number): string {
+  const fixed = (value: number) => value.toFixed(digits);
+  const low = Math.min(...values);
+  const high = Math.max(...values);
+  return low === high ? fixed(low) : `${fixed(median(values))} (${fixed(low)}–${fixed(high)})`;
 }

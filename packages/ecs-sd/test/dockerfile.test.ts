@@ -10,75 +10,20 @@ import { freePort, waitUntil } from '@ecs-sd/testkit';
 import bcrypt from 'bcryptjs';
 import { FLAGS, flagDefault } from '../src/config/flags.ts';
 import { SERVER_CERT, SERVER_KEY } from './server/tls-fixtures.ts';
+import {
+  all,
+  entrypoint,
+  execForm,
+  PACKAGE_DIR,
+  REPO_DIR,
+  runtime,
+  runtimeEnv,
+  stages,
+} from './support/dockerfile.ts';
 
 // No container engine runs here, so the image is checked from its Dockerfile: what a user of the
 // image would notice (pinned bases, non-root, the CLI the tests exercise, a working health check).
-const PACKAGE_DIR = join(import.meta.dirname, '..');
-const REPO_DIR = join(PACKAGE_DIR, '..', '..');
-const dockerfile = readFileSync(join(PACKAGE_DIR, 'Dockerfile'), 'utf8');
-
-interface Instruction {
-  keyword: string;
-  args: string;
-}
-
-/** Dockerfile instructions with continuation lines joined and comments dropped. */
-function instructions(text: string): Instruction[] {
-  const joined = text
-    .split('\n')
-    .filter((line) => !/^\s*#/.test(line))
-    .join('\n')
-    .replace(/\\\n/g, ' ');
-  return joined
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line !== '')
-    .map((line) => {
-      const space = line.indexOf(' ');
-      return { keyword: line.slice(0, space).toUpperCase(), args: line.slice(space + 1).trim() };
-    });
-}
-
-const all = instructions(dockerfile);
-const globalArgs = new Map<string, string>();
-for (const ins of all) {
-  if (ins.keyword === 'FROM') break;
-  if (ins.keyword === 'ARG') {
-    const [name, value] = ins.args.split('=', 2) as [string, string | undefined];
-    if (value !== undefined) globalArgs.set(name, value);
-  }
-}
-
-/** The stages in order, each with its resolved base image and its instructions. */
-const stages = all.reduce<{ name: string; image: string; body: Instruction[] }[]>((acc, ins) => {
-  if (ins.keyword === 'FROM') {
-    const match = /^(\S+)(?:\s+AS\s+(\S+))?$/i.exec(ins.args);
-    assert.ok(match, `cannot read FROM ${ins.args}`);
-    const image = match[1]!.replace(
-      /^\$\{(\w+)\}$/,
-      (_, name: string) => globalArgs.get(name) ?? `\${${name}}`,
-    );
-    acc.push({ name: match[2] ?? '', image, body: [] });
-  } else {
-    acc.at(-1)?.body.push(ins);
-  }
-  return acc;
-}, []);
 const stageNames = new Set(stages.map((s) => s.name));
-const runtime = stages.at(-1)!;
-
-/** The runtime stage's ENV, as one map (`ENV A=1 B=2` and repeated ENV lines). */
-function runtimeEnv(): Map<string, string> {
-  const env = new Map<string, string>();
-  for (const ins of runtime.body.filter((i) => i.keyword === 'ENV')) {
-    for (const [, name, value] of ins.args.matchAll(/(\w+)=(\S+)/g)) env.set(name!, value!);
-  }
-  return env;
-}
-
-function entrypoint(): string[] {
-  return execForm(runtime.body.find((i) => i.keyword === 'ENTRYPOINT')!.args);
-}
 
 /** The HEALTHCHECK's command, exec form. */
 function healthcheckArgv(): string[] {
@@ -86,12 +31,6 @@ function healthcheckArgv(): string[] {
   assert.equal(health.length, 1);
   const [, command] = /\bCMD\s+(\[.*\])$/.exec(health[0]!.args) ?? [];
   return execForm(command!);
-}
-
-function execForm(args: string): string[] {
-  const parsed: unknown = JSON.parse(args);
-  assert.ok(Array.isArray(parsed), `expected exec form (a JSON array), received ${args}`);
-  return parsed as string[];
 }
 
 describe('Dockerfile of the ecs-sd image', () => {
@@ -200,6 +139,26 @@ describe('Dockerfile of the ecs-sd image', () => {
     assert.match(owned!.args, new RegExp(`--chown=${users[0]!.split(':')[0]}`), 'the user owns the volume');
   });
 
+  it('warms a compile cache where NODE_COMPILE_CACHE points, as the user and with the node flags of the daemon', () => {
+    const cache = runtimeEnv().get('NODE_COMPILE_CACHE');
+    assert.match(cache ?? '', /^\//, 'NODE_COMPILE_CACHE is an absolute path in the image');
+    const user = runtime.body.findIndex((i) => i.keyword === 'USER');
+    const warm = runtime.body.findIndex((i) => i.keyword === 'RUN' && i.args.includes('compile-cache.js'));
+    assert.ok(warm > user, 'warmed after USER: Node keeps one cache per user id');
+    const [node, ...args] = entrypoint();
+    assert.deepEqual(
+      execForm(runtime.body[warm]!.args),
+      [node, ...args.slice(0, -1), '/app/dist/compile-cache.js'],
+      "the ENTRYPOINT's node and flags: V8's flags key the cache too",
+    );
+    assert.ok(existsSync(join(PACKAGE_DIR, 'src', 'compile-cache.ts')), 'the build compiles it to dist/');
+    // No shell in distroless to create the directory: it is copied in, owned by the user who warms it.
+    const owner = runtime.body[user]!.args.split(':')[0]!;
+    const copied = runtime.body.findIndex((i) => i.keyword === 'COPY' && i.args.endsWith(` ${cache}`));
+    assert.ok(copied !== -1 && copied < warm, `${cache} is copied in before it is warmed`);
+    assert.match(runtime.body[copied]!.args, new RegExp(`--chown=${owner}\\b`));
+  });
+
   it('exposes the default listen port and health-checks with `ecs-sd healthcheck`, which reads what the daemon reads', () => {
     const listen = FLAGS.find((f) => f.name === 'web.listen-address');
     const port = /:(\d+)$/.exec((listen && flagDefault(listen)) ?? '')?.[1];
@@ -302,6 +261,7 @@ describe("the image's HEALTHCHECK against a real daemon", () => {
     for (const [key, value] of runtimeEnv()) env[key] = value;
     env['ECS_SD_CONFIG_FILE'] = configFile;
     env['ECS_SD_OUTPUT_DIRECTORY'] = join(dir, `${name}-out`);
+    if (env['NODE_COMPILE_CACHE'] !== undefined) env['NODE_COMPILE_CACHE'] = join(dir, 'compile-cache');
     return { ...env, ...extra };
   }
 
