@@ -8,6 +8,7 @@ import { nameFromArn } from '../lib/arn.ts';
 import { bucketFor, type Interval, parseInterval } from '../lib/intervals.ts';
 import { hostPart } from './address.ts';
 import type { Declaration } from './declaration.ts';
+import { internLabelValue } from './intern.ts';
 import {
   type BoundedLabels,
   boundLabels,
@@ -154,11 +155,12 @@ export function buildTarget(
 }
 
 /**
- * The labels object a target keeps for its life, in this order. Built in one go (Object.fromEntries)
- * so V8 keeps it in fast mode: an object grown by ~40 `labels[name] = value` stores becomes a hash
- * table, about 1.2 KiB more per target.
+ * The labels object a target keeps for its life, in this order, its shared values interned (see
+ * intern.ts). Built in one go (Object.fromEntries) so V8 keeps it in fast mode: an object grown by
+ * ~40 `labels[name] = value` stores becomes a hash table, about 1.2 KiB more per target.
  */
 function compactLabels(entries: [string, string][]): Record<string, string> {
+  for (const entry of entries) entry[1] = internLabelValue(entry[0], entry[1]);
   return Object.fromEntries(entries);
 }
 
