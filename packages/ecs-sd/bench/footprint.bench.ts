@@ -27,7 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { type BenchCompileCache, benchCompileCache, imageNodeFlags } from './image.ts';
+import { type BenchCompileCache, benchCompileCache, imageAllocatorEnv, imageNodeFlags } from './image.ts';
 import {
   admin,
   churnCandidates,
@@ -97,6 +97,8 @@ interface Daemon {
 interface Launch {
   flags: string[];
   cache: BenchCompileCache;
+  /** The image's allocator settings (MALLOC_*), unless the bench's environment sets its own. */
+  env: Record<string, string>;
 }
 
 /** The image's node flags, or ECS_SD_BENCH_NODE_FLAGS (space-separated) to try others. */
@@ -123,6 +125,7 @@ function startDaemon(launch: Launch, endpoint: string, directory: string, port: 
     ],
     {
       env: {
+        ...launch.env,
         ...env,
         ...(launch.cache.directory === undefined ? {} : { NODE_COMPILE_CACHE: launch.cache.directory }),
         NODE_ENV: 'production',
@@ -319,7 +322,7 @@ async function main(): Promise<void> {
     flags,
     process.env['ECS_SD_BENCH_COMPILE_CACHE'],
   );
-  const launch: Launch = { flags, cache };
+  const launch: Launch = { flags, cache, env: imageAllocatorEnv(readFileSync(DOCKERFILE, 'utf8')) };
   try {
     if (START_ONLY) await printStartRss(launch);
     else await measureAll(launch);
@@ -355,7 +358,11 @@ async function printStartRss(launch: Launch): Promise<void> {
 /** Which build, node and flags, and the compile cache the daemon ran with. */
 function header(launch: Launch): string {
   const flags = launch.flags.length > 0 ? ` ${launch.flags.join(' ')}` : '';
-  return `${CLI} (node ${process.version}${flags}; compile cache ${launch.cache.description})`;
+  const env = Object.entries({ ...launch.env, ...process.env })
+    .filter(([name]) => name.startsWith('MALLOC_'))
+    .map(([name, value]) => `${name}=${value} `)
+    .join('');
+  return `${CLI} (${env}node ${process.version}${flags}; compile cache ${launch.cache.description})`;
 }
 
 /** The 10k table: medians and ranges of the runs beside the Python tool's figures. */

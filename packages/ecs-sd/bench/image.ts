@@ -19,11 +19,31 @@ export function imageNodeFlags(dockerfile: string): string[] {
   );
 }
 
-/** The image's NODE_COMPILE_CACHE (the last ENV that sets it), or undefined when it has none. */
-export function imageCompileCache(dockerfile: string): string | undefined {
+/**
+ * The environment the image's runtime stage (after its last FROM) sets with ENV `NAME=value`
+ * instructions, later ones winning; values are taken as written (no quotes or variables).
+ */
+export function imageEnv(dockerfile: string): Record<string, string> {
   const joined = dockerfile.replace(/\\\n/g, ' ');
-  const values = [...joined.matchAll(/^ENV\b.*?\bNODE_COMPILE_CACHE=(\S+)/gm)].map((match) => match[1]!);
-  return values.at(-1);
+  const stage = joined.slice(joined.lastIndexOf('\nFROM '));
+  const env: Record<string, string> = {};
+  for (const [, assignments] of stage.matchAll(/^ENV\s+(.*)$/gm)) {
+    for (const [, name, value] of assignments!.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=(\S*)/g))
+      env[name!] = value!;
+  }
+  return env;
+}
+
+/** The image's settings of glibc's allocator (MALLOC_ARENA_MAX and the like): the bench's daemon runs with them too. */
+export function imageAllocatorEnv(dockerfile: string): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(imageEnv(dockerfile)).filter(([name]) => name.startsWith('MALLOC_')),
+  );
+}
+
+/** The image's NODE_COMPILE_CACHE, or undefined when it has none. */
+export function imageCompileCache(dockerfile: string): string | undefined {
+  return imageEnv(dockerfile)['NODE_COMPILE_CACHE'];
 }
 
 /** Where the bench's daemon finds its compile cache, and the line its header prints about it. */
