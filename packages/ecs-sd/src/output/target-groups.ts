@@ -16,9 +16,9 @@
  */
 import type { Target } from '../discovery/types.ts';
 import { resort } from '../lib/resort.ts';
+import { groupText } from './group-text.ts';
 import { type GroupsStyle, listChunks } from './list-chunks.ts';
 import { isWellFormed, toWellFormed } from './unicode.ts';
-import { yamlScalar } from './yaml-scalar.ts';
 
 /** One entry of a file_sd / http_sd list: addresses that share exactly one label set. */
 export interface TargetGroup {
@@ -218,23 +218,9 @@ function group(
   return { groups, replaced, order: { sorted } };
 }
 
-function serializeYaml(value: { targets: string[]; labels: Readonly<Record<string, string>> }): string {
-  const lines = ['- targets:', ...value.targets.map((address) => `    - ${yamlScalar(address)}`)];
-  const names = Object.keys(value.labels);
-  if (names.length === 0) lines.push('  labels: {}');
-  else {
-    lines.push('  labels:');
-    for (const name of names) lines.push(`    ${yamlScalar(name)}: ${yamlScalar(value.labels[name]!)}`);
-  }
-  return lines.join('\n');
-}
-
 function serialize(group: Grouped, style: GroupsStyle): string {
-  const value = { targets: [...group.addresses].sort(compare), labels: group.labels };
-  if (style === 'yaml') return serializeYaml(value);
-  // Inside file_sd's top-level array every line of a group is indented two more spaces: the group
-  // as the only element of an array, without its brackets.
-  return style === 'file' ? JSON.stringify([value], null, 2).slice(2, -2) : JSON.stringify(value);
+  const { names, values } = group.first;
+  return groupText([...group.addresses].sort(compare), names, values, group.labels, style);
 }
 
 /**
