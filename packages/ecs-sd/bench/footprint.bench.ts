@@ -22,7 +22,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -33,6 +32,7 @@ import {
   churnCandidates,
   FLEETS,
   type FleetSpec,
+  freePort,
   pickEvenly,
   row,
   sample,
@@ -73,22 +73,13 @@ const PYTHON: Record<string, string> = {
   fileSd: '3.5',
 };
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** The daemon as a child process; `next(msg)` resolves at its next log line with that message. */
 interface Daemon {
   child: ChildProcess;
   pid: number;
   next(message: string): Promise<{ at: number; line: Record<string, unknown> }>;
+  /** How many log lines with that message the daemon wrote so far. */
+  count(message: string): number;
   maxRss(sinceMs: number): number;
   stop(): Promise<void>;
 }
@@ -137,6 +128,7 @@ function startDaemon(launch: Launch, endpoint: string, directory: string, port: 
   );
   const pid = child.pid!;
   const waiting = new Map<string, ((value: { at: number; line: Record<string, unknown> }) => void)[]>();
+  const counts = new Map<string, number>();
   createInterface({ input: child.stderr! }).on('line', (text) => {
     const at = Date.now();
     let line: Record<string, unknown>;
@@ -146,6 +138,7 @@ function startDaemon(launch: Launch, endpoint: string, directory: string, port: 
       return;
     }
     const message = String(line['msg']);
+    counts.set(message, (counts.get(message) ?? 0) + 1);
     const resolvers = waiting.get(message) ?? [];
     waiting.delete(message);
     for (const resolve of resolvers) resolve({ at, line });
@@ -166,6 +159,7 @@ function startDaemon(launch: Launch, endpoint: string, directory: string, port: 
         waiting.set(message, [...(waiting.get(message) ?? []), resolve]);
         void exited.then(() => reject(new Error(`daemon exited before logging "${message}"`)));
       }),
+    count: (message) => counts.get(message) ?? 0,
     maxRss: (sinceMs) => Math.max(0, ...rss.filter((each) => each.at >= sinceMs).map((each) => each.mib)),
     async stop() {
       clearInterval(sampler);
@@ -195,6 +189,8 @@ interface RunFigures {
   steadyCpu: number;
   steadyWall: number;
   churnCpu: number;
+  /** How many times the churn refresh wrote file_sd (each write rewrites the whole file). */
+  churnWrites: number;
   cycleCpu: number;
   idlePerMinute: number;
   fileSdMB: number;
@@ -208,6 +204,7 @@ async function measureRefresh(daemon: Daemon, endpoint: string, endedAt: number,
   const beforeStart = sample(daemon.pid).cpuS;
   const idleRate = (beforeStart - cpuAtEnd) / ((Date.now() - endedAt) / 1000);
   const callsBefore = total((await simCalls(endpoint)).calls);
+  const writesBefore = daemon.count('file_sd written');
   const { at, line } = await done;
   const cpuEnd = sample(daemon.pid).cpuS;
   const calls = total((await simCalls(endpoint)).calls) - callsBefore;
@@ -216,6 +213,7 @@ async function measureRefresh(daemon: Daemon, endpoint: string, endedAt: number,
     cpu: cpuEnd - beforeStart,
     wall: Number(line['durationMs']) / 1000,
     calls,
+    writes: daemon.count('file_sd written') - writesBefore,
     endedAt: at,
     cpuAtEnd: cpuEnd,
     rss: daemon.maxRss(endedAt),
@@ -262,7 +260,7 @@ async function runOnce(launch: Launch, fleet: FleetSpec, log: (text: string) => 
     await stopTasks(sim.endpoint, stopped, () => {});
     await admin(sim.endpoint, 'POST', 'settle');
     const churn = await measureRefresh(daemon, sim.endpoint, steady.endedAt, steady.cpuAtEnd);
-    log(`churn: ${churn.calls} calls, ${churn.cpu.toFixed(2)} CPU-s`);
+    log(`churn: ${churn.calls} calls, ${churn.cpu.toFixed(2)} CPU-s, file_sd written ${churn.writes} times`);
     const idleRate = (steady.idleRate + churn.idleRate) / 2;
     return {
       startRss: start,
@@ -276,6 +274,7 @@ async function runOnce(launch: Launch, fleet: FleetSpec, log: (text: string) => 
       steadyCpu: steady.cpu,
       steadyWall: steady.wall,
       churnCpu: churn.cpu,
+      churnWrites: churn.writes,
       cycleCpu: steady.cpu + idleRate * (CYCLE_S - steady.wall),
       idlePerMinute: idleRate * 60,
       fileSdMB,
@@ -383,6 +382,7 @@ function printTable(runs: readonly RunFigures[], launch: Launch): void {
   console.log(row(['steady RSS (MiB)', of('steadyRss', 0), PYTHON['steadyRss']!]));
   console.log(row(['CPU, cold start (s)', of('coldCpu', 2), PYTHON['coldCpu']!]));
   console.log(row(['CPU per churn refresh (s)', of('churnCpu', 2), PYTHON['churnCpu']!]));
+  console.log(row(['file_sd writes per churn refresh', of('churnWrites', 0), '']));
   console.log(row(['CPU over a whole steady 60 s cycle (s)', of('cycleCpu', 2), PYTHON['cycleCpu']!]));
   console.log(row(['CPU of a steady refresh (s)', of('steadyCpu', 2), '']));
   console.log(row(['idle CPU per minute (s)', of('idlePerMinute', 3), '']));

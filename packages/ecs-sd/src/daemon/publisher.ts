@@ -28,10 +28,33 @@ import {
 import type { DiscoveryState } from './state.ts';
 
 /**
- * A cluster read while a refresh still waits for others (a slow or hung one) is published at most
- * this long after; a refresh that ends sooner publishes it itself.
+ * A cluster read while a refresh still waits for others (a slow or hung one) is published at least
+ * this long after (`publishSoonDelayMs`); a refresh that ends sooner publishes it itself.
  */
 export const PUBLISH_AFTER_UPDATE_MS = 1000;
+
+/** How much longer than the last complete refresh a refresh may take before its clusters read so far are written. */
+export const USUAL_REFRESH_SLACK = 1.5;
+
+/**
+ * How long a cluster read during a refresh waits to be written (`publishSoon`): until the refresh
+ * would end if it took as long as the last complete one (`usualRefreshMs`) with USUAL_REFRESH_SLACK
+ * to spare, and at least PUBLISH_AFTER_UPDATE_MS. A refresh that ends about on time writes each file
+ * once, not once per second of a throttled refresh (a churn of the 10,000-task fleet rewrote its
+ * 23 MB three times); one held up by a slow or hung cluster writes the others' targets about when
+ * it usually ends. Before any complete refresh, PUBLISH_AFTER_UPDATE_MS.
+ */
+export function publishSoonDelayMs(
+  startedMs: number,
+  nowMs: number,
+  usualRefreshMs: number | undefined,
+): number {
+  if (usualRefreshMs === undefined) return PUBLISH_AFTER_UPDATE_MS;
+  return Math.max(
+    PUBLISH_AFTER_UPDATE_MS,
+    Math.ceil(startedMs + usualRefreshMs * USUAL_REFRESH_SLACK - nowMs),
+  );
+}
 
 /**
  * On a first start, a cluster read is published at once when the targets at least doubled since the
@@ -125,13 +148,16 @@ export class Publisher {
     return queued.write;
   }
 
-  /** Publishes within PUBLISH_AFTER_UPDATE_MS, unless a publish comes first (`cancelSoon`). */
-  publishSoon(): void {
+  /**
+   * Publishes `delayMs` from now (see `publishSoonDelayMs`), unless a publish comes first
+   * (`cancelSoon`); one already scheduled stays as it is.
+   */
+  publishSoon(delayMs: number = PUBLISH_AFTER_UPDATE_MS): void {
     if (this.#closed || this.#soon !== undefined) return;
     this.#soon = this.#timer.set(() => {
       this.#soon = undefined;
       if (!this.#closed) void this.publish().catch(() => {});
-    }, PUBLISH_AFTER_UPDATE_MS);
+    }, delayMs);
   }
 
   /**

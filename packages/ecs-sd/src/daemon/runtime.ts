@@ -18,7 +18,7 @@ import type { Metrics } from '../metrics.ts';
 import type { DaemonStatus } from '../server/status/model.ts';
 import { ClusterLocks } from './cluster-locks.ts';
 import type { EventsTuning } from './event-mode.ts';
-import { Publisher } from './publisher.ts';
+import { Publisher, publishSoonDelayMs } from './publisher.ts';
 import { RefreshGate } from './refresh-gate.ts';
 import { RefreshLoop } from './refresh-loop.ts';
 import { planReload } from './reload.ts';
@@ -157,6 +157,8 @@ class DiscoveryRuntime implements Runtime {
   /** Set by start() when no output file exists yet: until ready, the loop publishes cluster by cluster. */
   #progressive = false;
   #started = false;
+  /** How long the last complete full refresh took: clusters read during the next wait about that long to be written. */
+  #usualRefreshMs: number | undefined;
   /** Reloads run one at a time. */
   #reloading: Promise<unknown> = Promise.resolve();
   /** What refreshes did, for the status page; it knows the clusters the state holds. */
@@ -246,7 +248,7 @@ class DiscoveryRuntime implements Runtime {
           // Publish each cluster soon after it is read instead of waiting for the slowest.
           ...(options.writeOutputs === false
             ? {}
-            : { onClusterUpdated: () => this.#clusterUpdated(progressive) }),
+            : { onClusterUpdated: () => this.#clusterUpdated(progressive, started) }),
         }),
       ),
     );
@@ -275,18 +277,21 @@ class DiscoveryRuntime implements Runtime {
     const summary = summarize(this.state, { complete, failures, sources: results, written });
     const { clusters, tasks, targets } = summary;
     const durationMs = this.#now() - started;
+    if (complete && only === undefined && options.onlyClusters === undefined)
+      this.#usualRefreshMs = durationMs;
     this.#log.debug({ clusters, tasks, targets, failures: failures.length, durationMs }, 'refresh done');
     return summary;
   }
 
   /**
    * A cluster's targets were replaced: a cold start publishes at once or soon (`progressive`, see
-   * Publisher.publishProgressive), a ready
-   * runtime within PUBLISH_AFTER_UPDATE_MS unless the refresh ends first and publishes itself.
+   * Publisher.publishProgressive), a ready runtime when the refresh runs past its usual length
+   * (`publishSoonDelayMs`) unless it ends first and publishes itself.
    */
-  #clusterUpdated(progressive: boolean): void {
+  #clusterUpdated(progressive: boolean, started: number): void {
     if (this.#shutdown.signal.aborted) return;
-    if (this.state.ready()) this.#publisher.publishSoon();
+    if (this.state.ready())
+      this.#publisher.publishSoon(publishSoonDelayMs(started, this.#now(), this.#usualRefreshMs));
     else if (progressive) this.#publisher.publishProgressive();
   }
 

@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Publisher } from '../../src/daemon/publisher.ts';
+import { PUBLISH_AFTER_UPDATE_MS, Publisher, publishSoonDelayMs } from '../../src/daemon/publisher.ts';
 import { DiscoveryState } from '../../src/daemon/state.ts';
 import { silentLogger } from '../../src/log.ts';
 import { createMetrics } from '../../src/metrics.ts';
@@ -198,6 +198,9 @@ describe('Publisher', () => {
     await published.publish();
     assert.equal(await writes(), 1, 'written once, when the second passed');
     assert.deepEqual(await addresses(file), ['10.0.0.1:9100']);
+    published.publishSoon(7_500);
+    assert.deepEqual(timer.pending(), [7_500], 'the delay the runtime asks for');
+    published.cancelSoon();
     withTargets(state, ['10.0.0.2']);
     published.publishSoon();
     await published.stop();
@@ -205,4 +208,12 @@ describe('Publisher', () => {
     published.publishSoon();
     assert.deepEqual(timer.pending(), [], 'nothing is scheduled after stop');
   });
+});
+
+test('clusters read during a refresh are written when it runs past 1.5 times the last complete one, at least a second after', () => {
+  assert.equal(publishSoonDelayMs(0, 200, undefined), PUBLISH_AFTER_UPDATE_MS, 'no complete refresh yet');
+  // A throttled refresh of the 10,000-task fleet takes about 5 s: a cluster read 0.6 s in waits for the rest.
+  assert.equal(publishSoonDelayMs(10_000, 10_600, 5_000), 6_900);
+  assert.equal(publishSoonDelayMs(10_000, 17_000, 5_000), PUBLISH_AFTER_UPDATE_MS, 'already late: soon');
+  assert.equal(publishSoonDelayMs(10_000, 10_050, 100), PUBLISH_AFTER_UPDATE_MS, 'fast refreshes: a second');
 });
