@@ -6,6 +6,7 @@
  */
 import type { ContainerInstance, Service, Task } from '@aws-sdk/client-ecs';
 import type { HostInfo } from '../discovery/types.ts';
+import { intern } from '../lib/intern.ts';
 import { BoundedCache, type CacheLookupListener } from './cache.ts';
 
 /** Bound of each per-cluster cache (tasks, container instances, hosts). */
@@ -48,7 +49,9 @@ export class ClusterCache {
       if (task.taskArn === undefined) continue;
       this.tasks.set(task.taskArn, {
         readAt,
-        containerInstanceArn: task.containerInstanceArn,
+        // Shared: the 50 or so tasks of a host, and their targets' label, hold one copy.
+        containerInstanceArn:
+          task.containerInstanceArn === undefined ? undefined : intern(task.containerInstanceArn),
         ...(this.#keepCopies ? { task } : {}),
         ...(task.tags !== undefined && task.tags.length > 0 ? { tags: task.tags } : {}),
       });
