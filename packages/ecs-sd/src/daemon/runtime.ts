@@ -245,7 +245,7 @@ class DiscoveryRuntime implements Runtime {
           ...refreshContext(this.#parts, source),
           onlyClusters: options.onlyClusters,
           detachAfterMs: options.detachAfterMs,
-          // Publish each cluster soon after it is read instead of waiting for the slowest.
+          // Publish the clusters read so far when the refresh runs past its usual length, not only at its end.
           ...(options.writeOutputs === false
             ? {}
             : { onClusterUpdated: () => this.#clusterUpdated(progressive, started) }),
