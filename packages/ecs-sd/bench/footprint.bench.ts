@@ -26,13 +26,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@ecs-sd/testkit';
 import { type BenchCompileCache, benchCompileCache, imageAllocatorEnv, imageNodeFlags } from './image.ts';
 import {
   admin,
   churnCandidates,
   FLEETS,
   type FleetSpec,
-  freePort,
   pickEvenly,
   row,
   sample,

@@ -5,7 +5,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Metrics } from '../src/metrics.ts';
@@ -280,16 +279,4 @@ export function spread(values: readonly number[], digits: number): string {
   const low = Math.min(...values);
   const high = Math.max(...values);
   return low === high ? fixed(low) : `${fixed(median(values))} (${fixed(low)}–${fixed(high)})`;
-}
-
-/** A TCP port free on 127.0.0.1 right now, for a child process to listen on. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
