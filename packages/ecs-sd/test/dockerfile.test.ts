@@ -87,8 +87,8 @@ describe('Dockerfile of the ecs-sd image', () => {
     };
     assert.equal(
       pkg.scripts?.['build'],
-      'tsc -p tsconfig.build.json && node scripts/build-info.ts',
-      'package.json needs the build script (compile, then dist/build-info.json)',
+      'tsc -p tsconfig.build.json && node scripts/build-info.ts && node scripts/bundle-ec2.ts',
+      'package.json needs the build script (compile, then dist/build-info.json and dist/vendor/client-ec2.cjs)',
     );
     assert.equal(pkg.type, 'module', 'dist/*.js are ES modules: package.json (copied to /app) says so');
     const build = JSON.parse(readFileSync(join(PACKAGE_DIR, 'tsconfig.build.json'), 'utf8')) as {

@@ -20,8 +20,8 @@ import { AWS_CONNECTION_TIMEOUT_MS, AWS_REQUEST_TIMEOUT_MS } from './timeouts.ts
 export interface SourceClients {
   ecs: ECSClient;
   /**
-   * The EC2 client, created (and its SDK module loaded) on first use: that module alone costs about
-   * 50 MiB of resident memory, and a Fargate-only fleet never needs it.
+   * The EC2 client, created (and its SDK module loaded) on first use: a Fargate-only fleet never
+   * needs it, and even cut down to DescribeInstances (lib/sdk.ts) it keeps about 6 MiB resident.
    */
   ec2(): Promise<EC2Client>;
   /** The SSM client, created on first use: only ECS Anywhere hosts (`mi-…`) need it. */

@@ -1,16 +1,33 @@
 /**
  * The AWS SDK modules only some sources or modes need, loaded on first use: client-ec2 for hosts'
- * addresses (about 50 MiB of resident memory), client-ssm for ECS Anywhere hosts, client-sqs for
- * event mode. `require` rather than `import()`: the SDK's packages are CommonJS, and an import has
- * Node scan the module for its named exports too (7 MiB and 50 ms more for client-ec2's 2 MB).
+ * addresses, client-ssm for ECS Anywhere hosts, client-sqs for event mode. `require` rather than
+ * `import()`: the SDK's packages are CommonJS, and an import has Node scan the module for its named
+ * exports too (7 MiB and 50 ms more for client-ec2's 2 MB).
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 const requireCjs = createRequire(import.meta.url);
 
-/** `@aws-sdk/client-ec2`, loaded on first call. */
-export function ec2Sdk(): typeof import('@aws-sdk/client-ec2') {
-  return requireCjs('@aws-sdk/client-ec2');
+/** What ecs-sd uses of client-ec2; scripts/bundle-ec2.ts bundles exactly these (EC2_BUNDLE_EXPORTS). */
+export type Ec2Sdk = Pick<typeof import('@aws-sdk/client-ec2'), 'EC2Client' | 'DescribeInstancesCommand'>;
+
+let ec2Module: string | undefined;
+
+/**
+ * `@aws-sdk/client-ec2`, loaded on first call. The compiled build (dist/, the container image)
+ * loads dist/vendor/client-ec2.cjs, written by `npm run build`: the client and DescribeInstances
+ * alone, which keep about 6 MiB resident where the package's entry with all of EC2's commands
+ * keeps about 25. The sources (tests, `node src/cli.ts`) have no vendor/ beside them and load the
+ * package.
+ */
+export function ec2Sdk(): Ec2Sdk {
+  if (ec2Module === undefined) {
+    const bundle = fileURLToPath(new URL('../vendor/client-ec2.cjs', import.meta.url));
+    ec2Module = existsSync(bundle) ? bundle : '@aws-sdk/client-ec2';
+  }
+  return requireCjs(ec2Module);
 }
 
 /** `@aws-sdk/client-ssm`, loaded on first call. */

@@ -10,7 +10,7 @@ const run = promisify(execFile);
 const PACKAGE_DIR = fileURLToPath(new URL('../../', import.meta.url));
 const TSC = fileURLToPath(new URL('../../../../node_modules/typescript/bin/tsc', import.meta.url));
 
-test('the build compiles src to dist and records the git revision; node dist/cli.js runs (the container image uses it)', async () => {
+test('the build compiles src to dist and records the git revision, bundles client-ec2; node dist/cli.js runs (the container image uses it)', async () => {
   const build = await run(process.execPath, [TSC, '-p', 'tsconfig.build.json'], {
     cwd: PACKAGE_DIR,
     timeout: 120_000,
@@ -28,6 +28,36 @@ test('the build compiles src to dist and records the git revision; node dist/cli
   assert.deepEqual(JSON.parse(await readFile(`${PACKAGE_DIR}dist/build-info.json`, 'utf8')), {
     revision: head,
   });
+  // The third: dist/vendor/client-ec2.cjs, which the compiled daemon loads instead of the package.
+  const bundle = await run(process.execPath, ['scripts/bundle-ec2.ts'], {
+    cwd: PACKAGE_DIR,
+    timeout: 60_000,
+  });
+  assert.match(
+    bundle.stdout,
+    /dist\/vendor\/client-ec2\.cjs: @aws-sdk\/client-ec2 with EC2Client, DescribeInstancesCommand, \d+ KiB/,
+  );
+  const loaded = await run(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `import { createRequire } from 'node:module';
+       const { ec2Sdk } = await import('./dist/lib/sdk.js');
+       const sdk = ec2Sdk();
+       const cache = Object.keys(createRequire(import.meta.url).cache).filter((k) => k.includes('client-ec2'));
+       console.log(JSON.stringify({ client: typeof sdk.EC2Client, command: typeof sdk.DescribeInstancesCommand, cache }));`,
+    ],
+    { cwd: PACKAGE_DIR, timeout: 30_000 },
+  );
+  const sdk = JSON.parse(loaded.stdout) as { client: string; command: string; cache: string[] };
+  assert.equal(sdk.client, 'function');
+  assert.equal(sdk.command, 'function');
+  assert.deepEqual(
+    sdk.cache.map((path) => path.slice(PACKAGE_DIR.length)),
+    ['dist/vendor/client-ec2.cjs'],
+    'the compiled daemon loads the bundle, not the package with all of EC2',
+  );
   const { version } = JSON.parse(await readFile(`${PACKAGE_DIR}package.json`, 'utf8')) as { version: string };
   const cli = await run(process.execPath, ['dist/cli.js', '--version'], {
     cwd: PACKAGE_DIR,
