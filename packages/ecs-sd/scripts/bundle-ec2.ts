@@ -2,7 +2,8 @@
  * Writes dist/vendor/client-ec2.cjs after `tsc`: `@aws-sdk/client-ec2` cut down to what ecs-sd
  * sends, the client and DescribeInstances. The package's CommonJS entry holds all of EC2's 700-odd
  * commands in 2 MB, and loading it keeps about 25 MiB resident for the life of the daemon; this
- * bundle keeps about 6 (steady RSS at 10,000 tasks 201 -> 181 MiB, `npm run bench -- footprint`).
+ * bundle keeps about 6 (`npm run bench -- footprint`: RSS after start 122 -> 102 MiB, steady RSS at
+ * 10,000 tasks 186 -> 183, peak 226 -> 221, medians of three interleaved runs).
  * Only the client's own files are bundled, from its ES modules so that unused commands drop out;
  * every other package (@smithy/*, @aws-sdk/core, …) stays a `require` of the one copy in
  * node_modules, so the bundle runs the same code as the package would. dist/lib/sdk.js loads the
