@@ -15,16 +15,15 @@ import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { EC2_EXPORTS } from '../src/lib/sdk.ts';
 
 const PACKAGE = '@aws-sdk/client-ec2';
-/** What `ec2Sdk()` in src/lib/sdk.ts gives: keep the two lists equal. */
-export const EC2_BUNDLE_EXPORTS = ['EC2Client', 'DescribeInstancesCommand'] as const;
 
 /** Bundles the client into `outfile`; throws when a package it requires would resolve differently from there. */
 export async function bundleEc2(outfile: string): Promise<{ bytes: number; external: string[] }> {
   const result = await build({
     stdin: {
-      contents: `export { ${EC2_BUNDLE_EXPORTS.join(', ')} } from '${PACKAGE}';`,
+      contents: `export { ${EC2_EXPORTS.join(', ')} } from '${PACKAGE}';`,
       resolveDir: fileURLToPath(new URL('..', import.meta.url)),
       loader: 'js',
     },
@@ -39,7 +38,7 @@ export async function bundleEc2(outfile: string): Promise<{ bytes: number; exter
     logLevel: 'silent',
     legalComments: 'inline',
     banner: {
-      js: `// ${PACKAGE}, only ${EC2_BUNDLE_EXPORTS.join(' and ')}: written by scripts/bundle-ec2.ts.`,
+      js: `// ${PACKAGE}, only ${EC2_EXPORTS.join(' and ')}: written by scripts/bundle-ec2.ts.`,
     },
     plugins: [
       {
@@ -82,7 +81,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   try {
     const { bytes, external } = await bundleEc2(outfile);
     process.stdout.write(
-      `${outfile}: ${PACKAGE} with ${EC2_BUNDLE_EXPORTS.join(', ')}, ${(bytes / 1024).toFixed(0)} KiB, requiring ${external.length} packages\n`,
+      `${outfile}: ${PACKAGE} with ${EC2_EXPORTS.join(', ')}, ${(bytes / 1024).toFixed(0)} KiB, requiring ${external.length} packages\n`,
     );
   } catch (err) {
     process.stderr.write(`ecs-sd bundle-ec2: ${err instanceof Error ? err.message : String(err)}\n`);

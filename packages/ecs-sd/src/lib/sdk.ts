@@ -10,10 +10,12 @@ import { fileURLToPath } from 'node:url';
 
 const requireCjs = createRequire(import.meta.url);
 
-/** What ecs-sd uses of client-ec2; scripts/bundle-ec2.ts bundles exactly these (EC2_BUNDLE_EXPORTS). */
-export type Ec2Sdk = Pick<typeof import('@aws-sdk/client-ec2'), 'EC2Client' | 'DescribeInstancesCommand'>;
+/** What ecs-sd uses of client-ec2: all that scripts/bundle-ec2.ts puts in dist/vendor/client-ec2.cjs. */
+export const EC2_EXPORTS = ['EC2Client', 'DescribeInstancesCommand'] as const;
 
-let ec2Module: string | undefined;
+export type Ec2Sdk = Pick<typeof import('@aws-sdk/client-ec2'), (typeof EC2_EXPORTS)[number]>;
+
+let ec2: Ec2Sdk | undefined;
 
 /**
  * `@aws-sdk/client-ec2`, loaded on first call. The compiled build (dist/, the container image)
@@ -23,11 +25,11 @@ let ec2Module: string | undefined;
  * package.
  */
 export function ec2Sdk(): Ec2Sdk {
-  if (ec2Module === undefined) {
+  if (ec2 === undefined) {
     const bundle = fileURLToPath(new URL('../vendor/client-ec2.cjs', import.meta.url));
-    ec2Module = existsSync(bundle) ? bundle : '@aws-sdk/client-ec2';
+    ec2 = requireCjs(existsSync(bundle) ? bundle : '@aws-sdk/client-ec2') as Ec2Sdk;
   }
-  return requireCjs(ec2Module);
+  return ec2;
 }
 
 /** `@aws-sdk/client-ssm`, loaded on first call. */
